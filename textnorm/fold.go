@@ -1,0 +1,40 @@
+// Package textnorm folds Japanese and English text into one comparable form: NFKC (full-width and
+// half-width forms), lower case, and katakana to hiragana, so that 「ﾘｯﾌﾟ」「りっぷ」「リップ」 compare
+// equal. Search and embedding use Fold; moderation builds its offset-keeping normalizer on the same rules.
+package textnorm
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold returns the folded form of s. Invalid UTF-8 bytes become U+FFFD and are dropped.
+func Fold(s string) string {
+	s = norm.NFKC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r == unicode.ReplacementChar {
+			continue
+		}
+		b.WriteRune(FoldRune(r))
+	}
+	return b.String()
+}
+
+// FoldRune folds one rune that is already NFKC: lower case and katakana → hiragana.
+func FoldRune(r rune) rune {
+	switch {
+	case r >= 'A' && r <= 'Z':
+		return r + ('a' - 'A')
+	case r < 0x80:
+		return r
+	case r >= 0x30A1 && r <= 0x30F6: // katakana ァ..ヶ → hiragana ぁ..ゖ
+		return r - 0x60
+	case r == 0x30FD || r == 0x30FE: // ヽヾ → ゝゞ
+		return r - 0x60
+	}
+	return unicode.ToLower(r)
+}
