@@ -1,0 +1,202 @@
+package answer
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/livehost/livehost/textnorm"
+)
+
+// Intents a question can have.
+const (
+	IntentPrice         = "price"
+	IntentStock         = "stock"
+	IntentSize          = "size"
+	IntentColor         = "color"
+	IntentMaterial      = "material"
+	IntentDimensions    = "dimensions"
+	IntentUsage         = "usage"
+	IntentIngredients   = "ingredients"
+	IntentShipping      = "shipping"
+	IntentCompatibility = "compatibility"
+	IntentComparison    = "comparison"
+	IntentOther         = "other"
+	IntentNone          = "none" // not a question
+)
+
+// Question is what Detect learns from one chat message.
+type Question struct {
+	IsQuestion bool   `json:"is_question"`
+	Intent     string `json:"intent"`
+	Lang       string `json:"lang"` // "ja" or "en"
+	// Injection is set when the message tries to instruct the model ("ignore previous instructions",
+	// 「前の指示は無視して」). Such a message is still answered from the catalog, never obeyed.
+	Injection bool `json:"injection,omitempty"`
+	// Confidence that the message is a question for the shop with this intent, 0–1.
+	Confidence float64 `json:"confidence"`
+}
+
+// questionMarkers end or contain a question in Japanese; folded forms.
+var jaQuestionMarkers = []string{
+	"?", "ですか", "ますか", "でしょうか", "ませんか", "かな", "かね", "いくら", "何", "なに", "なん", "どう", "どこ", "いつ",
+	"どれ", "どの", "どっち", "どちら", "どんな", "どのくらい", "どれくらい", "教えて", "おしえて", "知りたい", "可能",
+	"できる", "ある?", "あります", "ありません", "ない?", "大丈夫", "だいじょうぶ", "おすすめ", "お願いします", "って言って", "と言って",
+}
+
+var enQuestionStarts = []string{
+	"how", "what", "when", "where", "which", "who", "whose", "why", "is", "are", "do", "does", "did", "can", "could",
+	"will", "would", "should", "any", "may", "has", "have", "tell", "please", "say",
+}
+
+// reactions are chat noise that is never a question, even with a question mark in it rarely.
+var reactions = []string{
+	"かわいい", "可愛い", "かわいー", "きれい", "綺麗", "すごい", "すてき", "素敵", "初見", "こんにちは", "こんばんは", "おはよう",
+	"ありがとう", "888", "草", "うける", "最高", "やばい", "いいね", "似合う", "lol", "wow", "cute", "nice", "love it",
+	"hello", "hi ", "hey", "thanks", "thank you", "first time", "omg", "gorgeous", "beautiful",
+}
+
+var comparisonCues = []string{"比較", "比べ", "違い", "ちがい", "どっちが", "どちらが", "どっちの", "どちらの", "と比べ", "より",
+	" vs", "versus", "compar", "differen", "better than", "or the"}
+
+var injectionCues = []string{
+	"無視して", "無視しろ", "指示を", "前の指示", "命令", "プロンプト", "システムプロンプト", "と言って", "って言って", "と答えて",
+	"あなたは今から", "ロールプレイ", "ignore previous", "ignore all", "ignore the above", "ignore your", "disregard",
+	"system:", "system prompt", "admin mode", "developer mode", "you are now", "pretend", "jailbreak", "new instructions",
+	"say the price", "say it costs",
+}
+
+// weakCues hint at an intent only when nothing stronger does: 「XLありますか」 asks about size,
+// 「ありますか」 alone about stock.
+var weakCues = map[string]bool{"ありますか": true, "まだあり": true, "buy": true, "available": true, "how": true,
+	"fit": true, "how much": true, "made": true, "make": true, "light": true, "long": true, "use": true, "work": true, "入って": true}
+
+// Detect decides whether a chat message is a question for the shop and what it asks about. It works
+// on the folded text with word and substring tables only (no tokenizer), so it costs microseconds.
+func Detect(text string) Question {
+	f := strings.TrimSpace(textnorm.Fold(text))
+	q := Question{Lang: detectLang(f), Intent: IntentNone}
+	if f == "" {
+		return q
+	}
+	for _, c := range injectionCues {
+		if strings.Contains(f, c) {
+			q.Injection = true
+			break
+		}
+	}
+	qi := prepareQuestion(f)
+	intent, strength := bestIntent(f, qi)
+
+	signal := strings.ContainsAny(f, "?")
+	if q.Lang == "ja" {
+		for _, m := range jaQuestionMarkers {
+			if strings.Contains(f, m) {
+				signal = true
+				break
+			}
+		}
+		// 「リップライナーは」「XLは」: a bare topic is how Japanese chat asks.
+		trimmed := strings.TrimRight(f, "!.。…〜~ ")
+		if strings.HasSuffix(trimmed, "は") && utf8.RuneCountInString(trimmed) <= 20 {
+			signal = true
+		}
+	} else {
+		first := f
+		if i := strings.IndexFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }); i > 0 {
+			first = f[:i]
+		}
+		for _, s := range enQuestionStarts {
+			if first == s {
+				signal = true
+				break
+			}
+		}
+	}
+	reaction := isReaction(f)
+	switch {
+	case reaction && !strings.Contains(f, "?"):
+		return q
+	case reaction && strength < 1:
+		return q
+	case !signal && strength >= 1 && utf8.RuneCountInString(f) <= 16:
+		// 「値段」「送料」「サイズ感」: a short message that is only a cue is a question.
+		signal = true
+	}
+	if !signal {
+		return q
+	}
+	q.IsQuestion = true
+	q.Intent = intent
+	switch {
+	case intent == IntentOther:
+		q.Confidence = 0.5
+	case strength >= 2:
+		q.Confidence = 0.95
+	case strength >= 1:
+		q.Confidence = 0.85
+	default:
+		q.Confidence = 0.65
+	}
+	return q
+}
+
+// bestIntent picks the intent whose cues the message uses most; weak cues count a little.
+func bestIntent(folded string, qi questionInfo) (string, float64) {
+	for _, c := range comparisonCues {
+		if strings.Contains(folded, c) {
+			return IntentComparison, 2
+		}
+	}
+	scores := map[string]float64{}
+	for _, c := range concepts {
+		if c.intent == "" {
+			continue
+		}
+		for _, cue := range c.cues {
+			if cueMatch(folded, qi.words, cue) {
+				if weakCues[cue] {
+					scores[c.intent] += 0.4
+				} else {
+					scores[c.intent]++
+				}
+			}
+		}
+	}
+	best, bs := IntentOther, 0.0
+	for _, in := range intentOrder {
+		if s := scores[in]; s > bs {
+			best, bs = in, s
+		}
+	}
+	return best, bs
+}
+
+// intentOrder breaks ties: a price question that mentions stock is mostly about price.
+var intentOrder = []string{IntentShipping, IntentPrice, IntentStock, IntentSize, IntentColor, IntentMaterial,
+	IntentIngredients, IntentDimensions, IntentCompatibility, IntentUsage}
+
+func isReaction(folded string) bool {
+	t := strings.TrimFunc(folded, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) })
+	if t == "" {
+		return true // only emoji or punctuation
+	}
+	if strings.Trim(t, "w8ｗ") == "" {
+		return true // 「www」「888」
+	}
+	for _, r := range reactions {
+		if strings.Contains(folded+" ", r) {
+			return true
+		}
+	}
+	return false
+}
+
+func detectLang(folded string) string {
+	for _, r := range folded {
+		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+			return "ja"
+		}
+	}
+	return "en"
+}
