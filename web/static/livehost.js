@@ -1,0 +1,136 @@
+// livehost.js: the API client and event stream shared by every page. No build step, no modules.
+"use strict";
+(function () {
+  const params = new URLSearchParams(location.search);
+  const LH = {};
+  LH.show = params.get("show") || "";
+  LH.token = params.get("token") || "";
+
+  LH.api = async function (method, path, body) {
+    const opts = { method, headers: { Authorization: "Bearer " + LH.token } };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, opts);
+    let data = null;
+    const text = await res.text();
+    if (text) { try { data = JSON.parse(text); } catch (e) { data = { error: text }; } }
+    if (!res.ok) {
+      const err = new Error((data && data.error) || res.status + " " + res.statusText);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  };
+
+  // stream keeps a WebSocket open to the show's event stream, reconnecting with backoff and
+  // resuming after the last sequence number it saw, so a page never misses or repeats an event.
+  LH.stream = function (after, onEvent, onStatus) {
+    let last = after || 0;
+    let delay = 500;
+    let ws = null;
+    let stopped = false;
+    function connect() {
+      if (stopped) return;
+      const proto = location.protocol === "https:" ? "wss:" : "ws:";
+      const url = proto + "//" + location.host + "/api/shows/" + encodeURIComponent(LH.show) +
+        "/stream?after=" + last + "&token=" + encodeURIComponent(LH.token);
+      ws = new WebSocket(url);
+      ws.onopen = function () { delay = 500; onStatus && onStatus("live"); };
+      ws.onmessage = function (m) {
+        let ev;
+        try { ev = JSON.parse(m.data); } catch (e) { return; }
+        if (ev.type === "stream.resync") { onStatus && onStatus("resync"); return; }
+        if (ev.seq && ev.seq <= last) return;
+        if (ev.seq) last = ev.seq;
+        try { onEvent(ev); } catch (e) { console.error(e); }
+      };
+      ws.onclose = function () {
+        onStatus && onStatus("offline");
+        if (stopped) return;
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 8000);
+      };
+      ws.onerror = function () { try { ws.close(); } catch (e) {} };
+    }
+    connect();
+    return { stop() { stopped = true; if (ws) ws.close(); }, last() { return last; } };
+  };
+
+  LH.el = function (tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const k in attrs || {}) {
+      const v = attrs[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(e.dataset, v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const kid of kids.flat()) {
+      if (kid === null || kid === undefined || kid === false) continue;
+      e.append(kid.nodeType ? kid : document.createTextNode(String(kid)));
+    }
+    return e;
+  };
+
+  // highlight wraps the flagged spans of text (rune offsets, as the moderation engine reports them).
+  LH.highlight = function (text, matches, cls) {
+    const runes = Array.from(text || "");
+    const frag = document.createDocumentFragment();
+    const spans = (matches || []).filter(m => m.end > m.start).slice().sort((a, b) => a.start - b.start);
+    let pos = 0;
+    for (const m of spans) {
+      if (m.start < pos) continue;
+      if (m.start > pos) frag.append(runes.slice(pos, m.start).join(""));
+      const mark = LH.el("mark", { class: (cls || "hl") + " cat-" + (m.category || "x"),
+        title: [m.category, m.reason, m.suggestion && ("→ " + m.suggestion)].filter(Boolean).join(" · ") },
+        runes.slice(m.start, Math.min(m.end, runes.length)).join(""));
+      frag.append(mark);
+      pos = m.end;
+    }
+    if (pos < runes.length) frag.append(runes.slice(pos).join(""));
+    return frag;
+  };
+
+  LH.yen = function (n, cur) {
+    if (n === null || n === undefined) return "";
+    if (!cur || cur === "JPY") return "¥" + Math.round(n).toLocaleString("ja-JP");
+    return n.toLocaleString(undefined, { style: "currency", currency: cur });
+  };
+
+  LH.time = function (iso) {
+    const d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  };
+
+  // schedule coalesces re-renders into one per animation frame.
+  LH.schedule = function (fn) {
+    let queued = false;
+    return function () {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () { queued = false; fn(); });
+    };
+  };
+
+  LH.toast = function (msg, kind) {
+    let box = document.getElementById("toasts");
+    if (!box) { box = LH.el("div", { id: "toasts" }); document.body.append(box); }
+    const t = LH.el("div", { class: "toast " + (kind || "") }, msg);
+    box.append(t);
+    setTimeout(() => t.remove(), 4000);
+  };
+
+  LH.requireParams = function () {
+    if (LH.show && LH.token) return true;
+    document.body.innerHTML = "";
+    document.body.append(LH.el("main", { class: "missing" },
+      LH.el("h1", {}, "トークンが必要です · Token required"),
+      LH.el("p", {}, "Open this page with ?show=SHOW_ID&token=TOKEN — `livehost serve --demo` prints ready-made links.")));
+    return false;
+  };
+
+  window.LH = LH;
+})();

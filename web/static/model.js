@@ -1,0 +1,135 @@
+// model.js: the show as a page sees it — a snapshot from GET /api/shows/{id}/state, then every
+// event from the stream folded in. The server keeps the same fold (server/view.go).
+"use strict";
+(function () {
+  const MAX_CHAT = 300, MAX_RECENT = 20;
+
+  class Model {
+    constructor(snap) {
+      this.show = snap.show || {};
+      this.lastSeq = snap.last_seq || 0;
+      this.onAir = snap.on_air || "";
+      this.products = snap.products || {};
+      this.chat = snap.chat || [];
+      this.chatBySeq = new Map(this.chat.map(m => [m.seq, m]));
+      this.held = new Map((snap.held || []).map(h => [h.chat_seq, h]));
+      this.drafts = new Map((snap.drafts || []).map(d => [d.draft_id, d]));
+      this.compliance = snap.compliance || [];
+      this.transcript = snap.transcript || [];
+      this.crossSell = snap.cross_sell || [];
+      this.counters = Object.assign({ chat: 0, allow: 0, hold: 0, block: 0, questions: 0, drafts: 0,
+        approved: 0, rejected: 0, published: 0, compliance: 0 }, snap.counters || {});
+    }
+
+    apply(ev) {
+      if (ev.seq && ev.seq <= this.lastSeq) return false;
+      if (ev.seq) this.lastSeq = ev.seq;
+      const c = this.counters;
+      switch (ev.type) {
+        case "show.started": this.show.status = "live"; break;
+        case "show.stopped": this.show.status = "stopped"; break;
+        case "show.updated":
+          this.show.title = ev.title; this.show.lineup = ev.lineup || []; this.show.mode = ev.mode; break;
+        case "product.on_air": this.onAir = ev.sku || ""; break;
+        case "chat.received": {
+          const m = { seq: ev.seq, at: ev.at, platform: ev.platform, user: ev.user, text: ev.text, verdict: null };
+          this.chat.push(m); this.chatBySeq.set(m.seq, m); c.chat++;
+          while (this.chat.length > MAX_CHAT) this.chatBySeq.delete(this.chat.shift().seq);
+          break;
+        }
+        case "chat.verdict": {
+          const m = this.chatBySeq.get(ev.chat_seq);
+          if (m) m.verdict = { action: ev.action, categories: ev.categories, matches: ev.matches, reason: ev.reason };
+          if (ev.action in c) c[ev.action]++;
+          break;
+        }
+        case "chat.held": this.held.set(ev.chat_seq, { chat_seq: ev.chat_seq, user: ev.user, text: ev.text, reason: ev.reason, at: ev.at }); break;
+        case "chat.allowed": case "chat.denied": {
+          this.held.delete(ev.chat_seq);
+          const m = this.chatBySeq.get(ev.chat_seq);
+          if (m) m.decision = ev.type === "chat.allowed" ? "allowed" : "denied";
+          break;
+        }
+        case "question.detected": c.questions++; break;
+        case "draft.created": {
+          const prev = this.drafts.get(ev.draft_id);
+          if (prev) { prev.count = (prev.count || 1) + 1; break; }
+          const d = Object.assign({}, ev, { status: "pending", created_at: ev.at, count: ev.count || 1 });
+          delete d.seq; delete d.type; delete d.at; delete d.show; delete d.v;
+          this.drafts.set(ev.draft_id, d); c.drafts++;
+          break;
+        }
+        case "draft.claimed": this.updDraft(ev, d => { d.claimed_by = ev.by; }); break;
+        case "draft.approved": case "draft.edited":
+          this.updDraft(ev, d => { d.status = "approved"; d.edited = ev.type === "draft.edited"; if (ev.text) d.text = ev.text; d.decided_by = ev.by; });
+          c.approved++; break;
+        case "draft.rejected": case "draft.expired":
+          this.updDraft(ev, d => { d.status = ev.type === "draft.rejected" ? "rejected" : "expired"; });
+          if (ev.type === "draft.rejected") c.rejected++;
+          break;
+        case "draft.published":
+          this.updDraft(ev, d => { d.status = "published"; d.published_at = ev.at; if (ev.text) d.text = ev.text; });
+          c.published++; break;
+        case "crosssell.suggested":
+          this.crossSell.push({ sku: ev.sku, suggestions: ev.suggestions || [], text: ev.text, chat_seq: ev.chat_seq, at: ev.at });
+          if (this.crossSell.length > MAX_RECENT) this.crossSell.shift();
+          break;
+        case "transcript.segment":
+          this.transcript.push({ seq: ev.seq, text: ev.text, final: ev.final, at: ev.at });
+          if (this.transcript.length > MAX_RECENT) this.transcript.shift();
+          break;
+        case "host.compliance":
+          this.compliance.push({ transcript_seq: ev.transcript_seq, text: ev.text, matches: ev.matches || [], at: ev.at });
+          if (this.compliance.length > MAX_RECENT) this.compliance.shift();
+          c.compliance++;
+          break;
+        default: return false;
+      }
+      return true;
+    }
+
+    updDraft(ev, fn) {
+      const d = this.drafts.get(ev.draft_id);
+      if (d) fn(d);
+    }
+
+    // product returns what the page knows of a SKU, fetching unknown ones once.
+    product(sku, onLoad) {
+      if (!sku) return null;
+      const p = this.products[sku];
+      if (p) return p;
+      if (!this._loading) this._loading = new Set();
+      if (!this._loading.has(sku)) {
+        this._loading.add(sku);
+        LH.api("GET", "/api/shows/" + encodeURIComponent(LH.show) + "/products?sku=" + encodeURIComponent(sku))
+          .then(r => { for (const q of r.products || []) this.products[q.sku] = q; onLoad && onLoad(); })
+          .catch(() => {});
+      }
+      return null;
+    }
+
+    // questions are the drafts worth showing the host: approved and published first, then pending.
+    questions() {
+      const rank = { published: 0, approved: 0, pending: 1 };
+      return [...this.drafts.values()]
+        .filter(d => d.status in rank)
+        .sort((a, b) => rank[a.status] - rank[b.status] || (b.count || 1) - (a.count || 1) ||
+          String(b.published_at || b.created_at).localeCompare(String(a.published_at || a.created_at)));
+    }
+  }
+
+  LH.Model = Model;
+
+  // LH.boot loads the snapshot and opens the stream; render is called (coalesced) after changes.
+  LH.boot = async function (render, onStatus) {
+    const snap = await LH.api("GET", "/api/shows/" + encodeURIComponent(LH.show) + "/state");
+    const model = new Model(snap);
+    const rerender = LH.schedule(() => render(model));
+    rerender();
+    LH.stream(model.lastSeq, ev => { if (model.apply(ev)) rerender(); }, st => {
+      onStatus && onStatus(st);
+      if (st === "resync") rerender();
+    });
+    return { model, rerender };
+  };
+})();

@@ -1,0 +1,109 @@
+// teleprompter.js: the host's screen — what is on air, what viewers ask, what to say next, and a
+// red warning when something the host just said is a risky claim.
+"use strict";
+(function () {
+  if (!LH.requireParams()) return;
+  const $ = id => document.getElementById(id);
+  const el = LH.el;
+  const params = new URLSearchParams(location.search);
+  const segmentMin = Math.max(1, parseFloat(params.get("segment") || "10"));
+  const prefs = JSON.parse(localStorage.getItem("lh.tp") || "{}");
+  let scale = prefs.scale || parseFloat(params.get("scale") || "1");
+  let mirror = prefs.mirror !== undefined ? prefs.mirror : params.get("mirror") === "1";
+  let model = null, rerender = null;
+  let onAirSince = Date.now(), lastOnAir = null;
+
+  function applyPrefs() {
+    document.body.style.setProperty("--tp", scale.toFixed(2));
+    document.body.classList.toggle("mirror", mirror);
+    localStorage.setItem("lh.tp", JSON.stringify({ scale, mirror }));
+  }
+  $("smaller").onclick = () => { scale = Math.max(.5, scale - .1); applyPrefs(); };
+  $("bigger").onclick = () => { scale = Math.min(2.5, scale + .1); applyPrefs(); };
+  $("mirror").onclick = () => { mirror = !mirror; applyPrefs(); };
+  applyPrefs();
+
+  function tick() {
+    $("clock").textContent = LH.time();
+    const left = Math.round((onAirSince + segmentMin * 60000 - Date.now()) / 1000);
+    const a = Math.abs(left);
+    $("countdown").textContent = (left < 0 ? "+" : "") + Math.floor(a / 60) + ":" + String(a % 60).padStart(2, "0");
+    $("countdown").classList.toggle("over", left < 0);
+  }
+  setInterval(tick, 1000); tick();
+
+  function talkingPoints(p) {
+    if (p.talking_points && p.talking_points.length) return p.talking_points;
+    return p.description ? [p.description] : [];
+  }
+
+  function product(m) {
+    const box = $("product");
+    const p = m.product(m.onAir, rerender);
+    if (!m.onAir) { box.replaceChildren(el("h3", {}, "オンエア中の商品 · ON AIR"), el("div", { class: "pname muted" }, "商品が選ばれていません")); return; }
+    if (!p) { box.replaceChildren(el("span", { class: "onair-label" }, "ON AIR"), el("div", { class: "pname" }, m.onAir)); return; }
+    const sale = p.sale_price && p.sale_price > 0 && p.sale_price < p.price;
+    let stock = null;
+    if (p.stock !== undefined && p.stock !== null) {
+      stock = p.stock <= 0 ? el("div", { class: "stock out" }, "在庫切れ · SOLD OUT")
+        : el("div", { class: "stock" + (p.stock <= 10 ? " low" : "") }, "在庫 " + p.stock.toLocaleString() + " 点" + (p.stock <= 10 ? " — 残りわずか!" : ""));
+    }
+    box.replaceChildren(
+      el("span", { class: "onair-label" }, "ON AIR"),
+      el("div", { class: "pname" }, p.name),
+      el("div", { class: "pprice" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("span", { class: "sale" }, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency),
+        el("span", { class: "muted", style: "font-size:.45em;font-weight:400;margin-left:10px" }, "税込")),
+      stock,
+      el("ul", { class: "points" }, talkingPoints(p).slice(0, 4).map(t => el("li", {}, t))));
+  }
+
+  function questions(m) {
+    const qs = m.questions().slice(0, 4);
+    $("questions").replaceChildren(...(qs.length ? qs.map(d => el("div", { class: "qa " + d.status },
+      el("div", { class: "q" }, "Q. ", d.question || "", d.count > 1 ? el("span", { class: "n" }, "×" + d.count) : null),
+      el("div", { class: "a" }, d.status === "pending" ? "（案）" : "", d.text))) : [el("div", { class: "muted", style: "font-size:1.6em" }, "質問待ち…")]));
+  }
+
+  function crossSell(m) {
+    const list = m.crossSell.filter(x => !m.onAir || x.sku === m.onAir);
+    const x = list[list.length - 1];
+    if (!x) { $("xsell").replaceChildren(); return; }
+    const names = x.suggestions.map(s => { const p = m.product(s, rerender); return p ? p.name : s; });
+    $("xsell").replaceChildren("💡 ", x.text || ("あわせて紹介: " + names.join("、")));
+  }
+
+  function compliance(m) {
+    const last = m.compliance[m.compliance.length - 1];
+    const box = $("alert");
+    // A warning stays up for a minute: long enough to correct, not so long it becomes noise.
+    if (!last || Date.now() - new Date(last.at).getTime() > 60000) { box.className = "alert hidden"; return; }
+    const fixes = last.matches.filter(x => x.suggestion).map(x => "「" + x.term + "」→ " + x.suggestion);
+    const why = [...new Set(last.matches.map(x => x.reason || x.category).filter(Boolean))].join(" / ");
+    box.className = "alert";
+    box.replaceChildren(
+      el("div", {}, "⚠ 表現に注意 · Compliance: " + why),
+      el("div", { class: "said" }, "「", LH.highlight(last.text, last.matches, "x"), "」"),
+      fixes.length ? el("span", { class: "fix" }, "言い換え: " + fixes.join("　")) : null);
+  }
+
+  function said(m) {
+    const t = m.transcript[m.transcript.length - 1];
+    if (!t) { $("said").textContent = ""; return; }
+    const flagged = m.compliance.find(c => c.transcript_seq === t.seq);
+    $("said").replaceChildren("🎙 ", LH.highlight(t.text, flagged ? flagged.matches : [], "x"));
+  }
+
+  function render(m) {
+    if (m.onAir !== lastOnAir) { lastOnAir = m.onAir; onAirSince = Date.now(); }
+    $("title").textContent = m.show.title || "";
+    const st = m.show.status;
+    $("status").textContent = st === "live" ? "● LIVE" : st === "stopped" ? "終了" : "準備中";
+    $("status").className = "pill" + (st === "live" ? " live" : "");
+    product(m); questions(m); crossSell(m); compliance(m); said(m);
+  }
+  setInterval(() => rerender && rerender(), 5000); // let old warnings expire
+
+  LH.boot(render, st => { $("conn").textContent = st === "live" ? "接続" : st === "resync" ? "再同期" : "再接続中"; $("conn").className = "pill conn-" + st; })
+    .then(r => { model = r.model; rerender = r.rerender; window.lhModel = model; })
+    .catch(e => { LH.toast("読み込みに失敗しました: " + e.message, "error"); });
+})();
