@@ -1,0 +1,290 @@
+package show
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// sqliteLog keeps the log in one SQLite file in WAL mode with synchronous=FULL: a commit returns
+// after the WAL is fsynced, which is what lets Append promise durability. Times are stored as
+// Unix microseconds.
+type sqliteLog struct {
+	db *sql.DB
+}
+
+// sqliteMigrations are applied in order; PRAGMA user_version counts the ones applied.
+var sqliteMigrations = []string{
+	`CREATE TABLE show_shows (
+		id TEXT PRIMARY KEY,
+		title TEXT NOT NULL,
+		lineup TEXT NOT NULL,
+		mode TEXT NOT NULL,
+		status TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		last_seq INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE show_events (
+		show_id TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		v INTEGER NOT NULL,
+		data TEXT NOT NULL,
+		PRIMARY KEY (show_id, seq)
+	) WITHOUT ROWID;
+	CREATE TABLE show_tokens (
+		hash TEXT PRIMARY KEY,
+		role TEXT NOT NULL,
+		show_id TEXT NOT NULL,
+		label TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	);`,
+}
+
+// OpenSQLite opens (creating if needed) the SQLite show store at path.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open show store: create %s: %w", dir, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open show store %s: %w", path, err)
+	}
+	// One writer goroutine plus readers; WAL lets readers run beside the writer.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxLifetime(0)
+	if err := migrateSQLite(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open show store %s: %w", path, err)
+	}
+	return newStore(&sqliteLog{db: db}, "sqlite"), nil
+}
+
+func migrateSQLite(ctx context.Context, db *sql.DB) error {
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal mode: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	if version > len(sqliteMigrations) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", version, len(sqliteMigrations))
+	}
+	for i := version; i < len(sqliteMigrations); i++ {
+		if _, err := tx.ExecContext(ctx, sqliteMigrations[i]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(sqliteMigrations))); err != nil {
+		return fmt.Errorf("migrate: set version: %w", err)
+	}
+	return tx.Commit()
+}
+
+func (b *sqliteLog) close() error { return b.db.Close() }
+
+func (b *sqliteLog) commit(ctx context.Context, reqs []*request) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO show_events (show_id, seq, type, at, v, data) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	defer ins.Close()
+	for _, r := range reqs {
+		if r.create != nil {
+			sh := r.create
+			lineup, _ := json.Marshal(sh.Lineup)
+			res, err := tx.ExecContext(ctx, `INSERT INTO show_shows (id, title, lineup, mode, status, created_at, last_seq)
+				VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+				sh.ID, sh.Title, string(lineup), sh.Mode, sh.Status, sh.CreatedAt.UnixMicro())
+			if err != nil {
+				return fmt.Errorf("insert show %s: %w", sh.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				r.err = fmt.Errorf("show %s: %w", sh.ID, ErrExists)
+				continue
+			}
+		}
+		if r.update != nil {
+			sh := r.update
+			lineup, _ := json.Marshal(sh.Lineup)
+			if _, err := tx.ExecContext(ctx, `UPDATE show_shows SET title = ?, lineup = ?, mode = ?, status = ? WHERE id = ?`,
+				sh.Title, string(lineup), sh.Mode, sh.Status, sh.ID); err != nil {
+				return fmt.Errorf("update show %s: %w", sh.ID, err)
+			}
+		}
+		status := statusAfter(r.evs)
+		row := tx.QueryRowContext(ctx, `UPDATE show_shows SET last_seq = last_seq + ?,
+				status = CASE WHEN ? = '' THEN status ELSE ? END
+			WHERE id = ? RETURNING id, title, lineup, mode, status, created_at, last_seq`,
+			len(r.evs), status, status, r.showID)
+		sh, err := scanSQLiteShow(row)
+		if errors.Is(err, ErrNotFound) {
+			r.err = fmt.Errorf("show %s: %w", r.showID, ErrNotFound)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("advance show %s: %w", r.showID, err)
+		}
+		first := sh.LastSeq - int64(len(r.evs)) + 1
+		r.out = make([]Event, len(r.evs))
+		for i, ne := range r.evs {
+			ev := Event{Seq: first + int64(i), Show: r.showID, Type: ne.Type, At: ne.At, V: ne.V, Data: ne.Data}
+			if _, err := ins.ExecContext(ctx, ev.Show, ev.Seq, ev.Type, ev.At.UnixMicro(), ev.V, string(ev.Data)); err != nil {
+				return fmt.Errorf("insert event %s#%d: %w", ev.Show, ev.Seq, err)
+			}
+			r.out[i] = ev
+		}
+		r.show = sh
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanSQLiteShow(row rowScanner) (Show, error) {
+	var sh Show
+	var lineup string
+	var created int64
+	err := row.Scan(&sh.ID, &sh.Title, &lineup, &sh.Mode, &sh.Status, &created, &sh.LastSeq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Show{}, ErrNotFound
+	}
+	if err != nil {
+		return Show{}, err
+	}
+	if err := json.Unmarshal([]byte(lineup), &sh.Lineup); err != nil {
+		return Show{}, fmt.Errorf("show %s lineup: %w", sh.ID, err)
+	}
+	sh.CreatedAt = time.UnixMicro(created).UTC()
+	return sh, nil
+}
+
+func (b *sqliteLog) read(ctx context.Context, showID string, after int64, limit int) ([]Event, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT seq, type, at, v, data FROM show_events
+		WHERE show_id = ? AND seq > ? ORDER BY seq LIMIT ?`, showID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		ev := Event{Show: showID}
+		var at int64
+		var data string
+		if err := rows.Scan(&ev.Seq, &ev.Type, &at, &ev.V, &data); err != nil {
+			return nil, err
+		}
+		ev.At = time.UnixMicro(at).UTC()
+		ev.Data = json.RawMessage(data)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+func (b *sqliteLog) getShow(ctx context.Context, id string) (Show, error) {
+	row := b.db.QueryRowContext(ctx, `SELECT id, title, lineup, mode, status, created_at, last_seq FROM show_shows WHERE id = ?`, id)
+	return scanSQLiteShow(row)
+}
+
+func (b *sqliteLog) listShows(ctx context.Context) ([]Show, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT id, title, lineup, mode, status, created_at, last_seq FROM show_shows ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Show{}
+	for rows.Next() {
+		sh, err := scanSQLiteShow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sh)
+	}
+	return out, rows.Err()
+}
+
+func (b *sqliteLog) putToken(ctx context.Context, t Token) error {
+	_, err := b.db.ExecContext(ctx, `INSERT INTO show_tokens (hash, role, show_id, label, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (hash) DO UPDATE SET role = excluded.role, show_id = excluded.show_id, label = excluded.label, created_at = excluded.created_at`,
+		t.Hash, t.Role, t.ShowID, t.Label, t.CreatedAt.UnixMicro())
+	return err
+}
+
+func (b *sqliteLog) lookupToken(ctx context.Context, hash string) (Token, bool, error) {
+	t := Token{Hash: hash}
+	var created int64
+	err := b.db.QueryRowContext(ctx, `SELECT role, show_id, label, created_at FROM show_tokens WHERE hash = ?`, hash).
+		Scan(&t.Role, &t.ShowID, &t.Label, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, false, nil
+	}
+	if err != nil {
+		return Token{}, false, err
+	}
+	t.CreatedAt = time.UnixMicro(created).UTC()
+	return t, true, nil
+}
+
+func (b *sqliteLog) listTokens(ctx context.Context) ([]Token, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT hash, role, show_id, label, created_at FROM show_tokens ORDER BY created_at, hash`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Token{}
+	for rows.Next() {
+		var t Token
+		var created int64
+		if err := rows.Scan(&t.Hash, &t.Role, &t.ShowID, &t.Label, &created); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = time.UnixMicro(created).UTC()
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (b *sqliteLog) deleteToken(ctx context.Context, hash string) (bool, error) {
+	res, err := b.db.ExecContext(ctx, `DELETE FROM show_tokens WHERE hash = ?`, hash)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

@@ -1,0 +1,236 @@
+package show
+
+import "time"
+
+// Event types. Producers append these; the payload struct for each is named after it.
+const (
+	TypeShowCreated  = "show.created"   // ShowCreated (appended by CreateShow)
+	TypeShowUpdated  = "show.updated"   // ShowUpdated (appended by UpdateShow)
+	TypeShowStarted  = "show.started"   // ShowStarted; sets the show's Status to live
+	TypeShowStopped  = "show.stopped"   // ShowStopped; sets the show's Status to stopped
+	TypeProductOnAir = "product.on_air" // ProductOnAir
+
+	TypeChatReceived     = "chat.received"     // ChatReceived
+	TypeChatVerdict      = "chat.verdict"      // ChatVerdict
+	TypeChatHeld         = "chat.held"         // ChatHeld: waiting for a moderator to allow or deny
+	TypeChatAllowed      = "chat.allowed"      // ChatDecision
+	TypeChatDenied       = "chat.denied"       // ChatDecision
+	TypeQuestionDetected = "question.detected" // QuestionDetected
+
+	TypeDraftCreated   = "draft.created"   // DraftCreated
+	TypeDraftClaimed   = "draft.claimed"   // DraftAction
+	TypeDraftApproved  = "draft.approved"  // DraftAction (Text is the approved text)
+	TypeDraftEdited    = "draft.edited"    // DraftAction (Text is the edited, approved text)
+	TypeDraftRejected  = "draft.rejected"  // DraftAction
+	TypeDraftExpired   = "draft.expired"   // DraftAction
+	TypeDraftPublished = "draft.published" // DraftPublished
+
+	TypeCrossSellSuggested = "crosssell.suggested" // CrossSellSuggested
+	TypeTranscriptSegment  = "transcript.segment"  // TranscriptSegment
+	TypeHostCompliance     = "host.compliance"     // HostCompliance
+	TypeProductMentioned   = "product.mentioned"   // ProductMentioned
+	TypeAvatarUtterance    = "avatar.utterance"    // AvatarUtterance
+
+	// TypeStreamResync is never stored: a Subscription sends it (Seq 0, payload StreamResync) when
+	// the subscriber fell behind its buffer; the events that follow come from the log.
+	TypeStreamResync = "stream.resync"
+)
+
+// versions holds the current payload version of each type whose payload changed; absent means 1.
+// Bump a type's version when its payload changes incompatibly, and keep decoding the old one.
+var versions = map[string]int{}
+
+// Version is the current payload version of an event type.
+func Version(typ string) int {
+	if v, ok := versions[typ]; ok {
+		return v
+	}
+	return 1
+}
+
+// Show modes and statuses.
+const (
+	ModeHost   = "host"
+	ModeAvatar = "avatar"
+
+	StatusCreated = "created"
+	StatusLive    = "live"
+	StatusStopped = "stopped"
+)
+
+// ShowCreated is the first event of every show.
+type ShowCreated struct {
+	Title  string   `json:"title"`
+	Lineup []string `json:"lineup"`
+	Mode   string   `json:"mode"`
+}
+
+// ShowUpdated records a change of title, lineup, mode or status (the whole new value of each).
+type ShowUpdated struct {
+	Title  string   `json:"title"`
+	Lineup []string `json:"lineup"`
+	Mode   string   `json:"mode"`
+	Status string   `json:"status"`
+}
+
+// ShowStarted and ShowStopped mark the show going live and ending.
+type ShowStarted struct {
+	By string `json:"by,omitempty"`
+}
+
+type ShowStopped struct {
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ProductOnAir puts a product (by SKU) on air; an empty SKU takes the product off air.
+type ProductOnAir struct {
+	SKU string `json:"sku"`
+	By  string `json:"by,omitempty"`
+}
+
+// ChatReceived is a viewer's chat message as ingested.
+type ChatReceived struct {
+	ID       string `json:"id,omitempty"` // the platform's message ID, if any
+	Platform string `json:"platform"`
+	User     string `json:"user"`
+	Text     string `json:"text"`
+}
+
+// Match is one flagged span of a text, with rune offsets into the original text.
+type Match struct {
+	Term       string `json:"term"`
+	Category   string `json:"category"`
+	Start      int    `json:"start"`
+	End        int    `json:"end"`
+	Severity   string `json:"severity,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
+	Rule       string `json:"rule,omitempty"`
+}
+
+// Verdict actions.
+const (
+	ActionAllow = "allow"
+	ActionHold  = "hold"
+	ActionBlock = "block"
+)
+
+// ChatVerdict is the moderation verdict on the chat message at ChatSeq.
+type ChatVerdict struct {
+	ChatSeq    int64    `json:"chat_seq"`
+	Action     string   `json:"action"` // allow | hold | block
+	Categories []string `json:"categories,omitempty"`
+	Matches    []Match  `json:"matches,omitempty"`
+	Rules      []string `json:"rules,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+}
+
+// ChatHeld puts the chat message at ChatSeq in the moderators' queue. User and Text repeat the
+// message so a page needs no lookup.
+type ChatHeld struct {
+	ChatSeq int64  `json:"chat_seq"`
+	User    string `json:"user,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// ChatDecision is a moderator's allow (chat.allowed) or deny (chat.denied) of a held message.
+type ChatDecision struct {
+	ChatSeq int64  `json:"chat_seq"`
+	By      string `json:"by,omitempty"`
+}
+
+// QuestionDetected says the chat message at ChatSeq is a product question.
+type QuestionDetected struct {
+	ChatSeq int64  `json:"chat_seq"`
+	Intent  string `json:"intent,omitempty"`
+	SKU     string `json:"sku,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+}
+
+// Fact is one catalog field an answer is grounded on.
+type Fact struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// DraftCreated is an AI-drafted reply waiting for review.
+type DraftCreated struct {
+	DraftID    string    `json:"draft_id"`
+	ChatSeq    int64     `json:"chat_seq,omitempty"`
+	Question   string    `json:"question,omitempty"`
+	User       string    `json:"user,omitempty"`
+	Text       string    `json:"text"`
+	SKU        string    `json:"sku,omitempty"`
+	Intent     string    `json:"intent,omitempty"`
+	Facts      []Fact    `json:"facts,omitempty"`
+	Confidence float64   `json:"confidence,omitempty"`
+	Engine     string    `json:"engine,omitempty"`
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`
+}
+
+// DraftAction is a step in a draft's review: claimed, approved, edited, rejected, expired.
+// Text is set on approved (the text approved) and edited (the new text).
+type DraftAction struct {
+	DraftID string `json:"draft_id"`
+	By      string `json:"by,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// DraftPublished says an approved reply went out, to the chat and/or the host.
+type DraftPublished struct {
+	DraftID string   `json:"draft_id"`
+	Text    string   `json:"text"`
+	By      string   `json:"by,omitempty"`
+	To      []string `json:"to,omitempty"` // "chat", "host"
+}
+
+// CrossSellSuggested prompts the host to mention related products.
+type CrossSellSuggested struct {
+	SKU         string   `json:"sku"`         // the product the suggestion is for
+	Suggestions []string `json:"suggestions"` // SKUs to mention
+	Text        string   `json:"text,omitempty"`
+	ChatSeq     int64    `json:"chat_seq,omitempty"`
+}
+
+// TranscriptSegment is a piece of the host's speech (interim when Final is false).
+type TranscriptSegment struct {
+	Text    string `json:"text"`
+	Final   bool   `json:"final"`
+	StartMS int64  `json:"start_ms,omitempty"`
+	EndMS   int64  `json:"end_ms,omitempty"`
+	Source  string `json:"source,omitempty"` // "caption", "browser", "stt", …
+}
+
+// HostCompliance flags risky claims in the transcript segment at TranscriptSeq.
+type HostCompliance struct {
+	TranscriptSeq int64   `json:"transcript_seq"`
+	Text          string  `json:"text,omitempty"`
+	Matches       []Match `json:"matches"`
+}
+
+// ProductMentioned says the host (or avatar) spoke about a product.
+type ProductMentioned struct {
+	SKU           string `json:"sku"`
+	TranscriptSeq int64  `json:"transcript_seq,omitempty"`
+	Text          string `json:"text,omitempty"`
+}
+
+// AvatarUtterance is a line the avatar host speaks.
+type AvatarUtterance struct {
+	Text       string `json:"text"`
+	SKU        string `json:"sku,omitempty"`
+	Lang       string `json:"lang,omitempty"`
+	Voice      string `json:"voice,omitempty"`
+	DurationMS int64  `json:"duration_ms,omitempty"`
+	ChatSeq    int64  `json:"chat_seq,omitempty"` // set when answering a viewer question
+}
+
+// StreamResync is the payload of the stream.resync marker: the subscriber fell behind, events
+// after After follow from the log.
+type StreamResync struct {
+	After  int64  `json:"after"`
+	Reason string `json:"reason"`
+}
