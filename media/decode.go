@@ -1,0 +1,109 @@
+package media
+
+import (
+	"fmt"
+
+	"github.com/pion/opus"
+	"github.com/pion/rtp"
+)
+
+// opusClock is the RTP clock rate of Opus, whatever the encoder's internal rate.
+const opusClock = 48000
+
+// maxGap is the longest silence inserted for a hole in the timestamps; a larger jump is a sender
+// restart or a muted source, not loss, and is skipped rather than filled.
+const maxGap = 5 * opusClock
+
+// Decoder turns ordered Opus RTP packets into 16 kHz mono PCM. Session time follows the RTP
+// timestamps (the sender's sample clock): lost packets become silence of exactly their length, so the
+// transcript's times neither drift from the audio nor accumulate rounding.
+type Decoder struct {
+	opus   opus.Decoder
+	dec    *Decimator
+	pcm48  []float32
+	zeros  []float32
+	have   bool
+	nextTS uint32 // timestamp expected for the next packet
+
+	Errors int // packets that failed to decode (replaced with silence)
+}
+
+// NewDecoder returns a decoder for one Opus stream.
+func NewDecoder() (*Decoder, error) {
+	od, err := opus.NewDecoderWithOutput(opusClock, 1)
+	if err != nil {
+		return nil, fmt.Errorf("opus decoder: %w", err)
+	}
+	return &Decoder{opus: od, dec: NewDecimator(), pcm48: make([]float32, 120*opusClock/1000)}, nil
+}
+
+// Decode appends the 16 kHz samples for p (preceded by silence for any gap before it) to out.
+func (d *Decoder) Decode(p *rtp.Packet, out []float32) ([]float32, error) {
+	if d.have {
+		gap := int32(p.Timestamp - d.nextTS)
+		if gap < 0 {
+			return out, nil // overlaps what was already played: a retransmission or a stale packet
+		}
+		if gap > 0 && gap <= maxGap {
+			out = d.silence(int(gap), out)
+		}
+	}
+	if len(p.Payload) == 0 {
+		return out, nil
+	}
+	n, err := d.opus.DecodeToFloat32(p.Payload, d.pcm48)
+	if err != nil {
+		d.Errors++
+		samples, terr := opusPacketSamples(p.Payload)
+		if terr != nil {
+			return out, fmt.Errorf("decode opus packet seq %d: %w", p.SequenceNumber, err)
+		}
+		out = d.silence(samples, out)
+		d.have, d.nextTS = true, p.Timestamp+uint32(samples)
+		return out, fmt.Errorf("decode opus packet seq %d: %w", p.SequenceNumber, err)
+	}
+	out = d.dec.Process(d.pcm48[:n], out)
+	d.have, d.nextTS = true, p.Timestamp+uint32(n)
+	return out, nil
+}
+
+func (d *Decoder) silence(n int, out []float32) []float32 {
+	if len(d.zeros) < n {
+		d.zeros = make([]float32, n)
+	}
+	return d.dec.Process(d.zeros[:n], out)
+}
+
+// opusPacketSamples reads a packet's duration at 48 kHz from its TOC byte (RFC 6716 §3.1), so an
+// undecodable packet can still be replaced by silence of the right length.
+func opusPacketSamples(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("empty opus packet")
+	}
+	config := int(b[0] >> 3)
+	var frame int // samples at 48 kHz
+	switch {
+	case config < 12: // SILK: 10, 20, 40, 60 ms
+		frame = []int{480, 960, 1920, 2880}[config%4]
+	case config < 16: // hybrid: 10, 20 ms
+		frame = []int{480, 960}[config%2]
+	default: // CELT: 2.5, 5, 10, 20 ms
+		frame = []int{120, 240, 480, 960}[config%4]
+	}
+	var frames int
+	switch b[0] & 3 {
+	case 0:
+		frames = 1
+	case 1, 2:
+		frames = 2
+	default:
+		if len(b) < 2 {
+			return 0, fmt.Errorf("opus code-3 packet without a frame count")
+		}
+		frames = int(b[1] & 0x3f)
+	}
+	if frames*frame > 120*opusClock/1000 {
+		return 0, fmt.Errorf("opus packet longer than 120 ms")
+	}
+	return frames * frame, nil
+}
