@@ -1,0 +1,126 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// apiError is the one error shape of the API: {"error":"…"}, saying what is wrong.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func errorf(code int, format string, args ...any) *echo.HTTPError {
+	return echo.NewHTTPError(code, fmt.Sprintf(format, args...))
+}
+
+// handleError writes every error as JSON. Echo's own errors (404 route, 405) keep their status.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	msg := "internal error"
+	var he *echo.HTTPError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		code = he.Code
+		switch m := he.Message.(type) {
+		case string:
+			msg = m
+		case error:
+			msg = m.Error()
+		default:
+			msg = http.StatusText(code)
+		}
+		if he.Internal != nil && code >= 500 {
+			s.log.Error("request failed", "err", he.Internal, "path", c.Path(), "request_id", requestID(c))
+		}
+	case errors.As(err, &mbe):
+		code = http.StatusRequestEntityTooLarge
+		msg = fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)
+	default:
+		s.log.Error("request failed", "err", err, "path", c.Path(), "request_id", requestID(c))
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(code)
+		return
+	}
+	_ = c.JSON(code, apiError{Error: msg})
+}
+
+// decodeJSON reads the body as one JSON value into v and reports where it is malformed.
+func decodeJSON(c echo.Context, v any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", mbe.Limit)
+		}
+		return errorf(http.StatusBadRequest, "reading request body: %v", err)
+	}
+	return unmarshalBody(body, v)
+}
+
+// unmarshalBody decodes body into v, rejecting unknown fields and trailing data.
+func unmarshalBody(body []byte, v any) error {
+	if len(body) == 0 {
+		return errorf(http.StatusBadRequest, "request body is empty; a JSON value is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errorf(http.StatusBadRequest, "%s", describeJSONError(body, err, dec.InputOffset()))
+	}
+	if dec.More() {
+		return errorf(http.StatusBadRequest, "malformed JSON at byte %d: unexpected data after the JSON value", dec.InputOffset())
+	}
+	return nil
+}
+
+func describeJSONError(body []byte, err error, off int64) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "the body"
+		} else {
+			field = "field " + field
+		}
+		return fmt.Sprintf("malformed JSON at byte %d: %s must be %s, not %s", te.Offset, field, te.Type, te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fmt.Sprintf("malformed JSON at byte %d: unexpected end of input", len(body))
+	default:
+		// json reports unknown fields only as text: `json: unknown field "x"`.
+		return fmt.Sprintf("malformed JSON at byte %d: %s", off, trimJSONPrefix(err.Error()))
+	}
+}
+
+func trimJSONPrefix(s string) string {
+	const p = "json: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// logAttrs is the request-scoped logger.
+func (s *Server) reqLog(c echo.Context) *slog.Logger {
+	return s.log.With("request_id", requestID(c))
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}

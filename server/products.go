@@ -1,0 +1,42 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/livehost/livehost/catalog"
+)
+
+// productCard is a product as the pages show it, with talking points for the host.
+type productCard struct {
+	catalog.Product
+	TalkingPoints []string `json:"talking_points"`
+}
+
+// talkingPoints turns catalog facts into short lines a host can read aloud. They come only from the
+// catalog (nothing invented): the first sentence of the description, then attributes.
+func talkingPoints(p catalog.Product) []string {
+	var out []string
+	if d := strings.TrimSpace(p.Description); d != "" {
+		first := d
+		if i := strings.IndexAny(d, "。.!！\n"); i > 0 {
+			first = strings.TrimSpace(d[:i+len(string([]rune(d[i:])[0]))])
+		}
+		out = append(out, first)
+	}
+	names := make([]string, 0, len(p.Attributes))
+	for k := range p.Attributes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if v := p.Attributes[k]; len(v) > 0 {
+			out = append(out, fmt.Sprintf("%s: %s", k, strings.Join(v, "・")))
+		}
+		if len(out) >= 4 {
+			break
+		}
+	}
+	return out
+}

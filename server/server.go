@@ -1,0 +1,324 @@
+// Package server is livehost's HTTP edge: the REST API and the WebSocket event stream with bearer
+// tokens and roles, the embedded pages, and the pipeline that runs the agents on a show's chat —
+// moderation synchronously on ingest, question answering and cross-sell asynchronously — writing
+// everything to the show's durable log.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/web"
+)
+
+// Options configure a Server. Store, Moderator and Answerer are required.
+type Options struct {
+	Store     *show.Store
+	Moderator Moderator
+	Answerer  Answerer
+	CrossSell CrossSeller // optional
+	Products  Products    // optional: validates on-air SKUs and fills product cards
+	// AutoApprove publishes some drafts without a moderator (nil: every draft waits for one).
+	AutoApprove AutoApprove
+
+	// AdminToken is the admin bearer token (required; never stored, compared by hash).
+	AdminToken string
+	Logger     *slog.Logger
+
+	// BodyLimit caps request bodies in bytes (default 1 MiB).
+	BodyLimit int64
+	// IngestRate and IngestBurst limit chat messages per ingest token (defaults 5000/s, 10000).
+	// A negative IngestRate turns the limit off.
+	IngestRate  float64
+	IngestBurst int
+	// MaxBatch is the most chat messages one request may carry (default 1000).
+	MaxBatch int
+	// StreamBuffer is each WebSocket client's event buffer (default show.DefaultBuffer).
+	StreamBuffer int
+	// Mount adds more routes (for example WHIP ingest, extra pages) to the server.
+	Mount []func(e *echo.Echo, auth Auth)
+	// Registerer, when set, also receives the server's metrics (so callers can add their own).
+	Metrics *prometheus.Registry
+}
+
+// Auth lets mounted routes use the server's tokens and roles.
+type Auth struct {
+	// Middleware answers 401 unless the request carries a valid token (header, or ?token= when
+	// allowQuery); handlers then call Allow.
+	Middleware func(allowQuery bool) echo.MiddlewareFunc
+	// Allow answers 403 unless the caller has one of roles on show (admin always passes).
+	Allow func(c echo.Context, show string, roles ...Role) error
+}
+
+// Server is the HTTP server of livehost. Create it with New, serve Handler, and Close it.
+type Server struct {
+	opt     Options
+	store   *show.Store
+	log     *slog.Logger
+	auth    *authenticator
+	limiter *ingestLimiter
+	m       *metrics
+	e       *echo.Echo
+
+	mu     sync.Mutex
+	shows  map[string]*showRuntime
+	drafts map[string]string // draft ID → show ID
+
+	answerQ chan answerJob
+	quit    chan struct{}
+	qctx    context.Context // canceled by Close: ends streams
+	qcancel context.CancelFunc
+	wg      sync.WaitGroup
+	closed  sync.Once
+}
+
+// New builds the server and rebuilds every show's state from the log.
+func New(ctx context.Context, opt Options) (*Server, error) {
+	if opt.Store == nil || opt.Moderator == nil || opt.Answerer == nil {
+		return nil, errors.New("server: Store, Moderator and Answerer are required")
+	}
+	if opt.AdminToken == "" {
+		return nil, errors.New("server: an admin token is required")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.BodyLimit <= 0 {
+		opt.BodyLimit = 1 << 20
+	}
+	if opt.IngestRate == 0 {
+		opt.IngestRate = 5000
+	}
+	if opt.IngestBurst <= 0 {
+		opt.IngestBurst = 10000
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 1000
+	}
+	if opt.StreamBuffer <= 0 {
+		opt.StreamBuffer = show.DefaultBuffer
+	}
+	s := &Server{
+		opt:     opt,
+		store:   opt.Store,
+		log:     opt.Logger,
+		auth:    &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: storeTokens{opt.Store}, cache: map[string]Grant{}},
+		limiter: newIngestLimiter(opt.IngestRate, opt.IngestBurst),
+		m:       newMetrics(),
+		shows:   map[string]*showRuntime{},
+		drafts:  map[string]string{},
+		answerQ: make(chan answerJob, 16384),
+		quit:    make(chan struct{}),
+	}
+	s.qctx, s.qcancel = context.WithCancel(context.Background())
+	if opt.Metrics != nil {
+		if err := opt.Metrics.Register(s.m.reg); err != nil {
+			return nil, fmt.Errorf("server: register metrics: %w", err)
+		}
+	}
+	shows, err := s.store.ListShows(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	for _, sh := range shows {
+		if _, err := s.runtime(ctx, sh.ID); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("server: rebuild show %s from its log: %w", sh.ID, err)
+		}
+	}
+	s.e = s.routes()
+	s.wg.Add(1)
+	go s.answerWorker()
+	return s, nil
+}
+
+// Handler is the whole HTTP surface: API, stream, pages, /healthz and /metrics.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Close stops the appenders and the agent workers. In-flight appends finish first.
+func (s *Server) Close() error {
+	s.closed.Do(func() {
+		close(s.quit)
+		s.qcancel()
+		s.wg.Wait()
+	})
+	return nil
+}
+
+// runtime returns a show's runtime, loading its state from the log the first time.
+// It returns a stateError 404 for an unknown show.
+func (s *Server) runtime(ctx context.Context, id string) (*showRuntime, error) {
+	s.mu.Lock()
+	rt := s.shows[id]
+	s.mu.Unlock()
+	if rt != nil {
+		return rt, nil
+	}
+	if show.ValidShowID(id) != nil {
+		return nil, notFoundf("no show %q", id)
+	}
+	if _, err := s.store.GetShow(ctx, id); err != nil {
+		if errors.Is(err, show.ErrNotFound) {
+			return nil, notFoundf("no show %q", id)
+		}
+		return nil, err
+	}
+	rt = &showRuntime{id: id, reqs: make(chan *appendReq, 1024)}
+	if err := s.reload(rt); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := s.shows[id]; cur != nil {
+		return cur, nil
+	}
+	select {
+	case <-s.quit:
+		return nil, errServerClosed
+	default:
+	}
+	s.shows[id] = rt
+	for id := range rt.v.drafts {
+		s.drafts[id] = rt.id
+	}
+	s.wg.Add(1)
+	go s.appender(rt)
+	return rt, nil
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		s.log.Error("panic in handler", "err", err, "path", c.Path(), "request_id", requestID(c), "stack", string(stack))
+		return err
+	}}))
+	e.Use(s.bodyLimit)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})))
+
+	pages := http.FileServer(http.FS(web.FS()))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", pages)))
+	for path, file := range map[string]string{"/": "index.html", "/console": "console.html", "/teleprompter": "teleprompter.html", "/control": "control.html"} {
+		e.GET(path, s.page(file))
+	}
+
+	api := e.Group("/api", s.authenticate(false))
+	api.GET("/shows", s.listShows)
+	api.POST("/shows", s.createShow)
+	api.GET("/shows/:id", s.getShow)
+	api.GET("/shows/:id/state", s.getState)
+	api.GET("/shows/:id/products", s.getProducts)
+	api.POST("/shows/:id/tokens", s.createToken)
+	api.POST("/shows/:id/chat", s.postChat)
+	api.POST("/shows/:id/on-air", s.postOnAir)
+	api.POST("/shows/:id/start", s.postStart)
+	api.POST("/shows/:id/stop", s.postStop)
+	api.POST("/shows/:id/transcript", s.postTranscript)
+	api.GET("/shows/:id/events", s.getEvents)
+	api.GET("/shows/:id/drafts", s.getDrafts)
+	api.POST("/drafts/:draft/claim", s.draftAction("claim"))
+	api.POST("/drafts/:draft/approve", s.draftAction("approve"))
+	api.POST("/drafts/:draft/reject", s.draftAction("reject"))
+	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
+	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
+	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
+
+	auth := Auth{Middleware: s.authenticate, Allow: allow}
+	for _, mount := range s.opt.Mount {
+		mount(e, auth)
+	}
+	return e
+}
+
+func (s *Server) page(file string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b, err := fs.ReadFile(web.FS(), file)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.HTMLBlob(http.StatusOK, b)
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"ok": true, "store": s.store.Backend()})
+}
+
+// bodyLimit refuses bodies over the limit with 413, whether or not Content-Length is given.
+func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > s.opt.BodyLimit {
+			return errorf(http.StatusRequestEntityTooLarge, "request body is %d bytes, more than the limit of %d", req.ContentLength, s.opt.BodyLimit)
+		}
+		if req.Body != nil {
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, s.opt.BodyLimit)
+		}
+		return next(c)
+	}
+}
+
+// requestLog writes one slog line per request and records its latency.
+func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		route := c.Path()
+		d := time.Since(start)
+		s.m.httpSecs.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(d.Seconds())
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case route == "/api/shows/:id/chat" && status < 300, route == "/metrics", route == "/healthz", route == "/static/*":
+			level = slog.LevelDebug // the hot paths would drown the log
+		}
+		s.log.Log(c.Request().Context(), level, "http", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"route", route, "status", status, "dur_ms", float64(d.Microseconds())/1000, "bytes", c.Response().Size,
+			"request_id", requestID(c), "remote", c.RealIP())
+		return nil
+	}
+}
+
+// storeTokens adapts the show store's token table to TokenStore.
+type storeTokens struct{ st *show.Store }
+
+func (t storeTokens) SaveToken(ctx context.Context, hash string, g Grant) error {
+	return t.st.PutToken(ctx, show.Token{Hash: hash, Role: string(g.Role), ShowID: g.Show, Label: g.Label})
+}
+
+func (t storeTokens) LookupToken(ctx context.Context, hash string) (Grant, bool, error) {
+	tok, ok, err := t.st.LookupToken(ctx, hash)
+	if err != nil || !ok {
+		return Grant{}, ok, err
+	}
+	r, err := ParseRole(tok.Role)
+	if err != nil {
+		return Grant{}, false, nil // a role this server does not know grants nothing
+	}
+	return Grant{Role: r, Show: tok.ShowID, Label: tok.Label}, true, nil
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+)
+
+// writeTimeout bounds one WebSocket write: a client that cannot take a message in this long is
+// cut off (it reconnects and resumes from its last seq).
+const writeTimeout = 10 * time.Second
+
+// stream is GET /api/shows/{id}/stream?after=SEQ: the show's events, from the log and then live,
+// as one JSON text message each. Each client has its own bounded buffer inside the subscription;
+// a client that falls behind gets a stream.resync marker and is caught up from the log, so ingest
+// never waits for it.
+func (s *Server) stream(c echo.Context) error {
+	rt, err := s.showFor(c, RoleModerator, RoleHost, RoleOverlay)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(c, "after", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	g := grantOf(c)
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil // Accept has written the HTTP error
+	}
+	defer conn.CloseNow()
+	s.m.subscribers.Inc()
+	defer s.m.subscribers.Dec()
+
+	ctx, cancel := context.WithCancel(c.Request().Context())
+	defer cancel()
+	stop := context.AfterFunc(s.qctx, cancel)
+	defer stop()
+	// Reading is how the library notices the client closing; clients send nothing we need.
+	ctx = conn.CloseRead(ctx)
+
+	sub, err := s.store.Subscribe(ctx, rt.id, after, s.opt.StreamBuffer)
+	if err != nil {
+		conn.Close(websocket.StatusInternalError, "subscribe failed")
+		return nil
+	}
+	defer sub.Close()
+	var buf []byte
+	for ev := range sub.C() {
+		if !visible(g, ev.Type) {
+			continue
+		}
+		if ev.Type == "stream.resync" {
+			s.m.resyncs.Inc()
+		}
+		buf, err = json.Marshal(ev)
+		if err != nil {
+			s.log.Error("stream: marshal event", "show", rt.id, "seq", ev.Seq, "err", err)
+			continue
+		}
+		wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+		err = conn.Write(wctx, websocket.MessageText, buf)
+		wcancel()
+		if err != nil {
+			return nil
+		}
+	}
+	if err := sub.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("stream ended", "show", rt.id, "err", err)
+		conn.Close(websocket.StatusInternalError, "log read failed")
+		return nil
+	}
+	if s.isClosing() {
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+	} else {
+		conn.Close(websocket.StatusNormalClosure, "")
+	}
+	return nil
+}
+
+func (s *Server) isClosing() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
+	}
+}
