@@ -175,6 +175,9 @@ func (s *Server) Config() openai.ClientConfig {
 	return cfg
 }
 
+// HTTPClient returns an HTTP client for raw requests to the server; Close tears its connections down.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
 // SetChat sets the chat completion handler; nil restores the default.
 func (s *Server) SetChat(h func(req openai.ChatCompletionRequest) ChatReply) {
 	s.mu.Lock()
