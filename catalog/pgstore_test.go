@@ -13,7 +13,7 @@ import (
 	"github.com/livehost/livehost/internal/pgtest"
 )
 
-func pgOpenT(t *testing.T, url string) Store {
+func pgOpenT(t testing.TB, url string) Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -26,7 +26,7 @@ func pgOpenT(t *testing.T, url string) Store {
 }
 
 // pgQueryInt runs a one-number query straight against the database, to see what the store wrote.
-func pgQueryInt(t *testing.T, url, q string, args ...any) int {
+func pgQueryInt(t testing.TB, url, q string, args ...any) int {
 	t.Helper()
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, url)
