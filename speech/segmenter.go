@@ -60,6 +60,7 @@ type Segmenter struct {
 	start     int64
 	buf       []float32
 	voiced    int   // voiced samples in buf
+	onset     int   // consecutive voiced samples before the VAD declared speech
 	lastVoice int64 // end of the last voiced frame (absolute samples)
 	seq       int
 }
@@ -112,9 +113,9 @@ func (s *Segmenter) step(frame []float32) {
 			s.in = true
 			s.start = s.pos - int64(len(s.preroll))
 			s.buf = append(append(s.buf[:0], s.preroll...), frame...)
-			s.voiced = 0
-			// Onset frames were voiced but arrived before Active; count the pre-roll generously.
-			s.voiced += min(len(s.preroll), durationToSamples(s.cfg.PreRoll))
+			// The onset frames were voiced before the VAD declared speech; they are in the pre-roll.
+			s.voiced = min(s.onset, len(s.preroll))
+			s.onset = 0
 			if d.Voiced {
 				s.voiced += len(frame)
 				s.lastVoice = end
@@ -123,6 +124,11 @@ func (s *Segmenter) step(frame []float32) {
 			}
 			s.preroll = s.preroll[:0]
 		} else {
+			if d.Voiced {
+				s.onset += len(frame)
+			} else {
+				s.onset = 0
+			}
 			s.preroll = append(s.preroll, frame...)
 			if keep := durationToSamples(s.cfg.PreRoll); len(s.preroll) > keep {
 				s.preroll = append(s.preroll[:0], s.preroll[len(s.preroll)-keep:]...)
@@ -185,4 +191,5 @@ func (s *Segmenter) Flush() {
 	}
 	s.vad.Reset()
 	s.preroll = s.preroll[:0]
+	s.onset = 0
 }

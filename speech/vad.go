@@ -145,7 +145,7 @@ func (v *EnergyVAD) Detect(frame []float32) Decision {
 		return Decision{Active: true, Voiced: true}
 	}
 	v.quiet++
-	if v.quiet >= v.hangFrames {
+	if v.quiet > v.hangFrames {
 		v.active, v.quiet = false, 0
 	}
 	return Decision{Active: v.active}
