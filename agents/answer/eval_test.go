@@ -1,0 +1,133 @@
+package answer
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/livehost/livehost/catalog"
+)
+
+// evalCase is one line of testdata/eval.jsonl: a viewer message and what its answer must hold.
+type evalCase struct {
+	Name        string            `json:"name"`
+	Question    string            `json:"question"`
+	OnAir       string            `json:"on_air"`
+	Lineup      []string          `json:"lineup"`
+	IsQuestion  bool              `json:"is_question"`
+	Intent      string            `json:"intent"`
+	SKU         *string           `json:"sku"` // JSON null: no product
+	Contains    []string          `json:"contains"`
+	NotContains []string          `json:"not_contains"`
+	NeedsReview *bool             `json:"needs_review"`
+	Facts       map[string]string `json:"facts"`
+	raw         map[string]json.RawMessage
+}
+
+func loadEval(t testing.TB, path string) []evalCase {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var cases []evalCase
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		var c evalCase
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatalf("%s line %d: %v", path, line, err)
+		}
+		if err := json.Unmarshal(sc.Bytes(), &c.raw); err != nil {
+			t.Fatalf("%s line %d: %v", path, line, err)
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// testSearcher builds the catalog the evaluation set is written against, with the offline embedder.
+func testSearcher(t testing.TB) *catalog.Searcher {
+	t.Helper()
+	rr, err := catalog.ReadFile("testdata/catalog.jsonl", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rr.Rejects) > 0 {
+		t.Fatalf("fixture catalog rejects: %v", rr.Rejects)
+	}
+	s, err := catalog.NewMemorySearcher(context.Background(), rr.Products, catalog.NewHashEmbedder(256))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// checkEval compares a result with a case; it returns the failures.
+func checkEval(c evalCase, r Result) []string {
+	var fails []string
+	if r.IsQuestion != c.IsQuestion {
+		fails = append(fails, "is_question")
+	}
+	if c.Intent != "" && r.Intent != c.Intent {
+		fails = append(fails, "intent "+r.Intent+" want "+c.Intent)
+	}
+	if _, set := c.raw["sku"]; set {
+		want := ""
+		if c.SKU != nil {
+			want = *c.SKU
+		}
+		if r.SKU != want {
+			fails = append(fails, "sku "+r.SKU+" want "+want)
+		}
+	}
+	for _, s := range c.Contains {
+		if !strings.Contains(r.Answer, s) {
+			fails = append(fails, "answer lacks "+s)
+		}
+	}
+	for _, s := range c.NotContains {
+		if strings.Contains(r.Answer, s) {
+			fails = append(fails, "answer has "+s)
+		}
+	}
+	if c.NeedsReview != nil && r.NeedsReview != *c.NeedsReview {
+		fails = append(fails, "needs_review")
+	}
+	for k, v := range c.Facts {
+		found := false
+		for _, f := range r.Facts {
+			found = found || (f.Field == k && f.Value == v)
+		}
+		if !found {
+			fails = append(fails, "fact "+k+"="+v)
+		}
+	}
+	if r.Confidence < 0 || r.Confidence > 1 {
+		fails = append(fails, "confidence out of range")
+	}
+	return fails
+}
+
+func TestOfflineEvalSet(t *testing.T) {
+	s := testSearcher(t)
+	eng := NewOffline(s, nil)
+	cases := loadEval(t, "testdata/eval.jsonl")
+	pass := 0
+	for _, c := range cases {
+		r, err := eng.Answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup})
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if fails := checkEval(c, r); len(fails) > 0 {
+			t.Errorf("%s (%q): %s\n  got %+v", c.Name, c.Question, strings.Join(fails, "; "), r)
+			continue
+		}
+		pass++
+	}
+	t.Logf("offline eval set: %d/%d pass", pass, len(cases))
+}

@@ -1,0 +1,362 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/prompts"
+	"github.com/livehost/livehost/textnorm"
+)
+
+// Offline answers from the catalog with templates: no model, no network, microseconds.
+type Offline struct {
+	s Searcher
+	p *prompts.Set
+	// CrossSellN is how many suggestions a result carries (default 3; 0 in a literal means 3).
+	CrossSellN int
+}
+
+// NewOffline returns the offline engine over a catalog and a prompt set (persona, policy,
+// templates); a nil set means prompts.Default().
+func NewOffline(s Searcher, p *prompts.Set) *Offline {
+	if p == nil {
+		p = prompts.MustDefault()
+	}
+	return &Offline{s: s, p: p, CrossSellN: 3}
+}
+
+// intentLabels names a field for the viewer when the catalog's own attribute name is not one.
+var intentLabels = map[string]prompts.Text{
+	IntentSize:          {JA: "サイズ", EN: "size"},
+	IntentColor:         {JA: "カラー", EN: "colors"},
+	IntentMaterial:      {JA: "素材", EN: "material"},
+	IntentDimensions:    {JA: "サイズ・重さ", EN: "dimensions and weight"},
+	IntentUsage:         {JA: "使い方", EN: "usage"},
+	IntentIngredients:   {JA: "成分", EN: "ingredients"},
+	IntentCompatibility: {JA: "対応機種", EN: "compatibility"},
+	IntentOther:         {JA: "ご質問の点", EN: "details"},
+	IntentComparison:    {JA: "比較", EN: "comparison"},
+	IntentPrice:         {JA: "価格", EN: "price"},
+	IntentStock:         {JA: "在庫", EN: "stock"},
+}
+
+// conceptLabels names attributes of a known concept in the viewer's language.
+var conceptLabels = map[string]prompts.Text{
+	"size": {JA: "サイズ", EN: "size"}, "color": {JA: "カラー", EN: "colors"}, "material": {JA: "素材", EN: "material"},
+	"dimensions": {JA: "サイズ", EN: "dimensions"}, "weight": {JA: "重さ", EN: "weight"}, "usage": {JA: "使い方", EN: "usage"},
+	"ingredients": {JA: "成分", EN: "ingredients"}, "compatibility": {JA: "対応", EN: "compatibility"},
+}
+
+// Answer implements Engine.
+func (o *Offline) Answer(ctx context.Context, req Request) (Result, error) {
+	q := Detect(req.Text)
+	res := Result{IsQuestion: q.IsQuestion, Intent: q.Intent, Lang: q.Lang, Engine: "offline", Facts: []Fact{}, CrossSell: []string{}}
+	if !q.IsQuestion {
+		return res, nil
+	}
+	d, err := o.draft(ctx, req, q)
+	if err != nil {
+		return res, err
+	}
+	res.SKU, res.Answer, res.Facts, res.Confidence, res.NeedsReview = d.sku, d.text, d.facts, d.confidence, d.needsReview
+	if q.Injection {
+		// Answered from the catalog all the same, but a person should see who tried what.
+		res.NeedsReview = true
+		res.Confidence = math.Min(res.Confidence, 0.5)
+	}
+	if res.SKU != "" {
+		n := o.CrossSellN
+		if n == 0 {
+			n = 3
+		}
+		for _, s := range CrossSell(ctx, o.s, res.SKU, n) {
+			res.CrossSell = append(res.CrossSell, s.SKU)
+		}
+	}
+	return res, nil
+}
+
+// draft is an answer before engine bookkeeping, with what the fact guard needs to check others.
+type draft struct {
+	sku         string
+	text        string
+	facts       []Fact
+	confidence  float64
+	needsReview bool
+	products    []catalog.Product // the products whose facts the answer may state
+}
+
+// templateData is what the answer templates in prompts/ see.
+type templateData struct {
+	Name, Price, Regular string
+	OnSale, SoldOut      bool
+	Stock                int
+	Label, Value, Hit    string
+	OtherName            string
+	OtherPrice           string
+	Policy               policyData
+}
+
+type policyData struct {
+	Fee, FreeOver             string
+	ShipDays, ReturnDays      int
+	ShippingNote, ReturnsNote string
+}
+
+func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, error) {
+	lang := q.Lang
+	pol := o.p.Policy
+	td := templateData{Policy: policyData{
+		Fee: formatPrice(pol.ShippingFee, "JPY", lang), ShipDays: pol.ShipWithinDays, ReturnDays: pol.ReturnWithinDays,
+		ShippingNote: pol.Shipping.In(lang), ReturnsNote: pol.Returns.In(lang),
+	}}
+	if pol.FreeShippingOver > 0 {
+		td.Policy.FreeOver = formatPrice(pol.FreeShippingOver, "JPY", lang)
+	}
+	render := func(name string) string {
+		s, err := o.p.Answer(lang, name, td)
+		if err != nil {
+			// The templates are embedded and tested; a failure here is a broken brand override.
+			return ""
+		}
+		if so := o.p.Persona.SignOff; (lang == "ja" && so.JA != "") || (lang == "en" && so.EN != "") {
+			s += " " + so.In(lang)
+		}
+		return strings.TrimSpace(s)
+	}
+	d := draft{confidence: q.Confidence}
+
+	if q.Intent == IntentShipping {
+		f := textnorm.Fold(req.Text)
+		name := "shipping"
+		if strings.Contains(f, "返品") || strings.Contains(f, "交換") || strings.Contains(f, "返金") || strings.Contains(f, "return") || strings.Contains(f, "refund") || strings.Contains(f, "exchang") {
+			name = "returns"
+			d.facts = append(d.facts, Fact{"policy.return_within_days", strconv.Itoa(pol.ReturnWithinDays)})
+		} else {
+			d.facts = append(d.facts, Fact{"policy.shipping_fee", fmtNum(pol.ShippingFee)}, Fact{"policy.ship_within_days", strconv.Itoa(pol.ShipWithinDays)})
+			if pol.FreeShippingOver > 0 {
+				d.facts = append(d.facts, Fact{"policy.free_shipping_over", fmtNum(pol.FreeShippingOver)})
+			}
+		}
+		d.text = render(name)
+		return d, nil
+	}
+
+	r, err := resolve(ctx, o.s, req, q)
+	if err != nil {
+		return d, fmt.Errorf("resolve product: %w", err)
+	}
+	if !r.ok {
+		d.text, d.needsReview = render("none"), true
+		d.confidence *= 0.5
+		return d, nil
+	}
+	p := r.product
+	d.sku = p.SKU
+	d.products = []catalog.Product{p}
+	d.confidence *= r.confidence
+	td.Name = p.Name
+	td.Price = formatPrice(p.EffectivePrice(), p.Currency, lang)
+	td.OnSale = p.SalePrice != nil && *p.SalePrice > 0 && *p.SalePrice < p.Price
+	td.Regular = formatPrice(p.Price, p.Currency, lang)
+	td.SoldOut = p.Stock != nil && *p.Stock <= 0
+	priceFacts := func() {
+		d.facts = append(d.facts, Fact{"price", fmtNum(p.EffectivePrice())})
+		if td.OnSale {
+			d.facts = append(d.facts, Fact{"regular_price", fmtNum(p.Price)})
+		}
+	}
+	stockFact := func() {
+		if p.Stock != nil {
+			d.facts = append(d.facts, Fact{"stock", strconv.Itoa(*p.Stock)})
+		}
+	}
+
+	switch q.Intent {
+	case IntentPrice:
+		priceFacts()
+		if td.SoldOut {
+			stockFact()
+		}
+		d.text = render("price")
+	case IntentStock:
+		switch {
+		case p.Stock == nil:
+			d.text, d.needsReview = render("stock_unknown"), true
+			d.confidence *= 0.5
+		case *p.Stock <= 0:
+			stockFact()
+			d.text = render("stock_out")
+		default:
+			stockFact()
+			td.Stock = *p.Stock
+			d.text = render("stock_in")
+		}
+	case IntentComparison:
+		if r.mentioned && r.onAirOK {
+			td.Name, td.Price = r.onAir.Name, formatPrice(r.onAir.EffectivePrice(), r.onAir.Currency, lang)
+			td.OtherName, td.OtherPrice = p.Name, formatPrice(p.EffectivePrice(), p.Currency, lang)
+			d.facts = append(d.facts, Fact{r.onAir.SKU + ".price", fmtNum(r.onAir.EffectivePrice())}, Fact{p.SKU + ".price", fmtNum(p.EffectivePrice())})
+			d.products = append(d.products, r.onAir)
+			d.text = render("comparison")
+			d.needsReview = true // a comparison is more than prices; a person should add the rest
+			d.confidence *= 0.7
+		} else {
+			td.Label = intentLabels[IntentComparison].In(lang)
+			d.text, d.needsReview = render("unknown"), true
+			d.confidence *= 0.4
+		}
+	case IntentOther:
+		if r.mentioned {
+			priceFacts()
+			stockFact()
+			d.text = render("overview")
+			d.confidence *= 0.8
+		} else {
+			td.Label = intentLabels[IntentOther].In(lang)
+			d.text, d.needsReview = render("unknown"), true
+			d.confidence *= 0.4
+		}
+	default:
+		f, label, hit, ok := selectAttribute(req.Text, q.Intent, &p, lang)
+		if !ok {
+			td.Label = intentLabels[q.Intent].In(lang)
+			d.text, d.needsReview = render("unknown"), true
+			d.confidence *= 0.4
+			break
+		}
+		td.Label, td.Value, td.Hit = label, f.Value, hit
+		d.facts = append(d.facts, Fact{f.Name, f.Value})
+		if td.SoldOut {
+			stockFact()
+		}
+		if hit != "" {
+			d.text = render("attribute_hit")
+		} else {
+			d.text = render("attribute")
+		}
+	}
+	return d, nil
+}
+
+// selectAttribute picks the attribute that answers an intent: the best-ranked attribute of the
+// intent's concepts, else the best-ranked attribute if its name itself matches the question. hit
+// is a value the question names (「ピンクありますか」→ ピンク).
+func selectAttribute(question, intent string, p *catalog.Product, lang string) (f Field, label, hit string, ok bool) {
+	if len(p.Attributes) == 0 {
+		return f, "", "", false
+	}
+	names := make([]string, 0, len(p.Attributes))
+	for k := range p.Attributes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fields := make([]Field, len(names))
+	for i, k := range names {
+		fields[i] = Field{Name: k, Value: joinValues(p.Attributes[k], lang)}
+	}
+	qi := prepareQuestion(question)
+	ranked := rankPrepared(qi, fields)
+	wanted := map[string]bool{}
+	for _, c := range concepts {
+		if c.intent == intent {
+			wanted[c.name] = true
+		}
+	}
+	pick := -1
+	pickConcept := ""
+	for _, fs := range ranked {
+		for _, ci := range fieldConcepts(fields[fs.Index].Name) {
+			if wanted[concepts[ci].name] {
+				pick, pickConcept = fs.Index, concepts[ci].name
+				break
+			}
+		}
+		if pick >= 0 {
+			break
+		}
+	}
+	if pick < 0 && len(ranked) > 0 && ranked[0].Score >= 2.5 {
+		pick = ranked[0].Index
+	}
+	if pick < 0 {
+		return f, "", "", false
+	}
+	f = fields[pick]
+	label = f.Name
+	if l, ok := conceptLabels[pickConcept]; ok && !isLabelIn(f.Name, lang) {
+		label = l.In(lang)
+	}
+	folded := textnorm.Fold(question)
+	for _, v := range p.Attributes[f.Name] {
+		if fv := textnorm.Fold(v); fv != "" && strings.Contains(folded, fv) {
+			hit = v
+			break
+		}
+	}
+	return f, label, hit, true
+}
+
+// isLabelIn reports whether an attribute name is already readable in lang (a Japanese key for a
+// Japanese answer).
+func isLabelIn(name, lang string) bool {
+	return detectLang(name) == lang
+}
+
+func joinValues(vs []string, lang string) string {
+	if lang == "ja" {
+		return strings.Join(vs, "・")
+	}
+	return strings.Join(vs, ", ")
+}
+
+// formatPrice writes an amount the way a viewer reads it: 「2,980円」 or "¥2,980" for yen.
+func formatPrice(v float64, currency, lang string) string {
+	cur := strings.ToUpper(currency)
+	if cur == "" || cur == "JPY" {
+		if lang == "ja" {
+			return groupThousands(v) + "円"
+		}
+		return "¥" + groupThousands(v)
+	}
+	sym := map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}[cur]
+	if sym == "" {
+		return fmt.Sprintf("%s %s", groupThousands(v), cur)
+	}
+	return sym + groupThousands(v)
+}
+
+// groupThousands writes v with thousands separators and at most two decimals.
+func groupThousands(v float64) string {
+	neg := v < 0
+	v = math.Abs(v)
+	whole := int64(v)
+	frac := math.Round((v - float64(whole)) * 100)
+	if frac >= 100 {
+		whole, frac = whole+1, 0
+	}
+	s := strconv.FormatInt(whole, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac > 0 {
+		out += fmt.Sprintf(".%02d", int(frac))
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// fmtNum writes a fact value without grouping: 2980, 29.8.
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,0 +1,313 @@
+package answer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/textnorm"
+	"golang.org/x/text/unicode/norm"
+)
+
+// resolution is the product a question is about.
+type resolution struct {
+	product    catalog.Product
+	ok         bool
+	confidence float64
+	// mentioned is set when the message named a product other than the one on air.
+	mentioned bool
+	// onAir is the on-air product, kept for comparisons.
+	onAir   catalog.Product
+	onAirOK bool
+}
+
+// minMention is the shortest name overlap (in runes) that counts as naming a product: 「リップ」
+// names nothing in particular, 「リップライナー」 does.
+const (
+	minMentionKana  = 3
+	minMentionLatin = 4
+	searchK         = 5
+)
+
+// fillerJA are words that carry no product name or topic; a run of the message that is part of
+// one of them (or of an intent cue) is not a mention of anything.
+var fillerJA = []string{
+	"ありますか", "ございますか", "でしょうか", "ください", "教えて", "おしえて", "これ", "この", "それ", "その", "あれ", "あの",
+	"こちら", "そちら", "商品", "今日", "今", "いま", "何", "なに", "どう", "どの", "どれ", "くらい", "ぐらい", "大丈夫", "平気",
+	"使える", "おすすめ", "知りたい", "気になる", "欲しい", "本当", "本物", "実際", "普通", "一番", "全部",
+	"指示", "無視", "前", "言", "命令", "価格", "値段", "円",
+}
+
+var fillerFolded = func() []string {
+	out := make([]string, len(fillerJA))
+	for i, f := range fillerJA {
+		out[i] = textnorm.Fold(f)
+	}
+	return out
+}()
+
+var cueFolded = func() []string {
+	var out []string
+	for _, c := range concepts {
+		for _, cue := range c.cues {
+			if cue[0] >= 0x80 {
+				out = append(out, textnorm.Fold(cue))
+			}
+		}
+	}
+	for _, c := range append(append([]string{}, comparisonCues...), injectionCues...) {
+		if c != "" && c[0] >= 0x80 {
+			out = append(out, textnorm.Fold(c))
+		}
+	}
+	return out
+}()
+
+var pronounsEN = map[string]bool{"it": true, "this": true, "that": true, "one": true, "these": true, "those": true, "product": true, "item": true}
+
+// residue is what is left of a question once intent cues, question words, pronouns and particles
+// are gone: the words that could name a product or a topic. Japanese is cut into script runs
+// (katakana, kanji, Latin): hiragana is mostly grammar, and product names are katakana, kanji or
+// Latin, so 「マスカラはありますか」 leaves マスカラ and 「重さはどのくらい」 leaves nothing.
+func residue(text string, lang string) string {
+	nf := norm.NFKC.String(text)
+	var runs []string
+	if lang == "ja" {
+		runs = scriptRuns(nf)
+	} else {
+		runs = []string{nf}
+	}
+	var out []string
+	for _, run := range runs {
+		for _, w := range strings.FieldsFunc(textnorm.Fold(run), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if w[0] < 0x80 {
+				sw := stem(w)
+				if englishStop[sw] || englishStop[w] || pronounsEN[w] || questionWordEN[w] || isCueWord(sw) || isDigits(w) {
+					continue
+				}
+			} else if partOfAny(w, cueFolded) || partOfAny(w, fillerFolded) {
+				continue
+			}
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// scriptRuns cuts text into runs of katakana, kanji and Latin letters or digits; hiragana,
+// punctuation and symbols separate runs and are dropped.
+func scriptRuns(s string) []string {
+	var runs []string
+	var cur []rune
+	kind := 0
+	flush := func() {
+		if len(cur) > 0 {
+			runs = append(runs, string(cur))
+		}
+		cur, kind = cur[:0], 0
+	}
+	for _, r := range s {
+		k := 0
+		switch {
+		case unicode.Is(unicode.Katakana, r) || r == 'ー':
+			k = 1
+		case unicode.Is(unicode.Han, r) || r == '々':
+			k = 2
+		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			k = 3
+		}
+		if k != kind || k == 0 {
+			flush()
+		}
+		if k != 0 {
+			cur = append(cur, r)
+			kind = k
+		}
+	}
+	flush()
+	return runs
+}
+
+func partOfAny(w string, list []string) bool {
+	for _, x := range list {
+		if strings.Contains(x, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigits(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var questionWordEN = map[string]bool{"how": true, "what": true, "when": true, "where": true, "who": true, "why": true,
+	"which": true, "much": true, "many": true, "please": true, "you": true, "we": true, "us": true, "there": true,
+	"still": true, "yet": true, "now": true, "right": true, "today": true, "again": true, "also": true, "too": true,
+	"really": true, "very": true, "good": true, "ok": true, "okay": true, "say": true, "said": true, "tell": true,
+	"system": true, "admin": true, "mode": true, "ignore": true, "previous": true, "instructions": true}
+
+func isCueWord(w string) bool {
+	for _, c := range concepts {
+		for _, cue := range c.cues {
+			if cue[0] < 0x80 && (w == cue || stem(cue) == w || (len(cue) >= 4 && strings.HasPrefix(w, stem(cue)))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mention is how strongly a message names a product: the longest run of the message found in the
+// product's name, category or tags (folded), in runes; Latin runs must cover whole words.
+func mention(folded string, p *catalog.Product) int {
+	best := 0
+	for _, s := range append([]string{p.Name, p.Category}, p.Tags...) {
+		if s == "" {
+			continue
+		}
+		if n := longestCommon(folded, textnorm.Fold(s)); n > best {
+			best = n
+		}
+	}
+	return best
+}
+
+// longestCommon returns the rune length of the longest common substring of a and b that counts as
+// a mention: at least minMentionKana runes of kana/kanji, or minMentionLatin runes of Latin text.
+func longestCommon(a, b string) int {
+	ar, br := []rune(a), []rune(b)
+	if len(ar) == 0 || len(br) == 0 {
+		return 0
+	}
+	prev := make([]int, len(br)+1)
+	cur := make([]int, len(br)+1)
+	best := 0
+	for i := 1; i <= len(ar); i++ {
+		for j := 1; j <= len(br); j++ {
+			if ar[i-1] == br[j-1] {
+				cur[j] = prev[j-1] + 1
+				if n := cur[j]; n > best && countsAsMention(ar[i-n:i]) {
+					best = n
+				}
+			} else {
+				cur[j] = 0
+			}
+		}
+		prev, cur = cur, prev
+	}
+	return best
+}
+
+func countsAsMention(rs []rune) bool {
+	letters, latin := 0, 0
+	for _, r := range rs {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			letters++
+			if r < 0x80 {
+				latin++
+			}
+		}
+	}
+	if latin > 0 {
+		return letters >= minMentionLatin
+	}
+	return letters >= minMentionKana
+}
+
+// resolve finds the product a question is about: the on-air product unless the message names
+// another (lineup first, then catalog search), none when it is about something else entirely.
+func resolve(ctx context.Context, s Searcher, req Request, q Question) (resolution, error) {
+	var r resolution
+	folded := textnorm.Fold(req.Text)
+	if req.OnAir != "" {
+		var err error
+		if r.onAir, r.onAirOK, err = s.Get(ctx, req.OnAir); err != nil {
+			return r, fmt.Errorf("get on-air product %s: %w", req.OnAir, err)
+		}
+	}
+	rest := residue(req.Text, q.Lang)
+	onAirScore := 0
+	if r.onAirOK {
+		onAirScore = mention(folded, &r.onAir)
+	}
+	// Candidates: the lineup, then search hits when the message has words that could be a name.
+	var best catalog.Product
+	bestScore, bestLineup := 0, false
+	consider := func(p catalog.Product, lineup bool) {
+		if r.onAirOK && p.SKU == r.onAir.SKU {
+			return
+		}
+		sc := mention(folded, &p)
+		if sc > bestScore || (sc == bestScore && sc > 0 && lineup && !bestLineup) {
+			best, bestScore, bestLineup = p, sc, lineup
+		}
+	}
+	for _, sku := range req.Lineup {
+		p, ok, err := s.Get(ctx, sku)
+		if err != nil {
+			return r, fmt.Errorf("get lineup product %s: %w", sku, err)
+		}
+		if ok {
+			consider(p, true)
+		}
+	}
+	if rest != "" && bestScore == 0 {
+		hits, err := s.Search(ctx, catalog.Query{Text: rest, K: searchK})
+		if err != nil {
+			return r, fmt.Errorf("search %q: %w", rest, err)
+		}
+		for _, h := range hits {
+			consider(h.Product, false)
+		}
+	}
+	if bestScore > 0 && bestScore > onAirScore {
+		r.product, r.ok, r.mentioned = best, true, true
+		nameLen := utf8.RuneCountInString(textnorm.Fold(best.Name))
+		r.confidence = 0.6 + 0.4*min(1, float64(bestScore)/float64(max(4, min(nameLen, 8))))
+		if bestLineup {
+			r.confidence = min(1, r.confidence+0.1)
+		}
+		return r, nil
+	}
+	if r.onAirOK {
+		// Words left over that neither name the on-air product nor ask anything: the message is
+		// about something else (「次の配信はいつ？」, 「マスカラはありますか」).
+		// A message that tries to instruct the model still gets the on-air facts, never a "none".
+		if onAirScore == 0 && rest != "" && !q.Injection && !aboutOnAir(rest, &r.onAir) {
+			return r, nil
+		}
+		r.product, r.ok = r.onAir, true
+		r.confidence = 0.9
+		if onAirScore > 0 {
+			r.confidence = 1
+		}
+	}
+	return r, nil
+}
+
+// aboutOnAir reports whether the leftover words still point at the on-air product, through a value
+// of one of its attributes (「ピンクは？」 while a tint that comes in pink is on air).
+func aboutOnAir(rest string, p *catalog.Product) bool {
+	for _, w := range strings.Fields(rest) {
+		for _, vs := range p.Attributes {
+			for _, v := range vs {
+				if strings.Contains(textnorm.Fold(v), w) {
+					return true
+				}
+			}
+		}
+		if strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) {
+			return true
+		}
+	}
+	return false
+}
