@@ -111,7 +111,10 @@ func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
 	// The server stamps the time so the provisional fold below and the log agree exactly.
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	var all []show.NewEvent
-	type span struct{ r *appendReq; from, to int }
+	type span struct {
+		r        *appendReq
+		from, to int
+	}
 	var spans []span
 	for _, r := range batch {
 		evs, err := r.build(rt.v, next+int64(len(all)))

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/livehost/livehost/server"
+	"github.com/livehost/livehost/show"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the live show service: API, event stream, teleprompter and moderator pages", run: runServe})
+}
+
+// serveConfig is what `livehost serve` runs with, from flags and environment.
+type serveConfig struct {
+	addr, data, db, catalog, logLevel string
+	demo                              bool
+	demoRate                          float64
+	ingestRate                        float64
+	jsonOut                           bool
+	adminToken                        string
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "serve", "livehost serve [--addr 127.0.0.1:8080] [--data DIR] [--db URL] [--demo] [--demo-rate N]",
+		`Runs the live show service: the REST API and WebSocket event stream (bearer tokens with roles
+admin, moderator, host, ingest, overlay), the teleprompter, moderator console and show control
+pages, and the agents (moderation on ingest, question answering, cross-sell, host compliance).
+Events are kept in a durable per-show log: SQLite in the data directory, or PostgreSQL with --db.
+On restart the state (pending drafts, held messages, product on air) is rebuilt from the log.
+
+--demo imports the example catalog, creates a show with a lineup, feeds a simulated chat
+(Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
+its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`)
+	cfg := serveConfig{}
+	fs.StringVar(&cfg.addr, "addr", envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "listen address (env LIVEHOST_ADDR)")
+	fs.StringVar(&cfg.data, "data", envOr(env, "LIVEHOST_DATA", "./livehost-data"), "data directory of the embedded store (env LIVEHOST_DATA)")
+	fs.StringVar(&cfg.db, "db", envOr(env, "LIVEHOST_DATABASE_URL", ""), "PostgreSQL URL; when set the event log lives there (env LIVEHOST_DATABASE_URL)")
+	fs.StringVar(&cfg.catalog, "catalog", envOr(env, "LIVEHOST_CATALOG", ""), "catalog file (JSONL, CSV, Shopify CSV) to serve products from; --demo defaults to examples/catalog.jsonl (env LIVEHOST_CATALOG)")
+	fs.BoolVar(&cfg.demo, "demo", false, "create a demo show and feed it a simulated chat")
+	fs.Float64Var(&cfg.demoRate, "demo-rate", 2, "simulated chat messages per second with --demo")
+	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
+	fs.StringVar(&cfg.logLevel, "log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
+	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.demoRate <= 0 || cfg.demoRate > 1000 {
+		return &exitError{2, fmt.Errorf("--demo-rate %g: want more than 0 and at most 1000 messages/s", cfg.demoRate)}
+	}
+	cfg.adminToken = strings.TrimSpace(env.getenv("LIVEHOST_ADMIN_TOKEN"))
+	return serve(ctx, env, cfg)
+}
+
+func newLogger(env *cliEnv, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, &exitError{2, fmt.Errorf("log level %q: want debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+// startupInfo is what serve prints once it listens (as JSON with --json).
+type startupInfo struct {
+	URL        string            `json:"url"`
+	AdminToken string            `json:"admin_token,omitempty"` // only when generated
+	Show       string            `json:"show,omitempty"`
+	Tokens     map[string]string `json:"tokens,omitempty"`
+	Pages      map[string]string `json:"pages,omitempty"`
+}
+
+func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
+	log, err := newLogger(env, cfg.logLevel)
+	if err != nil {
+		return err
+	}
+	generated := false
+	if cfg.adminToken == "" {
+		cfg.adminToken = server.NewToken()
+		generated = true
+	}
+	if cfg.db == "" {
+		if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	catPath := cfg.catalog
+	if catPath == "" && cfg.demo {
+		catPath = "examples/catalog.jsonl"
+	}
+	agents, err := openAgents(ctx, catPath, log)
+	if err != nil {
+		return err
+	}
+	store, err := show.OpenStore(ctx, cfg.data, cfg.db)
+	if err != nil {
+		return fmt.Errorf("open event log: %w", err)
+	}
+	defer store.Close()
+	srv, err := server.New(ctx, server.Options{
+		Store: store, Moderator: agents.moderator, Answerer: agents.answerer, CrossSell: agents.crossSell,
+		Products: agents.products, AutoApprove: agents.autoApprove,
+		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, Mount: extraRoutes,
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	log.Info("listening", "url", base, "store", store.Backend(), "products", agents.count)
+
+	info := startupInfo{URL: base}
+	if generated {
+		info.AdminToken = cfg.adminToken
+	}
+	demoDone := make(chan struct{})
+	demoCtx, stopDemo := context.WithCancel(ctx)
+	defer stopDemo()
+	if cfg.demo {
+		d, err := setupDemo(ctx, base, cfg.adminToken, agents)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+		info.Show, info.Tokens, info.Pages = d.show, d.tokens, d.pages
+		go func() { defer close(demoDone); d.run(demoCtx, cfg.demoRate, log) }()
+	} else {
+		close(demoDone)
+	}
+	printStartup(env, cfg, info)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	}
+	stopDemo()
+	<-demoDone
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Streams are hijacked connections that Shutdown does not wait for; srv.Close ends them.
+	shutErr := hs.Shutdown(sctx)
+	srv.Close()
+	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", shutErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printStartup(env *cliEnv, cfg serveConfig, info startupInfo) {
+	if cfg.jsonOut {
+		b, _ := json.Marshal(info)
+		fmt.Fprintln(env.stdout, string(b))
+		return
+	}
+	w := env.stdout
+	fmt.Fprintf(w, "livehost is listening on %s\n", info.URL)
+	if info.AdminToken != "" {
+		fmt.Fprintf(w, "admin token (generated; set LIVEHOST_ADMIN_TOKEN to choose one): %s\n", info.AdminToken)
+	}
+	if info.Show != "" {
+		fmt.Fprintf(w, "\ndemo show %s — open these pages:\n", info.Show)
+		for _, k := range []string{"control", "console", "teleprompter"} {
+			fmt.Fprintf(w, "  %-13s %s\n", k, info.Pages[k])
+		}
+		fmt.Fprintln(w, "\ntokens for scripts (Authorization: Bearer TOKEN):")
+		for _, k := range []string{"moderator", "host", "ingest", "overlay"} {
+			fmt.Fprintf(w, "  %-10s %s\n", k, info.Tokens[k])
+		}
+		fmt.Fprintf(w, "\ntry: curl -s -H 'Authorization: Bearer %s' -d '{\"user\":\"you\",\"text\":\"いくらですか？\"}' %s/api/shows/%s/chat\n",
+			info.Tokens["ingest"], info.URL, info.Show)
+	}
+}
+
+// pageURL is a page's link with the show and the token in the query.
+func pageURL(base, page, showID, token string) string {
+	q := url.Values{"show": {showID}, "token": {token}}
+	return base + "/" + page + "?" + q.Encode()
+}
+
+// extraRoutes are mounted on the server by other parts of the binary (for example WHIP voice
+// ingest) from their own files: func init() { extraRoutes = append(extraRoutes, mount) }.
+var extraRoutes []func(e *echo.Echo, auth server.Auth)

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// demoShowID is fixed so that restarting `serve --demo` on the same data directory continues the
+// same show, rebuilt from its log.
+const demoShowID = "demo"
+
+type demo struct {
+	base, show string
+	tokens     map[string]string
+	pages      map[string]string
+	lineup     []demoProduct
+	hc         *http.Client
+}
+
+// setupDemo creates (or reopens) the demo show through the public API, like any client would.
+func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, error) {
+	if len(ag.demoProducts) == 0 {
+		return nil, fmt.Errorf("the catalog has no products")
+	}
+	d := &demo{base: base, show: demoShowID, tokens: map[string]string{}, pages: map[string]string{}, hc: &http.Client{Timeout: 30 * time.Second}}
+	d.lineup = ag.demoProducts[:min(6, len(ag.demoProducts))]
+	skus := make([]string, len(d.lineup))
+	for i, p := range d.lineup {
+		skus[i] = p.SKU
+	}
+	var cur struct {
+		Status string `json:"status"`
+		OnAir  string `json:"on_air"`
+	}
+	code, err := d.call(ctx, admin, "GET", "/api/shows/"+demoShowID, nil, &cur)
+	if err != nil {
+		return nil, err
+	}
+	if code == http.StatusNotFound {
+		body := map[string]any{"id": demoShowID, "title": "春の新作コスメ LIVE · Spring beauty live", "lineup": skus, "mode": "host"}
+		if code, err = d.call(ctx, admin, "POST", "/api/shows", body, nil); err != nil || code != http.StatusCreated {
+			return nil, fmt.Errorf("create show: status %d: %v", code, err)
+		}
+	}
+	for _, role := range []string{"moderator", "host", "ingest", "overlay"} {
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if code, err := d.call(ctx, admin, "POST", "/api/shows/"+demoShowID+"/tokens", map[string]string{"role": role, "label": role + "-demo"}, &tok); err != nil || code != http.StatusCreated {
+			return nil, fmt.Errorf("create %s token: status %d: %v", role, code, err)
+		}
+		d.tokens[role] = tok.Token
+	}
+	d.pages["control"] = pageURL(base, "control", demoShowID, d.tokens["moderator"])
+	d.pages["console"] = pageURL(base, "console", demoShowID, d.tokens["moderator"])
+	d.pages["teleprompter"] = pageURL(base, "teleprompter", demoShowID, d.tokens["host"])
+	if cur.OnAir == "" {
+		if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+demoShowID+"/on-air", map[string]string{"sku": skus[0]}, nil); err != nil {
+			return nil, err
+		}
+	}
+	if cur.Status != "live" {
+		if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+demoShowID+"/start", map[string]any{}, nil); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// hostLines are what the demo's host "says": mostly fine, some risky claims for the compliance check.
+var hostLines = []string{
+	"こんばんは！今日は春の新作をたっぷりご紹介します",
+	"このクリームを使えばシミが消えるんです",
+	"日やけによるシミ・そばかすを防ぐ処方になっています",
+	"業界最安値でご提供します！",
+	"塗るだけで絶対痩せるってすごくないですか",
+	"気になる方はコメントで質問してくださいね",
+	"保湿成分たっぷりで、乾燥による小じわを目立たなくします",
+	"これはもう医者もすすめる、アトピーが治るクリームです",
+}
+
+// run feeds the simulated chat through the ingest API at rate messages/s, speaks a host line every
+// 20 s and moves to the next product every 2 minutes, until ctx ends.
+func (d *demo) run(ctx context.Context, rate float64, log *slog.Logger) {
+	gen := newChatGen(uint64(time.Now().UnixNano()), d.lineup)
+	chatTick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	defer chatTick.Stop()
+	hostTick := time.NewTicker(20 * time.Second)
+	defer hostTick.Stop()
+	airTick := time.NewTicker(2 * time.Minute)
+	defer airTick.Stop()
+	line, onAir := 0, 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-chatTick.C:
+			user, platform, text := gen.next()
+			if _, err := d.call(ctx, d.tokens["ingest"], "POST", "/api/shows/"+d.show+"/chat",
+				map[string]string{"user": user, "platform": platform, "text": text}, nil); err != nil && ctx.Err() == nil {
+				log.Warn("demo chat", "err", err)
+			}
+		case <-hostTick.C:
+			text := hostLines[line%len(hostLines)]
+			line++
+			if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+d.show+"/transcript",
+				map[string]any{"text": text, "final": true, "source": "demo"}, nil); err != nil && ctx.Err() == nil {
+				log.Warn("demo transcript", "err", err)
+			}
+		case <-airTick.C:
+			onAir = (onAir + 1) % len(d.lineup)
+			if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+d.show+"/on-air",
+				map[string]string{"sku": d.lineup[onAir].SKU}, nil); err != nil && ctx.Err() == nil {
+				log.Warn("demo on-air", "err", err)
+			}
+		}
+	}
+}
+
+// call does one JSON request; a status of 400 or more other than 404 is an error.
+func (d *demo) call(ctx context.Context, token, method, path string, body, out any) (int, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, r)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := d.hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode >= 400 && res.StatusCode != http.StatusNotFound {
+		return res.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, res.Status, bytes.TrimSpace(data))
+	}
+	if out != nil && res.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return res.StatusCode, fmt.Errorf("%s %s: decode: %w", method, path, err)
+		}
+	}
+	return res.StatusCode, nil
+}
