@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -71,6 +72,10 @@ type pgStore struct {
 	pool      *pgxpool.Pool
 	efSearch  int
 	iterative bool // pgvector >= 0.8: hnsw.iterative_scan keeps filtered searches at k rows
+
+	// exactRetries counts searches answered again by a sequential scan because the index gave
+	// fewer than k rows; tests read it to see that iterative scans do their job.
+	exactRetries atomic.Int64
 }
 
 // OpenPostgres connects to url, installs the vector extension and migrates the catalog schema.
@@ -562,6 +567,7 @@ func (s *pgStore) VectorSearch(ctx context.Context, vec []float32, k int, f Filt
 		if len(hits) < k {
 			// The index gave fewer than k rows (an old pgvector without iterative scans, or a filter
 			// so narrow that the scan limit was reached): answer exactly from a sequential scan.
+			s.exactRetries.Add(1)
 			if _, err := tx.Exec(ctx, `SELECT set_config('enable_indexscan', 'off', true)`); err != nil {
 				return err
 			}
