@@ -1,0 +1,514 @@
+// Package moderation decides what happens to a chat message or a line of the host's speech:
+// allow, hold for a moderator, or block. It folds the text so that evasions (ｼﾈ, し ね, 4ね, 自○,
+// k1ll, Cyrillic look-alikes) fold onto the listed terms, matches every list in one Aho-Corasick
+// pass, adds kagome reading matches (氏ね → しね), applies exceptions by span (殺菌, バカ売れ),
+// runs spam and safety rules (links, phone numbers, e-mail, SNS IDs, caps, symbols, repeats,
+// flood, copy-paste raids, length), and reports every match as a span of the original text.
+//
+// For the host's speech it checks 薬機法 and 景品表示法 claims and suggests compliant wording.
+// Lists are data files per category (lists/*.txt, embedded) that a brand extends with a
+// directory of its own, reloaded without a restart.
+package moderation
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ikawaha/kagome/v2/tokenizer"
+
+	"github.com/livehost/livehost/textnorm"
+)
+
+// Actions of a verdict.
+const (
+	ActionAllow = "allow"
+	ActionHold  = "hold"
+	ActionBlock = "block"
+)
+
+// Verdict is the decision on one text.
+type Verdict struct {
+	Action string `json:"action"`
+	// WouldAction is, in test mode, the action the engine would have taken.
+	WouldAction string   `json:"would_action,omitempty"`
+	Categories  []string `json:"categories"`
+	Matches     []Match  `json:"matches"`
+	Rules       []string `json:"rules"`
+	Reason      string   `json:"reason,omitempty"`
+	Test        bool     `json:"test,omitempty"`
+}
+
+// Match is one finding. Start and End are rune offsets into the original text, [Start, End).
+type Match struct {
+	Term       string `json:"term"`
+	Category   string `json:"category"`
+	Start      int    `json:"start"`
+	End        int    `json:"end"`
+	Text       string `json:"text"` // the original text of the span
+	Severity   string `json:"severity"`
+	Reason     string `json:"reason,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
+	Rule       string `json:"rule"`
+	// Via says how it was found: "term", "masked" (自○), "pun" (4ね), "reading" (氏ね), "pattern"
+	// (a wildcard or regexp entry) or "rule" (spam and safety rules).
+	Via string `json:"via"`
+}
+
+// Message is a chat message for the rules that need history (flood, raids).
+type Message struct {
+	User string
+	Text string
+	At   time.Time
+}
+
+// Config configures an engine. The zero value is the default.
+type Config struct {
+	// Dir is a brand's list directory (*.txt files in the list format); "" uses the defaults only.
+	Dir string
+	// Test reports what would fire without acting: Action stays allow, WouldAction says.
+	Test bool
+	// MaxChatRunes and MaxHostRunes: longer texts are blocked unread (defaults 500 and 20000).
+	MaxChatRunes int
+	MaxHostRunes int
+	// NoReadings skips kagome reading matches (and the dictionary load they need).
+	NoReadings bool
+	// Flood configures the per-user flood and copy-paste raid rules of ModerateChat.
+	Flood FloodConfig
+}
+
+// Engine is safe for concurrent use. Reload swaps the compiled lists atomically.
+type Engine struct {
+	cfg     Config
+	m       atomic.Pointer[matcher]
+	tok     *tokenizer.Tokenizer
+	flood   *Flood
+	pool    sync.Pool
+	mu      sync.Mutex // serializes Reload
+	modTime time.Time
+}
+
+// NewDefault returns an engine with the embedded default lists.
+func NewDefault() (*Engine, error) { return New(Config{}) }
+
+// Load returns an engine with the default lists extended by a brand's list directory.
+func Load(dir string) (*Engine, error) { return New(Config{Dir: dir}) }
+
+// New builds an engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.MaxChatRunes <= 0 {
+		cfg.MaxChatRunes = 500
+	}
+	if cfg.MaxHostRunes <= 0 {
+		cfg.MaxHostRunes = 20000
+	}
+	e := &Engine{cfg: cfg, flood: NewFlood(cfg.Flood)}
+	e.pool.New = func() any { return new(scratch) }
+	if err := e.Reload(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload re-reads the lists (the defaults and the brand directory) and swaps them in. On error
+// the engine keeps the lists it had.
+func (e *Engine) Reload() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	mt, err := dirModTime(e.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	ls, err := loadLists(e.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	var rf readingFunc
+	if !e.cfg.NoReadings && wantsReadings(ls) {
+		tok, err := kagomeTokenizer()
+		if err != nil {
+			return err
+		}
+		e.tok = tok
+		rf = kagomeReading(tok)
+	}
+	m, err := compile(ls, rf)
+	if err != nil {
+		return err
+	}
+	e.m.Store(m)
+	e.modTime = mt
+	return nil
+}
+
+func wantsReadings(ls *listSet) bool {
+	for _, en := range ls.entries {
+		if en.Reading {
+			return true
+		}
+	}
+	return false
+}
+
+// dirModTime is the latest modification time of the list directory and its files.
+func dirModTime(dir string) (time.Time, error) {
+	if dir == "" {
+		return time.Time{}, nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("list directory: %w", err)
+	}
+	latest := fi.ModTime()
+	files, err := listFiles(dir)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, p := range files {
+		if fi, err := os.Stat(p); err == nil && fi.ModTime().After(latest) {
+			latest = fi.ModTime()
+		}
+	}
+	return latest, nil
+}
+
+// Watch reloads the lists whenever a file of the brand directory changes (checked every
+// interval) until ctx ends. Reload errors go to onError (may be nil) and keep the old lists.
+func (e *Engine) Watch(ctx context.Context, interval time.Duration, onError func(error)) {
+	if e.cfg.Dir == "" {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mt, err := dirModTime(e.cfg.Dir)
+		e.mu.Lock()
+		changed := err == nil && !mt.Equal(e.modTime)
+		e.mu.Unlock()
+		if err == nil && !changed {
+			continue
+		}
+		if err == nil {
+			err = e.Reload()
+		}
+		if err != nil && onError != nil {
+			onError(err)
+		}
+	}
+}
+
+// Terms is the number of list entries loaded; Patterns the number of automaton patterns
+// (terms, their masked and reading variants, exceptions and anchors).
+func (e *Engine) Terms() int    { return len(e.m.Load().entries) }
+func (e *Engine) Patterns() int { return e.m.Load().patterns }
+
+// Flood returns the engine's flood and raid tracker used by ModerateChat.
+func (e *Engine) Flood() *Flood { return e.flood }
+
+// scratch is the per-call working memory, pooled so that a clean message does not allocate.
+type scratch struct {
+	f       textnorm.Folded
+	cands   []cand
+	excs    []excSpan
+	pending []int32
+}
+
+// excSpan is where an exception matched; it keeps matches of its category inside it allowed
+// (the category "global" covers every category).
+type excSpan struct {
+	start, end int
+	category   string
+}
+
+type cand struct {
+	entry      int32
+	start, end int
+	sev        severity
+	via        string
+	rule       string // for rule findings: the rule id (entry is -1)
+	category   string
+	term       string
+	reason     string
+}
+
+// Moderate decides on one text. It never panics and always returns a verdict.
+func (e *Engine) Moderate(text string, src Source) Verdict {
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	s.cands, s.excs, s.pending = s.cands[:0], s.excs[:0], s.pending[:0]
+	e.collect(s, text, src)
+	return e.verdict(s, text, src)
+}
+
+// ModerateChat is Moderate for a chat message plus the rules that need history: per-user flood
+// and the same message from many users (copy-paste raids).
+func (e *Engine) ModerateChat(msg Message) Verdict {
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	s.cands, s.excs, s.pending = s.cands[:0], s.excs[:0], s.pending[:0]
+	e.collect(s, msg.Text, SourceChat)
+	at := msg.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	n := s.f.Runes()
+	flood, raid := e.flood.Observe(msg.User, s.f.Bytes(), at)
+	if flood {
+		s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sevMedium, via: "rule", rule: "spam.flood",
+			category: CatSpam, reason: fmt.Sprintf("more than %d messages from this user in %s", e.flood.cfg.PerUser, e.flood.cfg.Window)})
+	}
+	if raid {
+		s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sevMedium, via: "rule", rule: "spam.raid",
+			category: CatSpam, reason: fmt.Sprintf("the same message from %d or more users within %s", e.flood.cfg.RaidUsers, e.flood.cfg.RaidWindow)})
+	}
+	return e.verdict(s, msg.Text, SourceChat)
+}
+
+func (e *Engine) collect(s *scratch, text string, src Source) {
+	limit := e.cfg.MaxChatRunes
+	if src == SourceHost {
+		limit = e.cfg.MaxHostRunes
+	}
+	if len(text) > limit { // cheap test first: a rune is at least one byte
+		if n := utf8.RuneCountInString(text); n > limit {
+			s.f.Reset("")
+			s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sevHigh, via: "rule", rule: "length.oversize",
+				category: CatLength, reason: fmt.Sprintf("message too long: %d characters, limit %d", n, limit)})
+			return
+		}
+	}
+	m := e.m.Load()
+	s.f.Reset(text)
+	b := s.f.Bytes()
+	if m.hasAC && len(b) > 0 {
+		it := m.ac.IterByte(b)
+		for hit := it.Next(); hit != nil; hit = it.Next() {
+			i, j := hit.Start(), hit.End()
+			for _, ri := range m.pats[hit.Pattern()] {
+				r := &m.refs[ri]
+				en := &m.entries[r.entry]
+				if r.kind == refException {
+					st, end := s.f.Span(i, j)
+					s.excs = append(s.excs, excSpan{st, end, en.Category})
+					continue
+				}
+				if en.Sources&src == 0 {
+					continue
+				}
+				if r.kind == refAnchor {
+					if !slices.Contains(s.pending, r.entry) {
+						s.pending = append(s.pending, r.entry)
+					}
+					continue
+				}
+				if !r.fits(&s.f, i, j) {
+					continue
+				}
+				st, end := s.f.Span(i, j)
+				c := cand{entry: r.entry, start: st, end: end, sev: en.Severity, via: "term"}
+				fl := s.f.Flags(i, j)
+				switch {
+				case r.masked || fl&textnorm.FlagMask != 0:
+					c.via, c.sev = "masked", min(c.sev, sevMedium)
+				case fl&textnorm.FlagPun != 0:
+					c.via, c.sev = "pun", min(c.sev, sevMedium)
+				}
+				s.cands = append(s.cands, c)
+			}
+		}
+	}
+	for _, ei := range m.always {
+		if m.entries[ei].Sources&src != 0 {
+			s.pending = append(s.pending, ei)
+		}
+	}
+	for _, ei := range s.pending {
+		en := &m.entries[ei]
+		re := m.regexps[ei]
+		hay, span := b, s.f.Span
+		if en.Kind == kindRegex {
+			hay, span = s.f.PlainBytes(), s.f.PlainSpan
+		}
+		for _, loc := range re.FindAllIndex(hay, 8) {
+			if loc[0] == loc[1] {
+				continue
+			}
+			st, end := span(loc[0], loc[1])
+			s.cands = append(s.cands, cand{entry: ei, start: st, end: end, sev: en.Severity, via: "pattern"})
+		}
+	}
+	if m.reading != nil && e.tok != nil && len(text) <= 3000 && hasKanjiBytes(s.f.PlainBytes()) && utf8.ValidString(text) {
+		for _, h := range m.reading.match(e.tok, text) {
+			en := &m.entries[h.entry]
+			if h.kind == refException {
+				s.excs = append(s.excs, excSpan{h.start, h.end, en.Category})
+				continue
+			}
+			if en.Sources&src == 0 {
+				continue
+			}
+			s.cands = append(s.cands, cand{entry: h.entry, start: h.start, end: h.end, sev: min(en.Severity, sevMedium), via: "reading"})
+		}
+	}
+	if src == SourceChat {
+		e.rules(s, text, m)
+	}
+}
+
+// fits checks what the automaton cannot: Latin word boundaries and doubled letters.
+func (r *ref) fits(f *textnorm.Folded, i, j int) bool {
+	b := f.Bytes()
+	if r.wordStart && i > 0 && isWordByte(b[i-1]) {
+		return false
+	}
+	if r.wordEnd && j < len(b) && isWordByte(b[j]) {
+		return false
+	}
+	k := 0
+	for p := i; p < j && k < len(r.runs); k++ {
+		if r.runs[k] > 1 && f.Run(p) < int(r.runs[k]) {
+			return false
+		}
+		_, n := utf8.DecodeRune(b[p:])
+		p += n
+	}
+	return true
+}
+
+// verdict turns the findings into a verdict: exceptions drop what they cover, duplicates go, the
+// worst severity decides the action.
+func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
+	m := e.m.Load()
+	v := Verdict{Action: ActionAllow}
+	if len(s.cands) == 0 {
+		return e.finish(v)
+	}
+	// Drop what an exception covers, and a finding inside another one of the same category.
+	kept := s.cands[:0]
+	for _, c := range s.cands {
+		if c.entry >= 0 && covered(s.excs, m.entries[c.entry].Category, c.start, c.end) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	sort.SliceStable(kept, func(a, b int) bool {
+		if kept[a].start != kept[b].start {
+			return kept[a].start < kept[b].start
+		}
+		return kept[a].end-kept[a].start > kept[b].end-kept[b].start
+	})
+	var orig []rune
+	worst := sevNone
+	var worstCand *cand
+	for i := range kept {
+		c := &kept[i]
+		cat, term, reason, sugg, rule := c.category, c.term, c.reason, "", c.rule
+		if c.entry >= 0 {
+			en := &m.entries[c.entry]
+			cat, term, reason, sugg, rule = en.Category, en.Pattern, en.Reason, en.Suggestion, en.ID
+		}
+		dup := false
+		for _, prev := range v.Matches {
+			// Inside an earlier (longer) finding of the same category: 業界最安値 covers 最安値.
+			if prev.Category == cat && prev.Start <= c.start && c.end <= prev.End && c.sev <= parseSev(prev.Severity) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if orig == nil {
+			orig = []rune(text)
+		}
+		st, en := clamp(c.start, len(orig)), clamp(c.end, len(orig))
+		sev := c.sev
+		if src == SourceHost && sev == sevLow {
+			sev = sevMedium // a flag on the host's words always reaches the teleprompter
+		}
+		v.Matches = append(v.Matches, Match{Term: term, Category: cat, Start: st, End: en, Text: string(orig[st:en]),
+			Severity: sev.String(), Reason: reason, Suggestion: sugg, Rule: rule, Via: c.via})
+		if !slices.Contains(v.Categories, cat) {
+			v.Categories = append(v.Categories, cat)
+		}
+		if !slices.Contains(v.Rules, rule) {
+			v.Rules = append(v.Rules, rule)
+		}
+		if sev > worst {
+			worst, worstCand = sev, c
+		}
+	}
+	switch worst {
+	case sevHigh:
+		v.Action = ActionBlock
+	case sevMedium:
+		v.Action = ActionHold
+	}
+	if worstCand != nil {
+		last := v.Matches[0]
+		for _, mt := range v.Matches {
+			if mt.Severity == worst.String() {
+				last = mt
+				break
+			}
+		}
+		v.Reason = last.Category + ": " + last.Text
+		if last.Reason != "" {
+			v.Reason += " — " + last.Reason
+		}
+	}
+	return e.finish(v)
+}
+
+func (e *Engine) finish(v Verdict) Verdict {
+	if v.Categories == nil {
+		v.Categories = []string{}
+	}
+	if v.Matches == nil {
+		v.Matches = []Match{}
+	}
+	if v.Rules == nil {
+		v.Rules = []string{}
+	}
+	if e.cfg.Test {
+		v.Test = true
+		v.WouldAction = v.Action
+		v.Action = ActionAllow
+	}
+	return v
+}
+
+func parseSev(s string) severity {
+	v, _ := parseSeverity(s)
+	return v
+}
+
+func covered(excs []excSpan, category string, start, end int) bool {
+	for _, x := range excs {
+		if x.start <= start && end <= x.end && (x.category == category || x.category == "global") {
+			return true
+		}
+	}
+	return false
+}
+
+func clamp(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i > n {
+		return n
+	}
+	return i
+}

@@ -1,0 +1,263 @@
+package moderation
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Spam and safety rules run on chat messages. They read the plain view (NFKC, lower case,
+// hiragana), so full-width forms (ｈｔｔｐ：／／, ０９０, ＠) are caught like ASCII ones.
+
+var (
+	// A domain with a known top-level domain, the dot also written 。 ドット (dot) [dot].
+	urlRe = regexp.MustCompile(`(?:h\s*t\s*t\s*p\s*s?\s*:\s*/\s*/\s*)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\s*(?:\.|。|どっと|\(dot\)|\[dot\])\s*)+` +
+		`(?:com|net|org|jp|io|ly|me|info|biz|xyz|top|site|shop|app|dev|tv|gg|link|click|cc|ru|cn|us|uk|de|fr|kr|tw|hk|to|tk|ml|ga|cf|gq|online|store|club|live|vip|pw|ws|page|fun|icu|buzz|cam|co))\b(?:/[^\s]*)?`)
+	schemeRe = regexp.MustCompile(`(?:https?|hxxps?|ttps?)\s*:\s*/\s*/\s*([^\s/]+)`)
+	emailRe  = regexp.MustCompile(`[a-z0-9._%+-]+\s*(?:@|あっと|\(at\)|\[at\])\s*[a-z0-9-]+(?:\s*(?:\.|どっと|\(dot\))\s*[a-z0-9-]+)*\s*(?:\.|どっと|\(dot\))\s*[a-z]{2,}`)
+	snsRe    = regexp.MustCompile(`(?:line|らいん|insta(?:gram)?|いんすた|twitter|ついった[ー]?|tiktok|てぃっくとっく|discord|でぃすこ[ー]?ど|kakao|wechat|telegram|snapchat|skype|whatsapp)\s*(?:の)?\s*(?:id|あいでぃ[ー]?)?\s*(?:[:=]|は)?\s*@?([a-z0-9][a-z0-9._-]{3,29})`)
+	handleRe = regexp.MustCompile(`(?:^|[^a-z0-9._%+-])@([a-z0-9_][a-z0-9._]{3,29})`)
+)
+
+// snsHints and urlHints gate the regexps, so that most messages never run them.
+var (
+	snsHints = [][]byte{[]byte("line"), []byte("らいん"), []byte("insta"), []byte("いんすた"), []byte("twitter"), []byte("ついった"),
+		[]byte("tiktok"), []byte("てぃっく"), []byte("discord"), []byte("でぃすこ"), []byte("kakao"), []byte("wechat"),
+		[]byte("telegram"), []byte("snapchat"), []byte("skype"), []byte("whatsapp")}
+	urlHints   = [][]byte{[]byte("."), []byte("。"), []byte("どっと"), []byte("dot"), []byte("//")}
+	emailHints = [][]byte{[]byte("@"), []byte("あっと"), []byte("(at)"), []byte("[at]")}
+)
+
+func containsAny(b []byte, hints [][]byte) bool {
+	for _, h := range hints {
+		if bytes.Contains(b, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) rules(s *scratch, text string, m *matcher) {
+	p := s.f.PlainBytes()
+	add := func(i, j int, sev severity, rule, cat, reason string) {
+		st, en := s.f.PlainSpan(i, j)
+		s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sev, via: "rule", rule: rule, category: cat, reason: reason})
+	}
+	var emailSpans [][2]int
+	if containsAny(p, emailHints) {
+		for _, loc := range emailRe.FindAllIndex(p, 4) {
+			add(loc[0], loc[1], sevMedium, "personal_info.email", CatPersonalInfo, "e-mail address")
+			emailSpans = append(emailSpans, [2]int{loc[0], loc[1]})
+		}
+		for _, loc := range handleRe.FindAllSubmatchIndex(p, 4) {
+			if !insideAny(emailSpans, loc[2]) {
+				add(loc[2]-1, loc[3], sevLow, "personal_info.handle", CatPersonalInfo, "SNS handle")
+			}
+		}
+	}
+	if containsAny(p, urlHints) {
+		e.links(p, m, emailSpans, add)
+	}
+	if containsAny(p, snsHints) {
+		for _, loc := range snsRe.FindAllSubmatchIndex(p, 4) {
+			if !insideAny(emailSpans, loc[2]) {
+				add(loc[0], loc[1], sevMedium, "personal_info.sns_id", CatPersonalInfo, "messaging or SNS ID")
+			}
+		}
+	}
+	phones(p, add)
+	shape(s, text, add)
+}
+
+func insideAny(spans [][2]int, i int) bool {
+	for _, sp := range spans {
+		if sp[0] <= i && i < sp[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// links flags every URL or bare domain: allowed domains pass, listed link terms (shorteners,
+// known spam hosts) use their severity, anything else is held.
+func (e *Engine) links(p []byte, m *matcher, emails [][2]int, add func(i, j int, sev severity, rule, cat, reason string)) {
+	seen := 0
+	for _, loc := range urlRe.FindAllSubmatchIndex(p, 8) {
+		seen++
+		if insideAny(emails, loc[0]) {
+			continue
+		}
+		host := normalizeHost(string(p[loc[2]:loc[3]]))
+		if m.lists.domainAllowed(host) {
+			continue
+		}
+		add(loc[0], loc[1], sevMedium, "link.url", CatLink, "link to "+host+" (not on the allow-list)")
+	}
+	if seen > 0 {
+		return
+	}
+	for _, loc := range schemeRe.FindAllSubmatchIndex(p, 8) {
+		host := normalizeHost(string(p[loc[2]:loc[3]]))
+		if m.lists.domainAllowed(host) {
+			continue
+		}
+		add(loc[0], loc[1], sevMedium, "link.url", CatLink, "link to "+host+" (not on the allow-list)")
+	}
+}
+
+func normalizeHost(h string) string {
+	h = strings.NewReplacer(" ", "", "\t", "", "。", ".", "どっと", ".", "(dot)", ".", "[dot]", ".").Replace(h)
+	return strings.TrimPrefix(strings.TrimSuffix(h, "."), "www.")
+}
+
+func (ls *listSet) domainAllowed(host string) bool {
+	for h := host; h != ""; {
+		if ls.allowDomains[h] {
+			return true
+		}
+		_, rest, ok := strings.Cut(h, ".")
+		if !ok {
+			break
+		}
+		h = rest
+	}
+	return false
+}
+
+// phones finds phone numbers: 10 to 13 digits with only separators (- space ( ) . +) between
+// them, or 090/080/070 mobile prefixes with 11 digits. Digit runs are counted first, so
+// messages with few digits cost nothing.
+func phones(p []byte, add func(i, j int, sev severity, rule, cat, reason string)) {
+	digits := 0
+	for _, c := range p {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	if digits < 10 {
+		return
+	}
+	i := 0
+	for i < len(p) {
+		if p[i] < '0' || p[i] > '9' {
+			i++
+			continue
+		}
+		j, n, lastDigit := i, 0, i
+		for j < len(p) {
+			c := p[j]
+			if c >= '0' && c <= '9' {
+				n++
+				lastDigit = j
+			} else if c != '-' && c != ' ' && c != '(' && c != ')' && c != '.' && c != '+' {
+				break
+			}
+			j++
+		}
+		if n >= 10 && n <= 13 {
+			start := i
+			if start > 0 && p[start-1] == '+' {
+				start--
+			}
+			add(start, lastDigit+1, sevMedium, "personal_info.phone", CatPersonalInfo, fmt.Sprintf("phone number (%d digits)", n))
+		}
+		i = j
+	}
+}
+
+// shape looks at the form of the message: shouting, symbol soup, repeats and control tricks.
+func shape(s *scratch, text string, add func(i, j int, sev severity, rule, cat, reason string)) {
+	n := s.f.Runes()
+	whole := func(sev severity, rule, cat, reason string) {
+		s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sev, via: "rule", rule: rule, category: cat, reason: reason})
+	}
+	var upper, letters, symbols, visible, bidi int
+	for _, r := range text {
+		switch {
+		case r >= 'A' && r <= 'Z' || r >= 'Ａ' && r <= 'Ｚ':
+			upper++
+			letters++
+		case r >= 'a' && r <= 'z' || r >= 'ａ' && r <= 'ｚ':
+			letters++
+		case r == ' ' || r == '　' || r == '\n' || r == '\t':
+			continue
+		case r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069:
+			bidi++
+			continue
+		case r < 0x80:
+			if r > ' ' && r != 0x7f && !(r >= '0' && r <= '9') {
+				symbols++
+			}
+		case r >= 0x3000 && r < 0xA000 || r >= 0xFF00 && r < 0xFFF0:
+			if r < 0x3040 || (r >= 0xFF00 && !unicode.IsLetter(r) && !unicode.IsDigit(r)) {
+				if r != 'ー' && r != '々' && r != '〜' {
+					symbols++
+				}
+			}
+		default:
+			if r == utf8.RuneError || unicode.IsSymbol(r) || unicode.IsPunct(r) {
+				symbols++
+			}
+		}
+		visible++
+	}
+	if letters >= 12 && upper*10 >= letters*8 {
+		whole(sevMedium, "spam.caps", CatSpam, fmt.Sprintf("shouting: %d of %d letters upper case", upper, letters))
+	}
+	if visible >= 12 && symbols*10 > visible*6 {
+		whole(sevMedium, "spam.symbols", CatSpam, fmt.Sprintf("symbol soup: %d of %d characters are symbols", symbols, visible))
+	}
+	if bidi > 0 {
+		whole(sevMedium, "spam.bidi", CatSpam, "bidirectional override characters (text that displays differently from what it says)")
+	}
+	b := s.f.Bytes()
+	for i := 0; i < len(b); i++ {
+		if r := s.f.Run(i); r >= 20 {
+			st, en := s.f.Span(i, i+1)
+			s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sevMedium, via: "rule", rule: "spam.repeat_char",
+				category: CatSpam, reason: fmt.Sprintf("a character repeated %d times", r)})
+			break
+		}
+	}
+	if len(b) >= 12 {
+		if i, j, unit, times := repeatedUnit(b); times > 0 {
+			st, en := s.f.Span(i, j)
+			s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sevMedium, via: "rule", rule: "spam.repeat_word",
+				category: CatSpam, reason: fmt.Sprintf("%q repeated %d times", unit, times)})
+		}
+	}
+}
+
+// repeatedUnit finds a unit of 2 to 24 bytes repeated at least 5 times in a row (the folded text
+// has single letters squeezed already), covering at least 12 bytes. Four times is still
+// enthusiasm (かわいいかわいいかわいいかわいい).
+func repeatedUnit(b []byte) (i, j int, unit string, times int) {
+	for l := 2; l <= 24 && 5*l <= len(b); l++ {
+		run := 0
+		for k := l; k < len(b); k++ {
+			if b[k] == b[k-l] {
+				run++
+				if run >= 4*l && run+l >= 12 {
+					start := k - run - l + 1
+					// extend to the end of the repetition
+					end := k + 1
+					for end < len(b) && b[end] == b[end-l] {
+						end++
+					}
+					u := b[start : start+l]
+					if !utf8.Valid(u) || bytes.Count(u, []byte(" ")) == len(u) {
+						run = 0
+						continue
+					}
+					return start, end, string(u), (end - start) / l
+				}
+			} else {
+				run = 0
+			}
+		}
+	}
+	return 0, 0, "", 0
+}
