@@ -1,0 +1,152 @@
+package media
+
+import (
+	"math"
+	"testing"
+
+	"github.com/pion/rtp"
+	"gopkg.in/hraban/opus.v2"
+)
+
+func sine(freq float64, rate, n int, amp float64) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(amp * math.Sin(2*math.Pi*freq*float64(i)/float64(rate)))
+	}
+	return out
+}
+
+func rms(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(max(1, len(x))))
+}
+
+func TestDecimator(t *testing.T) {
+	tests := []struct {
+		freq     float64
+		min, max float64 // output RMS relative to input
+	}{
+		{300, 0.97, 1.03},
+		{1000, 0.97, 1.03},
+		{3400, 0.95, 1.05},
+		{11000, 0, 0.03}, // above the new Nyquist: filtered out, not aliased to 5 kHz
+		{20000, 0, 0.01},
+	}
+	for _, tt := range tests {
+		in := sine(tt.freq, 48000, 48000, 0.5)
+		d := NewDecimator()
+		var out []float32
+		// Uneven chunks: the filter state and phase must carry across calls.
+		for i, c := 0, 0; i < len(in); c++ {
+			n := min([]int{7, 960, 1, 481, 3000}[c%5], len(in)-i)
+			out = d.Process(in[i:i+n], out)
+			i += n
+		}
+		if len(out) != 16000 {
+			t.Fatalf("%v Hz: %d output samples for 1 s, want 16000", tt.freq, len(out))
+		}
+		ratio := rms(out[100:]) / rms(in)
+		if ratio < tt.min || ratio > tt.max {
+			t.Errorf("%v Hz: gain %.3f, want %.2f–%.2f", tt.freq, ratio, tt.min, tt.max)
+		}
+	}
+}
+
+// encodeOpus encodes 48 kHz mono PCM as 20 ms Opus RTP packets with libopus.
+func encodeOpus(t testing.TB, pcm []float32) []*rtp.Packet {
+	t.Helper()
+	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts []*rtp.Packet
+	buf := make([]byte, 1500)
+	for i := 0; i+960 <= len(pcm); i += 960 {
+		n, err := enc.EncodeFloat32(pcm[i:i+960], buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, &rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(1000 + i/960), Timestamp: uint32(5000 + i)},
+			Payload: append([]byte(nil), buf[:n]...),
+		})
+	}
+	return pkts
+}
+
+func TestDecoderKeepsTimeThroughLoss(t *testing.T) {
+	in := sine(440, 48000, 48000, 0.5) // 1 s
+	pkts := encodeOpus(t, in)
+	tests := []struct {
+		name string
+		drop func(i int) bool
+	}{
+		{"no loss", func(int) bool { return false }},
+		{"every 10th lost", func(i int) bool { return i%10 == 5 }},
+		{"a burst lost", func(i int) bool { return i >= 20 && i < 30 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := NewDecoder()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []float32
+			for i, p := range pkts {
+				if tt.drop(i) {
+					continue
+				}
+				if out, err = d.Decode(p, out); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Whatever was lost, the output covers exactly the sender's timeline (minus lost packets at the very end).
+			if len(out) != 16000 {
+				t.Fatalf("%d samples at 16 kHz for 1 s of packets, want 16000", len(out))
+			}
+			if r := rms(out[2000:3000]); r < 0.25 {
+				t.Errorf("decoded level %.3f for a 0.5 sine (RMS 0.35)", r)
+			}
+		})
+	}
+}
+
+func TestDecoderBadPayload(t *testing.T) {
+	d, err := NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := encodeOpus(t, sine(440, 48000, 9600, 0.5))
+	var out []float32
+	out, _ = d.Decode(good[0], out)
+	// A CELT 20 ms TOC byte followed by garbage: replaced by 20 ms of silence, with an error.
+	bad := &rtp.Packet{Header: rtp.Header{SequenceNumber: 1001, Timestamp: 5960}, Payload: []byte{0xfc, 0xff, 0xff, 0xff, 0x01}}
+	out, _ = d.Decode(bad, out)
+	for _, p := range good[2:] {
+		out, _ = d.Decode(p, out)
+	}
+	if len(out) != 3200 {
+		t.Fatalf("%d samples for 200 ms, want 3200", len(out))
+	}
+}
+
+func FuzzDecoder(f *testing.F) {
+	f.Add([]byte{0xfc, 0xff, 0xfe}, uint32(960))
+	f.Add([]byte{0x03, 0x85, 0x01, 0x02}, uint32(1920))
+	f.Add([]byte{}, uint32(0))
+	f.Fuzz(func(t *testing.T, payload []byte, ts uint32) {
+		d, err := NewDecoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []float32
+		out, _ = d.Decode(&rtp.Packet{Header: rtp.Header{Timestamp: 0}, Payload: []byte{0xfc, 0, 0}}, out)
+		out, _ = d.Decode(&rtp.Packet{Header: rtp.Header{Timestamp: ts}, Payload: payload}, out)
+		if len(out) > (maxGap+5760)/3+1000 {
+			t.Fatalf("%d samples from two packets", len(out))
+		}
+	})
+}
