@@ -123,6 +123,11 @@ func TestOfflineEvalSet(t *testing.T) {
 			t.Errorf("%s: %v", c.Name, err)
 			continue
 		}
+		_, d, _ := eng.answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup}, Detect(c.Question))
+		g := Guard{Policy: eng.p.Policy}
+		if vs := g.Check(r.Answer, c.Question, d.products); len(vs) > 0 {
+			t.Errorf("%s: the offline answer %q fails the fact guard: %v", c.Name, r.Answer, vs)
+		}
 		if fails := checkEval(c, r); len(fails) > 0 {
 			t.Errorf("%s (%q): %s\n  got %+v", c.Name, c.Question, strings.Join(fails, "; "), r)
 			continue

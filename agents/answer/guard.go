@@ -43,11 +43,13 @@ func (v Violation) String() string { return v.Kind + ": " + v.Detail }
 type number struct {
 	value float64
 	price bool // written as money: ¥2,980, 2,980円, 税込2980, $29.80
+	stock bool // written as a stock level: 残り3点, 5 left
+	count bool // a count of items (3点, 2個): a stock level or a catalog number
 	text  string
 }
 
 var (
-	numRe     = regexp.MustCompile(`([¥$€£]|税込|税抜|tax included )?\s*([0-9][0-9,]*(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万]+)\s*(円|yen|ドル|dollars?|万円)?`)
+	numRe     = regexp.MustCompile(`([¥$€£]|税込|税抜|tax included |残り|在庫|only )?\s*([0-9][0-9,]*(?:\.[0-9]+)?|[〇零一二三四五六七八九十百千万]+)\s*(円|yen|ドル|dollars?|万円|点|個|left|in stock)?`)
 	sizeRe    = regexp.MustCompile(`(?:^|[^A-Za-z0-9'])(XXS|XS|S|M|L|XL|XXL|XXXL|[2-5]XL|[3-5]L)(?:$|[^A-Za-z0-9'])`)
 	inStockRe = regexp.MustCompile(`在庫(が|は)?(あり|ござ|ある|十分)|残り[0-9]|in stock|still available|available now|left in stock|[0-9]+ left`)
 	soldOutRe = regexp.MustCompile(`在庫切れ|品切れ|売り切れ|売切れ|完売|sold out|out of stock|no stock`)
@@ -84,7 +86,17 @@ func extractNumbers(text string) []number {
 		if m[3] == "万円" {
 			v *= 10000
 		}
-		out = append(out, number{value: v, price: m[1] != "" || m[3] != "", text: strings.TrimSpace(m[0])})
+		n := number{value: v, text: strings.TrimSpace(m[0])}
+		switch {
+		case m[1] == "残り" || m[1] == "在庫" || m[1] == "only " || m[3] == "left" || m[3] == "in stock":
+			n.stock = true
+		case m[3] == "点" || m[3] == "個":
+			// 「3点セット」「2個入り」 may be a catalog count; only a stock level if it is not one.
+			n.count = true
+		case m[1] != "" || m[3] != "":
+			n.price = true
+		}
+		out = append(out, n)
 	}
 	return out
 }
@@ -149,6 +161,7 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 	prices := map[float64]bool{}
 	regular := map[float64]float64{} // regular price → the effective price that must accompany it
 	nums := map[float64]bool{0: true, 1: true}
+	stocks := map[float64]bool{}
 	var facts strings.Builder
 	for _, p := range products {
 		prices[p.EffectivePrice()] = true
@@ -157,6 +170,7 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 		}
 		if p.Stock != nil {
 			nums[float64(*p.Stock)] = true
+			stocks[float64(*p.Stock)] = true
 		}
 		facts.WriteString(textnorm.Fold(p.Name + " " + p.Category + " " + p.Description + " " + strings.Join(p.Tags, " ")))
 		for k, vals := range p.Attributes {
@@ -170,8 +184,10 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 	prices[g.Policy.ShippingFee] = true
 	prices[g.Policy.FreeShippingOver] = true
 	factText := facts.String()
+	factNums := map[float64]bool{}
 	for _, n := range extractNumbers(factText) {
 		nums[n.value] = true
+		factNums[n.value] = true
 	}
 	for _, n := range extractNumbers(question) {
 		if !n.price {
@@ -192,6 +208,12 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 			// The regular price may be named beside the sale price ("usually ¥3,980").
 		case n.price:
 			vs = append(vs, Violation{"price", fmt.Sprintf("%q is not the catalog price %s", n.text, priceList(products))})
+		case n.stock && !stocks[n.value]:
+			vs = append(vs, Violation{"stock", fmt.Sprintf("%q is not the catalog stock", n.text)})
+		case n.stock:
+		case n.count && !stocks[n.value] && !factNums[n.value]:
+			vs = append(vs, Violation{"stock", fmt.Sprintf("%q is neither the catalog stock nor a catalog count", n.text)})
+		case n.count:
 		case !nums[n.value] && !prices[n.value] && !nearAny(n.value, nums):
 			vs = append(vs, Violation{"number", fmt.Sprintf("%q is not in the catalog", n.text)})
 		}

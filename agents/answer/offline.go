@@ -54,16 +54,29 @@ var conceptLabels = map[string]prompts.Text{
 
 // Answer implements Engine.
 func (o *Offline) Answer(ctx context.Context, req Request) (Result, error) {
-	q := Detect(req.Text)
+	res, _, err := o.answer(ctx, req, Detect(req.Text))
+	return res, err
+}
+
+// answer drafts the offline answer for a detected question and returns the draft too, whose
+// products the LLM engine grounds its prompt and its guard in.
+func (o *Offline) answer(ctx context.Context, req Request, q Question) (Result, draft, error) {
 	res := Result{IsQuestion: q.IsQuestion, Intent: q.Intent, Lang: q.Lang, Engine: "offline", Facts: []Fact{}, CrossSell: []string{}}
 	if !q.IsQuestion {
-		return res, nil
+		return res, draft{}, nil
 	}
 	d, err := o.draft(ctx, req, q)
 	if err != nil {
-		return res, err
+		return res, d, err
 	}
 	res.SKU, res.Answer, res.Facts, res.Confidence, res.NeedsReview = d.sku, d.text, d.facts, d.confidence, d.needsReview
+	// The guard checks template answers too: a brand's template override could state a number of
+	// its own.
+	g := Guard{Policy: o.p.Policy}
+	if vs := g.Check(res.Answer, req.Text, d.products); len(vs) > 0 {
+		res.NeedsReview = true
+		res.Confidence = math.Min(res.Confidence, 0.3)
+	}
 	if q.Injection {
 		// Answered from the catalog all the same, but a person should see who tried what.
 		res.NeedsReview = true
@@ -78,7 +91,7 @@ func (o *Offline) Answer(ctx context.Context, req Request) (Result, error) {
 			res.CrossSell = append(res.CrossSell, s.SKU)
 		}
 	}
-	return res, nil
+	return res, d, nil
 }
 
 // draft is an answer before engine bookkeeping, with what the fact guard needs to check others.
