@@ -54,6 +54,8 @@ type Store struct {
 	quit    chan struct{}
 	stopped chan struct{}
 
+	mu        sync.RWMutex // held for reading while a request is queued; Close takes it to stop new ones
+	closed    bool
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -102,6 +104,9 @@ func (s *Store) Backend() string { return s.kind }
 // the database.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.quit)
 		<-s.stopped
 		s.bus.closeAll()
@@ -151,18 +156,28 @@ func (s *Store) do(ctx context.Context, r *request) (*request, error) {
 			r.evs[i].At = now
 		}
 	}
-	select {
-	case s.reqs <- r:
-	case <-s.quit:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := s.enqueue(ctx, r); err != nil {
+		return nil, err
 	}
 	select {
 	case <-r.done:
 		return r, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+func (s *Store) enqueue(ctx context.Context, r *request) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	select {
+	case s.reqs <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -1,0 +1,352 @@
+package show
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livehost/livehost/internal/pgtest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(killChildEnv) != "" {
+		killChild() // never returns
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// location is where a backend's data lives, so a test can close and reopen the same store.
+type location struct {
+	name    string
+	dataDir string
+	dbURL   string
+}
+
+func (l location) open(t testing.TB) *Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := OpenStore(ctx, l.dataDir, l.dbURL)
+	if err != nil {
+		t.Fatalf("open %s store: %v", l.name, err)
+	}
+	return s
+}
+
+// forEachBackend runs f against a fresh SQLite store and a fresh PostgreSQL database.
+func forEachBackend(t *testing.T, f func(t *testing.T, loc location)) {
+	t.Run("sqlite", func(t *testing.T) {
+		f(t, location{name: "sqlite", dataDir: t.TempDir()})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		f(t, location{name: "postgres", dbURL: pgtest.URL(t)})
+	})
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func chat(user, text string) NewEvent {
+	return MustEncode(TypeChatReceived, ChatReceived{Platform: "test", User: user, Text: text})
+}
+
+func mustCreate(t testing.TB, s *Store, sh Show) Show {
+	t.Helper()
+	out, err := s.CreateShow(testCtx(t), sh)
+	if err != nil {
+		t.Fatalf("create show: %v", err)
+	}
+	return out
+}
+
+func readAll(t testing.TB, s *Store, showID string) []Event {
+	t.Helper()
+	var all []Event
+	var after int64
+	for {
+		evs, err := s.Read(testCtx(t), showID, after, 0)
+		if err != nil {
+			t.Fatalf("read %s after %d: %v", showID, after, err)
+		}
+		all = append(all, evs...)
+		if len(evs) < ReadLimit {
+			return all
+		}
+		after = evs[len(evs)-1].Seq
+	}
+}
+
+func checkDense(t testing.TB, evs []Event, from int64) {
+	t.Helper()
+	for i, ev := range evs {
+		if want := from + int64(i); ev.Seq != want {
+			t.Fatalf("event %d has seq %d, want %d (gap or duplicate)", i, ev.Seq, want)
+		}
+	}
+}
+
+func TestStoreContract(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		ctx := testCtx(t)
+		s := loc.open(t)
+		defer func() { s.Close() }()
+
+		sh := mustCreate(t, s, Show{ID: "spring-sale", Title: "春の新作コスメ", Lineup: []string{"LIP-001", "EYE-002"}})
+		if sh.Mode != ModeHost || sh.Status != StatusCreated || sh.LastSeq != 1 || sh.CreatedAt.IsZero() {
+			t.Fatalf("created show = %+v, want mode host, status created, last seq 1", sh)
+		}
+		if _, err := s.CreateShow(ctx, Show{ID: "spring-sale"}); !errors.Is(err, ErrExists) {
+			t.Fatalf("create duplicate: err = %v, want ErrExists", err)
+		}
+		gen := mustCreate(t, s, Show{Title: "avatar 24/7", Mode: ModeAvatar})
+		if !strings.HasPrefix(gen.ID, "sh_") || gen.Mode != ModeAvatar {
+			t.Fatalf("generated show = %+v", gen)
+		}
+		got, err := s.GetShow(ctx, "spring-sale")
+		if err != nil || !reflect.DeepEqual(got, sh) {
+			t.Fatalf("GetShow = %+v, %v; want %+v", got, err, sh)
+		}
+		if _, err := s.GetShow(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("GetShow unknown: err = %v, want ErrNotFound", err)
+		}
+		shows, err := s.ListShows(ctx)
+		if err != nil || len(shows) != 2 {
+			t.Fatalf("ListShows = %v, %v; want 2 shows", shows, err)
+		}
+
+		// The first event is show.created with the show's fields.
+		evs := readAll(t, s, sh.ID)
+		if len(evs) != 1 || evs[0].Type != TypeShowCreated || evs[0].Seq != 1 || evs[0].Show != sh.ID {
+			t.Fatalf("log after create = %+v", evs)
+		}
+		var created ShowCreated
+		if err := evs[0].Decode(&created); err != nil || created.Title != sh.Title || !reflect.DeepEqual(created.Lineup, sh.Lineup) {
+			t.Fatalf("show.created payload = %+v, %v", created, err)
+		}
+
+		// Appends get consecutive seqs and read back identical.
+		out, err := s.Append(ctx, sh.ID, chat("a", "こんにちは"), chat("b", "price?"),
+			MustEncode(TypeShowStarted, ShowStarted{By: "host"}))
+		if err != nil {
+			t.Fatalf("append: %v", err)
+		}
+		checkDense(t, out, 2)
+		all := readAll(t, s, sh.ID)
+		if !reflect.DeepEqual(all[1:], out) {
+			t.Fatalf("read back %+v\nwant %+v", all[1:], out)
+		}
+		if page, _ := s.Read(ctx, sh.ID, 2, 1); len(page) != 1 || page[0].Seq != 3 {
+			t.Fatalf("Read(after 2, limit 1) = %+v", page)
+		}
+		if last, err := s.LastSeq(ctx, sh.ID); err != nil || last != 4 {
+			t.Fatalf("LastSeq = %d, %v; want 4", last, err)
+		}
+		if got, _ := s.GetShow(ctx, sh.ID); got.Status != StatusLive {
+			t.Fatalf("status after show.started = %q, want live", got.Status)
+		}
+
+		// UpdateShow changes the row and logs show.updated.
+		upd, err := s.UpdateShow(ctx, Show{ID: sh.ID, Title: "春の新作", Lineup: []string{"EYE-002"}})
+		if err != nil || upd.Title != "春の新作" || upd.Status != StatusLive || upd.LastSeq != 5 || !reflect.DeepEqual(upd.Lineup, []string{"EYE-002"}) {
+			t.Fatalf("UpdateShow = %+v, %v", upd, err)
+		}
+		if _, err := s.UpdateShow(ctx, Show{ID: "nope"}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("UpdateShow unknown: err = %v, want ErrNotFound", err)
+		}
+
+		// Tokens.
+		tok := Token{Hash: "h1", Role: "moderator", ShowID: sh.ID, Label: "mod"}
+		if err := s.PutToken(ctx, tok); err != nil {
+			t.Fatalf("PutToken: %v", err)
+		}
+		if err := s.PutToken(ctx, Token{Hash: "h0", Role: "admin", CreatedAt: time.Unix(100, 0)}); err != nil {
+			t.Fatalf("PutToken: %v", err)
+		}
+		gt, ok, err := s.LookupToken(ctx, "h1")
+		if err != nil || !ok || gt.Role != "moderator" || gt.ShowID != sh.ID || gt.CreatedAt.IsZero() {
+			t.Fatalf("LookupToken = %+v, %v, %v", gt, ok, err)
+		}
+		if _, ok, err := s.LookupToken(ctx, "zz"); ok || err != nil {
+			t.Fatalf("LookupToken unknown = %v, %v", ok, err)
+		}
+		if ts, err := s.ListTokens(ctx); err != nil || len(ts) != 2 || ts[0].Hash != "h0" {
+			t.Fatalf("ListTokens = %+v, %v", ts, err)
+		}
+		if err := s.DeleteToken(ctx, "h0"); err != nil {
+			t.Fatalf("DeleteToken: %v", err)
+		}
+		if err := s.DeleteToken(ctx, "h0"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("DeleteToken twice: err = %v, want ErrNotFound", err)
+		}
+
+		// Everything is still there after reopening, and appends continue.
+		before := readAll(t, s, sh.ID)
+		if err := s.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		if _, err := s.Append(ctx, sh.ID, chat("c", "x")); !errors.Is(err, ErrClosed) {
+			t.Fatalf("append after close: err = %v, want ErrClosed", err)
+		}
+		s = loc.open(t)
+		if again := readAll(t, s, sh.ID); len(again) != 5 || !reflect.DeepEqual(again, before) {
+			t.Fatalf("after reopen read %+v\nwant %+v", again, before)
+		}
+		more, err := s.Append(ctx, sh.ID, chat("c", "again"))
+		if err != nil || len(more) != 1 || more[0].Seq != 6 {
+			t.Fatalf("append after reopen = %+v, %v; want seq 6", more, err)
+		}
+		if _, ok, _ := s.LookupToken(ctx, "h1"); !ok {
+			t.Fatal("token lost after reopen")
+		}
+	})
+}
+
+func TestStoreBadInput(t *testing.T) {
+	s := location{name: "sqlite", dataDir: t.TempDir()}.open(t)
+	defer s.Close()
+	ctx := testCtx(t)
+	mustCreate(t, s, Show{ID: "s1"})
+	tests := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"append to unknown show", func() error { _, err := s.Append(ctx, "missing", chat("a", "b")); return err }, "not found"},
+		{"append with bad show id", func() error { _, err := s.Append(ctx, "a b", chat("a", "b")); return err }, "is not one of"},
+		{"append empty type", func() error { _, err := s.Append(ctx, "s1", NewEvent{}); return err }, "event type is empty"},
+		{"append bad type", func() error { _, err := s.Append(ctx, "s1", NewEvent{Type: "Chat!"}); return err }, "is not one of a-z"},
+		{"append non-object payload", func() error {
+			_, err := s.Append(ctx, "s1", NewEvent{Type: "x", Data: []byte(`[1]`)})
+			return err
+		}, "must be a JSON object"},
+		{"append invalid JSON", func() error {
+			_, err := s.Append(ctx, "s1", NewEvent{Type: "x", Data: []byte(`{"a":`)})
+			return err
+		}, "must be a JSON object"},
+		{"append reserved key", func() error {
+			_, err := s.Append(ctx, "s1", NewEvent{Type: "x", Data: []byte(`{"seq":1}`)})
+			return err
+		}, "clashes with the event envelope"},
+		{"append store-owned type", func() error {
+			_, err := s.Append(ctx, "s1", MustEncode(TypeShowCreated, nil))
+			return err
+		}, "written by the store itself"},
+		{"append oversize payload", func() error {
+			_, err := s.Append(ctx, "s1", NewEvent{Type: "x", Data: []byte(`{"a":"` + strings.Repeat("x", MaxDataSize) + `"}`)})
+			return err
+		}, "more than"},
+		{"append too many", func() error {
+			_, err := s.Append(ctx, "s1", make([]NewEvent, MaxAppend+1)...)
+			return err
+		}, "more than"},
+		{"create bad mode", func() error { _, err := s.CreateShow(ctx, Show{Mode: "robot"}); return err }, "mode"},
+		{"create empty sku", func() error { _, err := s.CreateShow(ctx, Show{Lineup: []string{""}}); return err }, "lineup[0]"},
+		{"create bad id", func() error { _, err := s.CreateShow(ctx, Show{ID: "../x"}); return err }, "show id"},
+		{"read negative after", func() error { _, err := s.Read(ctx, "s1", -1, 10); return err }, "negative"},
+		{"subscribe unknown", func() error { _, err := s.Subscribe(ctx, "missing", 0, 0); return err }, "not found"},
+		{"token without role", func() error { return s.PutToken(ctx, Token{Hash: "x"}) }, "role"},
+		{"token without hash", func() error { return s.PutToken(ctx, Token{Role: "admin"}) }, "hash"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+	// Nothing partial was written by the failures.
+	if evs := readAll(t, s, "s1"); len(evs) != 1 {
+		t.Fatalf("log has %d events after bad input, want 1", len(evs))
+	}
+}
+
+func TestConcurrentAppendsDense(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		s := loc.open(t)
+		defer s.Close()
+		ctx := testCtx(t)
+		shows := []string{"a", "b"}
+		for _, id := range shows {
+			mustCreate(t, s, Show{ID: id})
+		}
+		const workers, calls = 8, 40
+		var mu sync.Mutex
+		acked := map[string]map[int64]string{"a": {}, "b": {}}
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := 0; c < calls; c++ {
+					id := shows[(w+c)%2]
+					n := 1 + c%3
+					batch := make([]NewEvent, n)
+					for i := range batch {
+						batch[i] = chat(fmt.Sprint(w), fmt.Sprintf("%d-%d-%d", w, c, i))
+					}
+					out, err := s.Append(ctx, id, batch...)
+					if err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					for i, ev := range out {
+						if i > 0 && ev.Seq != out[i-1].Seq+1 {
+							errs <- fmt.Errorf("one call's seqs not consecutive: %d then %d", out[i-1].Seq, ev.Seq)
+						}
+						if _, dup := acked[id][ev.Seq]; dup {
+							errs <- fmt.Errorf("seq %d of show %s acked twice", ev.Seq, id)
+						}
+						acked[id][ev.Seq] = string(ev.Data)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		for _, id := range shows {
+			evs := readAll(t, s, id)
+			checkDense(t, evs, 1)
+			if len(evs)-1 != len(acked[id]) {
+				t.Fatalf("show %s: log has %d appended events, %d were acked", id, len(evs)-1, len(acked[id]))
+			}
+			for _, ev := range evs[1:] {
+				if acked[id][ev.Seq] != string(ev.Data) {
+					t.Fatalf("show %s seq %d: log has %s, ack said %s", id, ev.Seq, ev.Data, acked[id][ev.Seq])
+				}
+			}
+		}
+	})
+}
+
+func TestAppendCanceledContext(t *testing.T) {
+	s := location{name: "sqlite", dataDir: t.TempDir()}.open(t)
+	defer s.Close()
+	mustCreate(t, s, Show{ID: "s1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Append(ctx, "s1", chat("a", "b")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("append with canceled ctx: err = %v", err)
+	}
+	// Whatever happened to that call, the log stays dense.
+	if _, err := s.Append(testCtx(t), "s1", chat("a", "c")); err != nil {
+		t.Fatal(err)
+	}
+	checkDense(t, readAll(t, s, "s1"), 1)
+}
