@@ -369,9 +369,7 @@ func (s *EmbeddedStore) Upsert(ctx context.Context, items []Item) (UpsertResult,
 		return UpsertResult{}, err
 	}
 	s.mem.mu.RLock()
-	dim, err := s.mem.checkItemsLocked(items)
-	firstDim := s.mem.dim == 0
-	name := s.mem.name
+	err := s.mem.checkItemsLocked(items)
 	s.mem.mu.RUnlock()
 	if err != nil {
 		return UpsertResult{}, err
@@ -382,11 +380,6 @@ func (s *EmbeddedStore) Upsert(ctx context.Context, items []Item) (UpsertResult,
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	err = s.write(ctx, skus, func(tx *sql.Tx) error {
-		if firstDim {
-			if err := writeMeta(ctx, tx, name, dim); err != nil {
-				return err
-			}
-		}
 		st, err := tx.PrepareContext(ctx, `INSERT INTO products (sku, product, vector, text_hash, updated_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (sku) DO UPDATE SET product = excluded.product, vector = excluded.vector,
@@ -411,7 +404,7 @@ func (s *EmbeddedStore) Upsert(ctx context.Context, items []Item) (UpsertResult,
 	}
 	s.mem.mu.Lock()
 	defer s.mem.mu.Unlock()
-	return s.mem.applyUpsertLocked(items, dim), nil
+	return s.mem.applyUpsertLocked(items), nil
 }
 
 func (s *EmbeddedStore) UpdateOffer(ctx context.Context, sku string, o Offer) error {
@@ -517,7 +510,10 @@ func (s *EmbeddedStore) Len() int {
 	return s.mem.ix.len()
 }
 
-func (s *EmbeddedStore) Close() error { return s.db.Close() }
+func (s *EmbeddedStore) Close() error {
+	s.mem.Close()
+	return s.db.Close()
+}
 
 func encodeVector(v []float32) []byte {
 	b := make([]byte, 4*len(v))

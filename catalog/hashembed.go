@@ -54,18 +54,20 @@ const (
 	// A kana or Latin letter alone means little and is shared by most texts (っ, ー, の): its
 	// weight stays small so it adds little noise to the cosine.
 	wKanaUnigram = 0.1
-	wBigram  = 1.0
-	wTrigram = 1.0
-	wWord    = 1.5
-	wWordTri = 0.4
-	wReading = 0.6
-	wTitle   = 2.0
+	wBigram      = 1.0
+	wTrigram     = 1.0
+	wWord        = 1.5
+	wWordTri     = 0.4
+	wReading     = 0.6
+	wTitle       = 2.0
 )
 
 // EmbedOne embeds one text.
 func (e *HashEmbedder) EmbedOne(text string) []float32 {
 	v := make([]float32, e.dim)
+	features := 0
 	add := func(h uint64, w float64) {
+		features++
 		idx := int(h % uint64(e.dim))
 		if h>>63 == 1 {
 			w = -w
@@ -76,6 +78,11 @@ func (e *HashEmbedder) EmbedOne(text string) []float32 {
 	title, rest, _ := strings.Cut(text, "\n")
 	forEachFeature(title, func(h uint64, w float64) { add(h, w*wTitle) })
 	forEachFeature(rest, add)
+	if features == 0 {
+		// Only symbols or nothing at all: one feature for the whole text, so that the vector is
+		// never zero (a store refuses zero vectors) and equal texts still meet.
+		add(hashRunes('0', []rune(text)), 1)
+	}
 	normalize(v)
 	return v
 }

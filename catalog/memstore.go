@@ -2,10 +2,13 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // VectorReader is implemented by stores that can hand back stored vectors (normalized), so that an
@@ -18,8 +21,9 @@ type VectorReader interface {
 // MemoryStore is a Store that lives only in memory: the index behind NewMemorySearcher, and the
 // in-memory half of the embedded store.
 type MemoryStore struct {
-	mu   sync.RWMutex
-	name string
+	mu     sync.RWMutex
+	closed bool
+	name   string
 	dim  int
 	ix   *vecIndex
 }
@@ -33,7 +37,7 @@ var _ VectorReader = (*MemoryStore)(nil)
 func (s *MemoryStore) Embedding(ctx context.Context) (string, int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.name, s.dim, nil
+	return s.name, s.dim, s.openErr()
 }
 
 func (s *MemoryStore) SetEmbedding(ctx context.Context, name string, dim int) error {
@@ -47,6 +51,12 @@ func (s *MemoryStore) SetEmbedding(ctx context.Context, name string, dim int) er
 }
 
 func (s *MemoryStore) checkEmbeddingLocked(name string, dim int) error {
+	if s.closed {
+		return errClosed
+	}
+	if strings.TrimSpace(name) == "" {
+		return errors.New("catalog: the embedder needs a name")
+	}
 	if dim <= 0 {
 		return fmt.Errorf("catalog: embedding dimension must be positive, got %d", dim)
 	}
@@ -76,43 +86,93 @@ func mismatchError(haveName string, haveDim int, name string, dim int) error {
 		ErrDimensionMismatch, haveDim, haveName, name, dim)
 }
 
-// checkItemsLocked validates a batch before anything is written.
-func (s *MemoryStore) checkItemsLocked(items []Item) (dim int, err error) {
-	dim = s.dim
+// checkItemsLocked validates a batch before anything is written: all or none.
+func (s *MemoryStore) checkItemsLocked(items []Item) error {
+	if s.closed {
+		return errClosed
+	}
+	if s.dim == 0 {
+		return fmt.Errorf("%w: the store has no embedder recorded; call SetEmbedding before Upsert", ErrDimensionMismatch)
+	}
+	seen := make(map[string]bool, len(items))
 	for i, it := range items {
-		if it.Product.SKU == "" {
-			return 0, fmt.Errorf("catalog: item %d has no sku", i)
+		if err := checkItem(it, s.dim); err != nil {
+			return fmt.Errorf("catalog: item %d: %w", i, err)
 		}
-		if dim == 0 {
-			dim = len(it.Vector)
+		if seen[it.Product.SKU] {
+			return fmt.Errorf("catalog: sku %s appears twice in one upsert", it.Product.SKU)
 		}
-		if dim == 0 || len(it.Vector) != dim {
-			return 0, fmt.Errorf("%w: product %s has a %d-dimension vector, the store holds %d",
-				ErrDimensionMismatch, it.Product.SKU, len(it.Vector), dim)
+		seen[it.Product.SKU] = true
+	}
+	return nil
+}
+
+// checkItem is what every stored item must be: a SKU, sane numbers, and a finite, non-zero vector
+// of the store's dimension.
+func checkItem(it Item, dim int) error {
+	p := &it.Product
+	if strings.TrimSpace(p.SKU) == "" || !utf8.ValidString(p.SKU) {
+		return fmt.Errorf("bad sku %q", p.SKU)
+	}
+	if len(it.Vector) != dim {
+		return fmt.Errorf("%w: product %s has a %d-dimension vector, the store holds %d",
+			ErrDimensionMismatch, p.SKU, len(it.Vector), dim)
+	}
+	nonZero := false
+	for _, x := range it.Vector {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("product %s has a non-finite vector entry", p.SKU)
 		}
-		for _, x := range it.Vector {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return 0, fmt.Errorf("catalog: product %s has a non-finite vector entry", it.Product.SKU)
-			}
+		nonZero = nonZero || x != 0
+	}
+	if !nonZero {
+		return fmt.Errorf("product %s has a zero vector", p.SKU)
+	}
+	if !finiteNonNegative(p.Price) {
+		return fmt.Errorf("product %s has a bad price %v", p.SKU, p.Price)
+	}
+	if p.SalePrice != nil && !finiteNonNegative(*p.SalePrice) {
+		return fmt.Errorf("product %s has a bad sale price %v", p.SKU, *p.SalePrice)
+	}
+	if p.Stock != nil && *p.Stock < 0 {
+		return fmt.Errorf("product %s has a bad stock %d", p.SKU, *p.Stock)
+	}
+	return nil
+}
+
+func finiteNonNegative(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0 }
+
+// checkQuery validates a vector search.
+func checkQuery(vec []float32, k, dim, n int) error {
+	if k <= 0 {
+		return fmt.Errorf("catalog: k must be positive, got %d", k)
+	}
+	for _, x := range vec {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return errors.New("catalog: the query vector has a non-finite entry")
 		}
 	}
-	return dim, nil
+	if n > 0 && len(vec) != dim {
+		return fmt.Errorf("%w: the query vector has %d dimensions, the store holds %d", ErrDimensionMismatch, len(vec), dim)
+	}
+	return nil
 }
+
+var errClosed = errors.New("catalog: store is closed")
 
 func (s *MemoryStore) Upsert(ctx context.Context, items []Item) (UpsertResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	dim, err := s.checkItemsLocked(items)
-	if err != nil {
+	if len(items) == 0 {
+		return UpsertResult{}, s.openErr()
+	}
+	if err := s.checkItemsLocked(items); err != nil {
 		return UpsertResult{}, err
 	}
-	return s.applyUpsertLocked(items, dim), nil
+	return s.applyUpsertLocked(items), nil
 }
 
-func (s *MemoryStore) applyUpsertLocked(items []Item, dim int) UpsertResult {
-	if s.dim == 0 && dim > 0 {
-		s.setEmbeddingLocked(s.name, dim)
-	}
+func (s *MemoryStore) applyUpsertLocked(items []Item) UpsertResult {
 	var res UpsertResult
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -165,6 +225,9 @@ func applyOffer(p *Product, o Offer) (Product, error) {
 func (s *MemoryStore) UpdateOffer(ctx context.Context, sku string, o Offer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.openErr(); err != nil {
+		return err
+	}
 	p, ok := s.ix.get(sku)
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNotFound, sku)
@@ -180,6 +243,9 @@ func (s *MemoryStore) UpdateOffer(ctx context.Context, sku string, o Offer) erro
 func (s *MemoryStore) Delete(ctx context.Context, skus []string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.openErr(); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, sku := range skus {
 		if s.ix.remove(sku) {
@@ -192,6 +258,9 @@ func (s *MemoryStore) Delete(ctx context.Context, skus []string) (int, error) {
 func (s *MemoryStore) Get(ctx context.Context, sku string) (Product, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.openErr(); err != nil {
+		return Product{}, false, err
+	}
 	p, ok := s.ix.get(sku)
 	if !ok {
 		return Product{}, false, nil
@@ -201,6 +270,10 @@ func (s *MemoryStore) Get(ctx context.Context, sku string) (Product, bool, error
 
 func (s *MemoryStore) List(ctx context.Context) ([]Product, error) {
 	s.mu.RLock()
+	if err := s.openErr(); err != nil {
+		s.mu.RUnlock()
+		return nil, err
+	}
 	out := make([]Product, 0, s.ix.len())
 	for _, r := range s.ix.rows {
 		out = append(out, cloneProduct(r.p))
@@ -213,6 +286,9 @@ func (s *MemoryStore) List(ctx context.Context) ([]Product, error) {
 func (s *MemoryStore) TextHashes(ctx context.Context) (map[string]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.openErr(); err != nil {
+		return nil, err
+	}
 	m := make(map[string]string, s.ix.len())
 	for _, r := range s.ix.rows {
 		m[r.p.SKU] = r.hash
@@ -223,8 +299,11 @@ func (s *MemoryStore) TextHashes(ctx context.Context) (map[string]string, error)
 func (s *MemoryStore) VectorSearch(ctx context.Context, vec []float32, k int, f Filter) ([]Hit, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.ix.len() > 0 && len(vec) != s.dim {
-		return nil, fmt.Errorf("%w: query vector has %d dimensions, the store holds %d", ErrDimensionMismatch, len(vec), s.dim)
+	if err := s.openErr(); err != nil {
+		return nil, err
+	}
+	if err := checkQuery(vec, k, s.dim, s.ix.len()); err != nil {
+		return nil, err
 	}
 	return s.ix.search(vec, k, f), nil
 }
@@ -232,6 +311,9 @@ func (s *MemoryStore) VectorSearch(ctx context.Context, vec []float32, k int, f 
 func (s *MemoryStore) Vectors(ctx context.Context, skus []string) (map[string][]float32, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if err := s.openErr(); err != nil {
+		return nil, err
+	}
 	out := make(map[string][]float32, len(skus))
 	for _, sku := range skus {
 		if v, ok := s.ix.vector(sku); ok {
@@ -241,6 +323,19 @@ func (s *MemoryStore) Vectors(ctx context.Context, skus []string) (map[string][]
 	return out, nil
 }
 
-func (s *MemoryStore) Close() error { return nil }
+func (s *MemoryStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+// openErr is errClosed after Close. The caller holds s.mu.
+func (s *MemoryStore) openErr() error {
+	if s.closed {
+		return errClosed
+	}
+	return nil
+}
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -124,6 +124,9 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 		return nil
 	}
 	inv := invNorm(q)
+	if inv == 0 {
+		return nil // a zero query is near nothing
+	}
 	sp := scorePool.Get().(*[]float32)
 	if cap(*sp) < n {
 		*sp = make([]float32, n)
@@ -156,7 +159,7 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 	out := make([]Hit, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
 		c := heap.Pop(&h).(scored)
-		out[i] = Hit{Product: cloneProduct(ix.rows[c.row].p), Score: float64(c.score)}
+		out[i] = Hit{Product: cloneProduct(ix.rows[c.row].p), Score: min(max(float64(c.score), 0), 1)}
 	}
 	return out
 }
