@@ -24,8 +24,8 @@ type MemoryStore struct {
 	mu     sync.RWMutex
 	closed bool
 	name   string
-	dim  int
-	ix   *vecIndex
+	dim    int
+	ix     *vecIndex
 }
 
 // NewMemoryStore returns an empty in-memory store.
