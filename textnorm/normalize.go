@@ -47,6 +47,7 @@ const (
 	FlagPun                         // a digit read as kana (4ね → しね)
 	FlagLeet                        // a digit or symbol read as a Latin letter (k1ll)
 	FlagHomoglyph                   // a look-alike from another script (Cyrillic а, kanji 口)
+	FlagSplit                       // a Latin letter that followed a dropped separator ("f u c k"): a word may start here
 )
 
 // Mask is the rune the folded form uses for a masking symbol.
@@ -323,7 +324,7 @@ func (f *Folded) mapDigitsAndLookalikes() {
 				}
 			}
 			switch {
-			case digits <= 2 && (isCls(p, clsAlpha) || isCls(n, clsAlpha)):
+			case (digits <= 2 && (isCls(p, clsAlpha) || isCls(n, clsAlpha))) || (digits <= 3 && isCls(p, clsAlpha) && isCls(n, clsAlpha)):
 				for k := i; k < j; k++ {
 					if l := leet[items[k].r]; items[k].cls == clsDigit && l != 0 {
 						items[k].r, items[k].cls, items[k].flag = l, clsAlpha, FlagLeet
@@ -392,6 +393,7 @@ func (f *Folded) emit() {
 					drop = true
 				case lastCls == clsAlpha && it.cls == clsAlpha && tokLen == 1 && nextTokenLen(items, i) == 1:
 					drop = true // "f u c k", "k.i.l.l"
+					it.flag |= FlagSplit
 				}
 			}
 			if !drop {
@@ -401,6 +403,16 @@ func (f *Folded) emit() {
 			tokLen = 0 // a token is what lies between separators, dropped or not
 			pendingSep, pendingKeep = false, false
 		}
+		if it.cls == clsAlpha || it.cls == clsDigit {
+			if lastCls == clsAlpha || lastCls == clsDigit {
+				tokLen++
+			} else {
+				tokLen = 1
+			}
+		} else {
+			tokLen = 0
+		}
+		lastCls = it.cls
 		if it.r == lastRune && lastAt >= 0 {
 			// Squeeze: widen the previous rune's span and count the repeat.
 			for k := lastAt; k < len(f.text); k++ {
@@ -415,16 +427,6 @@ func (f *Folded) emit() {
 		lastAt = len(f.text)
 		f.appendFolded(it.r, it.a, it.b, it.flag)
 		lastRune = it.r
-		if it.cls == clsAlpha || it.cls == clsDigit {
-			if lastCls == clsAlpha || lastCls == clsDigit {
-				tokLen++
-			} else {
-				tokLen = 1
-			}
-		} else {
-			tokLen = 0
-		}
-		lastCls = it.cls
 	}
 }
 

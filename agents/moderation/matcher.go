@@ -33,13 +33,21 @@ type ref struct {
 	wordEnd   bool
 }
 
+// patRef is a ref reached through a pattern: n is the length in bytes of the ref's own pattern,
+// which is a prefix of the matched one when the automaton preferred a longer pattern at the same
+// start (leftmost-longest would otherwise hide 絶対 behind 絶対に).
+type patRef struct {
+	ref int32
+	n   int32
+}
+
 // matcher is the compiled form of a list set: immutable, shared by all goroutines.
 type matcher struct {
 	lists    *listSet
 	entries  []entry
 	ac       ahocorasick.AhoCorasick
 	hasAC    bool
-	pats     [][]int32 // automaton pattern → refs
+	pats     [][]patRef // automaton pattern → refs, including those of its prefixes
 	refs     []ref
 	regexps  []*regexp.Regexp // per entry (nil unless wildcard or regex); wildcards run on the folded text, regexps on the plain view
 	always   []int32          // regex entries without a literal anchor: run on every text
@@ -63,27 +71,37 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 			patterns = append(patterns, pat)
 			m.pats = append(m.pats, nil)
 		}
-		m.pats[id] = append(m.pats[id], int32(len(m.refs)))
+		m.pats[id] = append(m.pats[id], patRef{int32(len(m.refs)), int32(len(pat))})
 		m.refs = append(m.refs, r)
 	}
 	var f textnorm.Folded
 	var readingTerms []readingTerm
 	for i := range ls.entries {
 		e := &ls.entries[i]
-		switch e.Kind {
+		kind := e.Kind
+		pattern := e.Pattern
+		openStart, openEnd := false, false
+		if kind == kindWildcard && !strings.Contains(strings.Trim(pattern, "*"), "*") {
+			// word* or *word: a literal whose Latin word may continue on the starred side.
+			openStart, openEnd = strings.HasPrefix(pattern, "*"), strings.HasSuffix(pattern, "*")
+			kind, pattern = kindLiteral, strings.Trim(pattern, "*")
+		}
+		switch kind {
 		case kindLiteral, kindException:
-			f.Reset(e.Pattern)
+			f.Reset(pattern)
 			folded := string(f.Bytes())
 			if folded == "" {
 				return nil, fmt.Errorf("list %s line %d: %q folds to nothing", e.File, e.Line, e.Pattern)
 			}
-			kind := refTerm
-			if e.Kind == kindException {
-				kind = refException
+			rk := refTerm
+			if kind == kindException {
+				rk = refException
 			}
-			base := newRef(int32(i), kind, &f)
+			base := newRef(int32(i), rk, &f)
+			base.wordStart = base.wordStart && !openStart
+			base.wordEnd = base.wordEnd && !openEnd
 			add(folded, base)
-			if kind == refTerm {
+			if rk == refTerm {
 				for _, v := range maskedVariants(&f) {
 					r := base
 					r.masked = true
@@ -91,15 +109,15 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 					add(v.text, r)
 				}
 			}
-			if readings != nil && (e.Reading || e.Kind == kindException) {
-				rd := readings(e.Pattern)
+			if readings != nil && (e.Reading || kind == kindException) {
+				rd := readings(pattern)
 				if rd != "" {
 					var rf textnorm.Folded
 					rf.Reset(rd)
 					if rt := string(rf.Bytes()); rt != folded && rt != "" {
-						add(rt, newRef(int32(i), kind, &rf))
+						add(rt, newRef(int32(i), rk, &rf))
 					}
-					readingTerms = append(readingTerms, readingTerm{entry: int32(i), text: string(rf.Bytes()), kind: kind})
+					readingTerms = append(readingTerms, readingTerm{entry: int32(i), text: string(rf.Bytes()), kind: rk})
 				}
 			}
 		case kindWildcard, kindRegex:
@@ -112,6 +130,21 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 				m.always = append(m.always, int32(i))
 			} else {
 				add(anchor, ref{entry: int32(i), kind: refAnchor})
+			}
+		}
+	}
+	// Give each pattern the refs of the patterns that are its prefixes.
+	own := make([]int, len(patterns))
+	for id := range patterns {
+		own[id] = len(m.pats[id])
+	}
+	for id, p := range patterns {
+		for i := range p {
+			if i == 0 || !utf8.RuneStart(p[i]) {
+				continue
+			}
+			if pid, ok := index[p[:i]]; ok {
+				m.pats[id] = append(m.pats[id], m.pats[pid][:own[pid]]...)
 			}
 		}
 	}

@@ -294,9 +294,10 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 	if m.hasAC && len(b) > 0 {
 		it := m.ac.IterByte(b)
 		for hit := it.Next(); hit != nil; hit = it.Next() {
-			i, j := hit.Start(), hit.End()
-			for _, ri := range m.pats[hit.Pattern()] {
-				r := &m.refs[ri]
+			i := hit.Start()
+			for _, pr := range m.pats[hit.Pattern()] {
+				j := i + int(pr.n)
+				r := &m.refs[pr.ref]
 				en := &m.entries[r.entry]
 				if r.kind == refException {
 					st, end := s.f.Span(i, j)
@@ -369,10 +370,10 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 // fits checks what the automaton cannot: Latin word boundaries and doubled letters.
 func (r *ref) fits(f *textnorm.Folded, i, j int) bool {
 	b := f.Bytes()
-	if r.wordStart && i > 0 && isWordByte(b[i-1]) {
+	if r.wordStart && i > 0 && isWordByte(b[i-1]) && f.Flags(i, i+1)&textnorm.FlagSplit == 0 {
 		return false
 	}
-	if r.wordEnd && j < len(b) && isWordByte(b[j]) {
+	if r.wordEnd && j < len(b) && isWordByte(b[j]) && f.Flags(j, j+1)&textnorm.FlagSplit == 0 {
 		return false
 	}
 	k := 0

@@ -148,14 +148,14 @@ func phones(p []byte, add func(i, j int, sev severity, rule, cat, reason string)
 		}
 		j, n, lastDigit := i, 0, i
 		for j < len(p) {
-			c := p[j]
-			if c >= '0' && c <= '9' {
+			r, w := utf8.DecodeRune(p[j:])
+			if r >= '0' && r <= '9' {
 				n++
 				lastDigit = j
-			} else if c != '-' && c != ' ' && c != '(' && c != ')' && c != '.' && c != '+' {
+			} else if !phoneSep(r) {
 				break
 			}
-			j++
+			j += w
 		}
 		if n >= 10 && n <= 13 {
 			start := i
@@ -166,6 +166,14 @@ func phones(p []byte, add func(i, j int, sev severity, rule, cat, reason string)
 		}
 		i = j
 	}
+}
+
+func phoneSep(r rune) bool {
+	switch r {
+	case '-', ' ', '(', ')', '.', '+', 'ー', '‐', '‑', '–', '—', '―', '（', '）', '　':
+		return true
+	}
+	return false
 }
 
 // shape looks at the form of the message: shouting, symbol soup, repeats and control tricks.
