@@ -81,7 +81,7 @@ func unmarshalBody(body []byte, v any) error {
 		return errorf(http.StatusBadRequest, "%s", describeJSONError(body, err, dec.InputOffset()))
 	}
 	if dec.More() {
-		return errorf(http.StatusBadRequest, "malformed JSON at byte %d: unexpected data after the JSON value", dec.InputOffset())
+		return errorf(http.StatusBadRequest, "malformed JSON at %s: unexpected data after the JSON value", position(body, dec.InputOffset()))
 	}
 	return nil
 }
@@ -91,7 +91,8 @@ func describeJSONError(body []byte, err error, off int64) string {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)
+		// Offset counts the bytes read including the offending one.
+		return fmt.Sprintf("malformed JSON at %s: %v", position(body, se.Offset-1), se)
 	case errors.As(err, &te):
 		field := te.Field
 		if field == "" {
@@ -99,13 +100,27 @@ func describeJSONError(body []byte, err error, off int64) string {
 		} else {
 			field = "field " + field
 		}
-		return fmt.Sprintf("malformed JSON at byte %d: %s must be %s, not %s", te.Offset, field, te.Type, te.Value)
+		return fmt.Sprintf("malformed JSON at %s: %s must be %s, not %s", position(body, te.Offset), field, te.Type, te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return fmt.Sprintf("malformed JSON at byte %d: unexpected end of input", len(body))
+		return fmt.Sprintf("malformed JSON at %s: unexpected end of input", position(body, int64(len(body))))
 	default:
 		// json reports unknown fields only as text: `json: unknown field "x"`.
-		return fmt.Sprintf("malformed JSON at byte %d: %s", off, trimJSONPrefix(err.Error()))
+		return fmt.Sprintf("malformed JSON at %s: %s", position(body, off), trimJSONPrefix(err.Error()))
 	}
+}
+
+// position names a 0-based byte offset of body as "byte N (line L, column C)".
+func position(body []byte, off int64) string {
+	off = max(0, min(off, int64(len(body))))
+	line, col := 1, 1
+	for _, b := range body[:off] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf("byte %d (line %d, column %d)", off, line, col)
 }
 
 func trimJSONPrefix(s string) string {

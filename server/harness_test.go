@@ -1,0 +1,196 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livehost/livehost/agents/answer"
+	"github.com/livehost/livehost/agents/moderation"
+	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/server"
+	"github.com/livehost/livehost/show"
+)
+
+const testAdmin = "lh_test_admin_token_0123456789abcdef"
+
+// env is a real server for tests: the SQLite event log in a temp dir, the default moderation
+// lists, the offline answerer over the example catalog, on a loopback port.
+type env struct {
+	t     *testing.T
+	URL   string
+	Srv   *server.Server
+	Store *show.Store
+	HTTP  *httptest.Server
+}
+
+type envOpt func(*server.Options)
+
+// The agents are built once: loading the moderation lists with their readings takes a while.
+var agents = sync.OnceValues(func() (*agentsT, error) {
+	ctx := context.Background()
+	res, err := catalog.ReadFile(filepath.Join("..", "examples", "catalog.jsonl"), "")
+	if err != nil {
+		return nil, fmt.Errorf("read example catalog: %w", err)
+	}
+	searcher, err := catalog.NewMemorySearcher(ctx, res.Products, catalog.NewHashEmbedder(256))
+	if err != nil {
+		return nil, err
+	}
+	mod, err := moderation.NewDefault()
+	if err != nil {
+		return nil, err
+	}
+	return &agentsT{searcher, mod}, nil
+})
+
+type agentsT struct {
+	searcher *catalog.Searcher
+	mod      *moderation.Engine
+}
+
+func newEnv(t *testing.T, opts ...envOpt) *env {
+	t.Helper()
+	ctx := context.Background()
+	ag, err := agents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	searcher, mod := ag.searcher, ag.mod
+	st, err := show.OpenStore(ctx, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := server.Options{
+		Store: st, Moderator: server.ModerationAgent(mod), Answerer: server.AnswerAgent(answer.NewOffline(searcher, nil)),
+		CrossSell: server.CatalogCrossSell(searcher), Products: server.CatalogProducts(searcher),
+		AutoApprove: server.DefaultAutoApprove, AdminToken: testAdmin,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := server.New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	e := &env{t: t, URL: hs.URL, Srv: srv, Store: st, HTTP: hs}
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		srv.Close()
+		hs.Close()
+		st.Close()
+	})
+	return e
+}
+
+// do sends a request and decodes the JSON answer into out (when not nil); it returns the status.
+func (e *env) do(method, path, token string, body any, out any) (int, http.Header) {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.URL+path, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %d: decode %q: %v", method, path, res.StatusCode, data, err)
+		}
+	}
+	return res.StatusCode, res.Header
+}
+
+// newShow creates a show with a cosmetics lineup, the first product on air, and a token per role.
+func (e *env) newShow(id string) map[string]string {
+	e.t.Helper()
+	var sh struct {
+		ID string `json:"id"`
+	}
+	if code, _ := e.do("POST", "/api/shows", testAdmin, map[string]any{"id": id, "title": "春の新作コスメ LIVE", "lineup": []string{"LH-COS-001", "LH-COS-002", "LH-COS-003", "LH-COS-005"}}, &sh); code != 201 {
+		e.t.Fatalf("create show: %d", code)
+	}
+	toks := map[string]string{"admin": testAdmin}
+	for _, role := range []string{"moderator", "host", "ingest", "overlay"} {
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if code, _ := e.do("POST", "/api/shows/"+sh.ID+"/tokens", testAdmin, map[string]string{"role": role, "label": role + "-1"}, &tok); code != 201 {
+			e.t.Fatalf("create %s token: %d", role, code)
+		}
+		toks[role] = tok.Token
+	}
+	if code, _ := e.do("POST", "/api/shows/"+sh.ID+"/on-air", toks["host"], map[string]string{"sku": "LH-COS-001"}, nil); code != 200 {
+		e.t.Fatalf("on-air: %d", code)
+	}
+	return toks
+}
+
+type chatResult struct {
+	Seq     int64          `json:"seq"`
+	Verdict server.Verdict `json:"verdict"`
+}
+
+type draft struct {
+	DraftID  string  `json:"draft_id"`
+	ChatSeq  int64   `json:"chat_seq"`
+	Question string  `json:"question"`
+	Text     string  `json:"text"`
+	SKU      string  `json:"sku"`
+	Intent   string  `json:"intent"`
+	Status   string  `json:"status"`
+	Count    int     `json:"count"`
+	Conf     float64 `json:"confidence"`
+}
+
+// waitDrafts polls the drafts endpoint until cond holds (the answer agent is asynchronous).
+func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) []draft {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var out struct {
+			Drafts []draft `json:"drafts"`
+		}
+		e.do("GET", "/api/shows/"+showID+"/drafts?status="+status, token, nil, &out)
+		if cond(out.Drafts) {
+			return out.Drafts
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("drafts (%s) never met the condition; last %+v", status, out.Drafts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
