@@ -154,6 +154,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, rec *Request
 	if !s.wait(r, reply.FirstTokenDelay+time.Duration(n-1)*reply.TokenDelay) {
 		return
 	}
+	if reply.AbortAfter > 0 {
+		panic(http.ErrAbortHandler) // net/http closes the connection without logging
+	}
 	msg := chatMessage{Role: "assistant", ToolCalls: calls}
 	if reply.Content != "" || len(calls) == 0 {
 		msg.Content = &reply.Content
@@ -238,6 +241,13 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.C
 	if !send(chunkChoice{Delta: chunkDelta{Role: "assistant", Content: &first}}, nil) {
 		return
 	}
+	sent := 1
+	abort := func() {
+		if reply.AbortAfter > 0 && sent >= reply.AbortAfter {
+			panic(http.ErrAbortHandler) // net/http closes the connection without logging
+		}
+	}
+	abort()
 	if malformed {
 		_, _ = fmt.Fprintf(w, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\n\n", id)
 		return
@@ -249,6 +259,8 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.C
 		if !send(chunkChoice{Delta: chunkDelta{Content: &tok}}, nil) {
 			return
 		}
+		sent++
+		abort()
 	}
 	for i, c := range calls {
 		idx := i

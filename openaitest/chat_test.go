@@ -274,3 +274,32 @@ func TestChatBadRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestChatAbortAfter(t *testing.T) {
+	s, c := newClient(t)
+	s.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "one two three four", AbortAfter: 2}
+	})
+	st, err := c.CreateChatCompletionStream(context.Background(), userReq("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got string
+	for {
+		ck, err := st.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				t.Fatalf("stream ended cleanly after %q; want a broken connection", got)
+			}
+			break
+		}
+		got += ck.Choices[0].Delta.Content
+	}
+	if got != "one two" {
+		t.Errorf("got %q before the drop, want %q", got, "one two")
+	}
+	if _, err := c.CreateChatCompletion(context.Background(), userReq("x")); err == nil {
+		t.Error("non-stream abort: no error")
+	}
+}

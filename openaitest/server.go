@@ -94,6 +94,10 @@ type ChatReply struct {
 
 	// FinishReason overrides the computed one ("stop", or "tool_calls" when ToolCalls is set).
 	FinishReason openai.FinishReason
+
+	// AbortAfter, when above 0, drops the connection after that many content tokens of a stream
+	// (a network failure mid-answer); without streaming the connection drops before any answer.
+	AbortAfter int
 }
 
 // StatusError lets a transcription handler choose the HTTP status of its failure; any other

@@ -157,7 +157,7 @@ type Claim struct {
 	Until time.Time `json:"until"`
 }
 
-// Step is one recorded change of a draft: what, by whom, when.
+// Step is one review step of a draft (created, claimed, released, decided): what, by whom, when.
 type Step struct {
 	Kind Kind      `json:"kind"`
 	By   string    `json:"by,omitempty"`

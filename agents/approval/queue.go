@@ -26,12 +26,15 @@ type Config struct {
 	Policy Policy
 	// NewID makes draft IDs; "d<n>" (base 36, skipping IDs in use) when nil.
 	NewID func() string
+	// MaxQuestions bounds the questions a draft keeps (Draft.Questions); later repeats only add to
+	// Count, so that a question asked thousands of times costs no more to copy. 100 when 0.
+	MaxQuestions int
 }
 
 // DefaultConfig is the configuration a show starts with: the default time limits and
 // StandardPolicy.
 func DefaultConfig() Config {
-	return Config{ClaimTTL: 60 * time.Second, PendingTTL: 10 * time.Minute, DedupWindow: 5 * time.Minute, Policy: StandardPolicy()}
+	return Config{ClaimTTL: 60 * time.Second, PendingTTL: 10 * time.Minute, DedupWindow: 5 * time.Minute, MaxQuestions: 100, Policy: StandardPolicy()}
 }
 
 // Queue holds the drafts of any number of shows. It is safe for concurrent use.
@@ -60,6 +63,9 @@ func New(cfg Config) *Queue {
 	}
 	if cfg.DedupWindow <= 0 {
 		cfg.DedupWindow = 5 * time.Minute
+	}
+	if cfg.MaxQuestions <= 0 {
+		cfg.MaxQuestions = 100
 	}
 	return &Queue{
 		cfg:      cfg,
@@ -301,6 +307,14 @@ func (q *Queue) copyOf(d *Draft, now time.Time) Draft {
 	return c
 }
 
+// whatOf names an action on a draft for error messages.
+type whatOf struct {
+	kind Kind
+	id   string
+}
+
+func (w whatOf) String() string { return verb(w.kind) + " draft " + w.id }
+
 func verb(k Kind) string {
 	switch k {
 	case KindClaimed:
@@ -366,7 +380,7 @@ func (q *Queue) apply(c Change) error {
 	if !ok {
 		return fmt.Errorf("%s draft %q: %w", verb(c.Kind), c.Draft, ErrNotFound)
 	}
-	what := fmt.Sprintf("%s draft %s", verb(c.Kind), d.ID)
+	what := whatOf{c.Kind, d.ID}
 	if c.Show != d.Show {
 		return fmt.Errorf("%s: %w: change is for show %q, draft for show %q", what, ErrInvalid, c.Show, d.Show)
 	}
@@ -398,9 +412,10 @@ func (q *Queue) apply(c Change) error {
 			}
 			q.answered[seqKey(d.Show, qu.Seq)] = d.ID
 		}
-		d.Questions = append(d.Questions, qu)
+		if len(d.Questions) < q.cfg.MaxQuestions {
+			d.Questions = append(d.Questions, qu)
+		}
 		d.Count++
-		step.Note = qu.Text
 	case KindClaimed:
 		if !c.Until.After(c.At) {
 			return fmt.Errorf("%s: %w: claim ends (%s) before it starts (%s)", what, ErrInvalid, c.Until.Format(time.RFC3339), c.At.Format(time.RFC3339))
@@ -437,7 +452,9 @@ func (q *Queue) apply(c Change) error {
 		}
 	}
 	d.UpdatedAt = c.At
-	d.History = append(d.History, step)
+	if c.Kind != KindAsked { // repeats are in Count and Questions; History keeps the review steps
+		d.History = append(d.History, step)
+	}
 	return nil
 }
 

@@ -648,3 +648,15 @@ func TestCustomIDs(t *testing.T) {
 		t.Errorf("duplicate IDs %s", a.ID)
 	}
 }
+
+func TestMaxQuestions(t *testing.T) {
+	clk := newClock()
+	q := approval.New(approval.Config{Now: clk.Now, MaxQuestions: 3})
+	var d approval.Draft
+	for range 10 {
+		d = submit(t, q, proposal("s1", "いくら？"))
+	}
+	if d.Count != 10 || len(d.Questions) != 3 {
+		t.Errorf("count %d, questions kept %d; want 10 and 3", d.Count, len(d.Questions))
+	}
+}
