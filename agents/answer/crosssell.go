@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"sync"
 
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/textnorm"
@@ -22,6 +23,41 @@ type Suggestion struct {
 // first, then nearest neighbours from other categories (a liner for a lipstick, not a second
 // lipstick), then same-category neighbours if there is still room. n is clamped to 1–3.
 func CrossSell(ctx context.Context, s Searcher, sku string, n int) []Suggestion {
+	return crossSell(ctx, s, sku, n, nil)
+}
+
+// neighbourCache keeps each product's nearest neighbours (SKUs, best first). Similarity depends on
+// the embedded text only, which a show never changes, so entries stay valid; stock is read fresh
+// on every call. It is bounded: when full it starts over.
+type neighbourCache struct {
+	mu sync.Mutex
+	m  map[string][]neighbour
+}
+
+type neighbour struct {
+	sku   string
+	score float64
+}
+
+const neighbourCacheMax = 4096
+
+func (c *neighbourCache) get(sku string) ([]neighbour, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[sku]
+	return v, ok
+}
+
+func (c *neighbourCache) put(sku string, v []neighbour) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= neighbourCacheMax {
+		c.m = map[string][]neighbour{}
+	}
+	c.m[sku] = v
+}
+
+func crossSell(ctx context.Context, s Searcher, sku string, n int, cache *neighbourCache) []Suggestion {
 	n = max(1, min(n, 3))
 	src, ok, err := s.Get(ctx, sku)
 	if err != nil || !ok {
@@ -48,19 +84,43 @@ func CrossSell(ctx context.Context, s Searcher, sku string, n int) []Suggestion 
 	if len(out) >= n {
 		return out
 	}
-	hits, err := s.Nearest(ctx, sku, 4*n+len(src.Related), catalog.Filter{InStockOnly: true, ExcludeSKUs: []string{sku}})
-	if err != nil {
-		// Suggestions are a bonus; the related products already found still stand.
-		return out
+	var near []neighbour
+	if cache != nil {
+		near, ok = cache.get(sku)
 	}
-	cat := textnorm.Fold(src.Category)
-	for _, h := range hits {
-		if cat == "" || textnorm.Fold(h.Product.Category) != cat {
-			add(h.Product, "similar", h.Score)
+	if !ok {
+		// Ask for more than needed: some neighbours share the category or sell out during the show.
+		hits, err := s.Nearest(ctx, sku, 12, catalog.Filter{ExcludeSKUs: []string{sku}})
+		if err != nil {
+			// Suggestions are a bonus; the related products already found still stand.
+			return out
+		}
+		for _, h := range hits {
+			near = append(near, neighbour{h.Product.SKU, h.Score})
+		}
+		if cache != nil {
+			cache.put(sku, near)
 		}
 	}
-	for _, h := range hits {
-		add(h.Product, "similar", h.Score)
+	cat := textnorm.Fold(src.Category)
+	var sameCat []catalog.Product
+	var sameScore []float64
+	for _, nb := range near {
+		if len(out) >= n {
+			break
+		}
+		p, ok, err := s.Get(ctx, nb.sku)
+		if err != nil || !ok {
+			continue
+		}
+		if cat != "" && textnorm.Fold(p.Category) == cat {
+			sameCat, sameScore = append(sameCat, p), append(sameScore, nb.score)
+			continue
+		}
+		add(p, "similar", nb.score)
+	}
+	for i, p := range sameCat {
+		add(p, "similar", sameScore[i])
 	}
 	return out
 }

@@ -152,12 +152,12 @@ func bestIntent(folded string, qi questionInfo) (string, float64) {
 		}
 	}
 	scores := map[string]float64{}
-	for _, c := range concepts {
+	for ci, c := range concepts {
 		if c.intent == "" {
 			continue
 		}
-		for _, cue := range c.cues {
-			if cueMatch(folded, qi.words, cue) {
+		for j, cue := range c.cues {
+			if cueMatch(folded, qi.words, cue, conceptStems[ci][j]) {
 				if weakCues[cue] {
 					scores[c.intent] += 0.4
 				} else {

@@ -32,6 +32,9 @@ type concept struct {
 	cues   []string // words in a question that ask for this concept
 }
 
+// conceptStems holds, per concept, the stem of each ASCII cue ("" for other cues); set by init.
+var conceptStems [][]string
+
 // concepts is the attribute lexicon shared by intent detection and field selection. It was built by
 // reading the semiPQA dev split and Japanese live-commerce chat; the test split is never read for it.
 var concepts = []concept{
@@ -103,6 +106,28 @@ var concepts = []concept{
 		[]string{"playstation", "xbox", "nintendo", "ps4", "ps5", "console", "pc"}},
 	{"light", "", []string{"bulb", "light_source", "brightness", "lumen"},
 		[]string{"led", "halogen", "bulb", "lumen", "bright", "watt", "電球", "明る"}},
+}
+
+// Concept cues and field words are folded and stemmed once; the hot path compares prepared strings.
+func init() {
+	for i := range concepts {
+		c := &concepts[i]
+		for j, cue := range c.cues {
+			if cue[0] >= 0x80 {
+				c.cues[j] = textnorm.Fold(cue)
+			}
+		}
+		for j, fw := range c.fields {
+			c.fields[j] = textnorm.Fold(fw)
+		}
+		st := make([]string, len(c.cues))
+		for j, cue := range c.cues {
+			if cue[0] < 0x80 && !strings.Contains(cue, " ") {
+				st[j] = stem(cue)
+			}
+		}
+		conceptStems = append(conceptStems, st)
+	}
 }
 
 // stem reduces an English word to a crude stem so that "weighs", "weighed" and "weigh" meet; it is
@@ -187,8 +212,8 @@ func prepareQuestion(q string) questionInfo {
 		}
 	}
 	for ci, c := range concepts {
-		for _, cue := range c.cues {
-			if cueMatch(f, qi.words, cue) {
+		for j, cue := range c.cues {
+			if cueMatch(f, qi.words, cue, conceptStems[ci][j]) {
 				qi.concepts[ci]++
 			}
 		}
@@ -196,24 +221,18 @@ func prepareQuestion(q string) questionInfo {
 	return qi
 }
 
-// cueMatch matches an ASCII cue as a word prefix (stems vary) and any other cue as a substring.
-func cueMatch(folded string, ws map[string]bool, cue string) bool {
-	if cue[0] >= 0x80 {
-		return strings.Contains(folded, textnorm.Fold(cue))
-	}
-	if strings.Contains(cue, " ") {
+// cueMatch matches an ASCII cue as a word or word prefix (stems vary) and any other cue as a
+// substring; cue and st are a prepared cue and its stem.
+func cueMatch(folded string, ws map[string]bool, cue, st string) bool {
+	if cue[0] >= 0x80 || st == "" {
 		return strings.Contains(folded, cue)
 	}
-	if ws[cue] {
-		return true
-	}
-	if c := stem(cue); ws[c] {
+	if ws[cue] || ws[st] {
 		return true
 	}
 	if len(cue) >= 4 {
-		c := stem(cue)
 		for w := range ws {
-			if strings.HasPrefix(w, c) {
+			if strings.HasPrefix(w, st) {
 				return true
 			}
 		}
@@ -227,7 +246,7 @@ func fieldConcepts(name string) []int {
 	var out []int
 	for ci, c := range concepts {
 		for _, fw := range c.fields {
-			if strings.Contains(f, textnorm.Fold(fw)) {
+			if strings.Contains(f, fw) {
 				out = append(out, ci)
 				break
 			}

@@ -19,6 +19,7 @@ type Offline struct {
 	p *prompts.Set
 	// CrossSellN is how many suggestions a result carries (default 3; 0 in a literal means 3).
 	CrossSellN int
+	near       neighbourCache
 }
 
 // NewOffline returns the offline engine over a catalog and a prompt set (persona, policy,
@@ -87,7 +88,7 @@ func (o *Offline) answer(ctx context.Context, req Request, q Question) (Result, 
 		if n == 0 {
 			n = 3
 		}
-		for _, s := range CrossSell(ctx, o.s, res.SKU, n) {
+		for _, s := range crossSell(ctx, o.s, res.SKU, n, &o.near) {
 			res.CrossSell = append(res.CrossSell, s.SKU)
 		}
 	}

@@ -156,9 +156,9 @@ var questionWordEN = map[string]bool{"how": true, "what": true, "when": true, "w
 	"system": true, "admin": true, "mode": true, "ignore": true, "previous": true, "instructions": true}
 
 func isCueWord(w string) bool {
-	for _, c := range concepts {
-		for _, cue := range c.cues {
-			if cue[0] < 0x80 && (w == cue || stem(cue) == w || (len(cue) >= 4 && strings.HasPrefix(w, stem(cue)))) {
+	for ci, c := range concepts {
+		for j, cue := range c.cues {
+			if st := conceptStems[ci][j]; st != "" && (w == cue || st == w || (len(cue) >= 4 && strings.HasPrefix(w, st))) {
 				return true
 			}
 		}
