@@ -154,7 +154,10 @@ func parseInputs(raw json.RawMessage) ([]string, string) {
 	out := make([]string, len(list))
 	for i, item := range list {
 		if err := json.Unmarshal(item, &out[i]); err != nil {
-			return nil, "'$.input' is invalid: token arrays are not supported by this test server; send strings (item " + itoa(i) + ")."
+			if t := strings.TrimSpace(string(item)); t != "" && (t[0] == '[' || t[0] == '-' || t[0] >= '0' && t[0] <= '9') {
+				return nil, "'$.input' is invalid: token arrays are not supported by this test server; send strings (item " + itoa(i) + ")."
+			}
+			return nil, "'$.input' is invalid: item " + itoa(i) + " is not a string."
 		}
 		if out[i] == "" {
 			return nil, "'$.input' is invalid: item " + itoa(i) + " is an empty string."

@@ -101,6 +101,7 @@ func TestEmbeddingsBadInput(t *testing.T) {
 		msg   string
 	}{
 		{"tokens", openai.EmbeddingRequestTokens{Input: [][]int{{1, 2, 3}}, Model: openai.SmallEmbedding3}, "input", "token arrays"},
+		{"not strings", openai.EmbeddingRequest{Input: []any{"a", true}, Model: openai.SmallEmbedding3}, "input", "item 1 is not a string"},
 		{"empty string", openai.EmbeddingRequest{Input: "", Model: openai.SmallEmbedding3}, "input", "empty"},
 		{"empty list", openai.EmbeddingRequestStrings{Input: []string{}, Model: openai.SmallEmbedding3}, "input", "empty"},
 		{"no model", openai.EmbeddingRequest{Input: "x"}, "model", "model"},

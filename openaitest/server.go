@@ -17,6 +17,9 @@
 //     (silence for spaces), divided by speed; "pcm" returns the same samples without the header;
 //   - moderations: an input is flagged (category harassment) when it contains "[flagged]".
 //
+// Chat answers one choice whatever "n" asks for. Token counts in usage come from Tokens, a simple
+// word/character split, not a real tokenizer.
+//
 // A Server is safe for concurrent use. Close it when the test ends; Close also ends handlers that
 // are waiting on a scripted delay.
 package openaitest
