@@ -30,11 +30,11 @@ type LLM struct {
 
 // NewLLM returns the LLM engine. fallback is the offline engine over the same catalog: it resolves
 // the product, supplies the facts, and answers whenever the model cannot. claims, when given,
-// checks risky claims (薬機法 / 景品表示法) in the model's draft.
+// checks risky claims (薬機法 / 景品表示法) in the model's draft; otherwise fallback.Claims does.
 func NewLLM(client *openai.Client, model string, fallback *Offline, claims ...ClaimChecker) *LLM {
 	l := &LLM{client: client, model: model, offline: fallback, Budget: 4 * time.Second, MaxToolRounds: 2}
-	l.guard = Guard{Policy: fallback.p.Policy}
-	if len(claims) > 0 {
+	l.guard = Guard{Policy: fallback.p.Policy, Claims: fallback.Claims}
+	if len(claims) > 0 && claims[0] != nil {
 		l.guard.Claims = claims[0]
 	}
 	return l

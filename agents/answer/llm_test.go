@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/openaitest"
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -203,5 +204,28 @@ func TestLLMNonQuestionSkipsModel(t *testing.T) {
 	res, err := eng.Answer(context.Background(), Request{Text: "かわいい！", OnAir: "TINT-01"})
 	if err != nil || res.IsQuestion || len(srv.Requests()) != 0 {
 		t.Fatalf("res %+v err %v requests %d", res, err, len(srv.Requests()))
+	}
+}
+
+func TestLLMGuardCatchesRiskyClaim(t *testing.T) {
+	mod, err := moderation.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := openaitest.New()
+	defer srv.Close()
+	eng := NewLLM(openai.NewClientWithConfig(srv.Config()), "gpt-4o-mini", NewOffline(testSearcher(t), nil), ModerationClaims(mod))
+	srv.SetChat(reply("この美容液でシミが消えます！税込5,800円です"))
+	res, err := eng.Answer(context.Background(), Request{Text: "シミに効きますか？", OnAir: "SERUM-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Fallback, "guard: claim") || !res.NeedsReview || strings.Contains(res.Answer, "消えます") {
+		t.Fatalf("result = %+v, want a claim guard fallback", res)
+	}
+	srv.SetChat(reply("ブライトニング美容液は税込5,800円です！"))
+	res, err = eng.Answer(context.Background(), Request{Text: "いくら？", OnAir: "SERUM-01"})
+	if err != nil || res.Fallback != "" {
+		t.Fatalf("plain answer refused: %+v %v", res, err)
 	}
 }

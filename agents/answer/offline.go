@@ -19,7 +19,10 @@ type Offline struct {
 	p *prompts.Set
 	// CrossSellN is how many suggestions a result carries (default 3; 0 in a literal means 3).
 	CrossSellN int
-	near       neighbourCache
+	// Claims, when set, checks every answer for risky claims (ModerationClaims); a catalog text
+	// that makes one sends the answer to review.
+	Claims ClaimChecker
+	near   neighbourCache
 }
 
 // NewOffline returns the offline engine over a catalog and a prompt set (persona, policy,
@@ -73,7 +76,7 @@ func (o *Offline) answer(ctx context.Context, req Request, q Question) (Result, 
 	res.SKU, res.Answer, res.Facts, res.Confidence, res.NeedsReview = d.sku, d.text, d.facts, d.confidence, d.needsReview
 	// The guard checks template answers too: a brand's template override could state a number of
 	// its own.
-	g := Guard{Policy: o.p.Policy}
+	g := Guard{Policy: o.p.Policy, Claims: o.Claims}
 	if vs := g.Check(res.Answer, req.Text, d.products); len(vs) > 0 {
 		res.NeedsReview = true
 		res.Confidence = math.Min(res.Confidence, 0.3)
