@@ -184,8 +184,7 @@ func promptTokens(req openai.ChatCompletionRequest) int {
 	return n
 }
 
-// streamChat writes the reply as server-sent events: a role chunk carrying the first token, one
-// chunk per further token, then per tool call a chunk with its id and name followed by chunks
+// streamChat writes the reply as server-sent events: a role chunk, one chunk per token, then per tool call a chunk with its id and name followed by chunks
 // with pieces of its arguments, a finish chunk, the usage chunk when asked for, and [DONE].
 func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.ChatCompletionRequest, reply ChatReply,
 	id string, tokens []string, calls []wireToolCall, finish string, usage wireUsage, malformed bool) {
@@ -232,35 +231,29 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req openai.C
 	if !s.wait(r, reply.FirstTokenDelay) {
 		return
 	}
-	// The first chunk carries the role, as the real API's does.
-	first := ""
+	// The first chunk carries the role and empty content ("content" absent, i.e. null, before
+	// tool calls alone), as the real API's does; the first token follows at once.
+	role := chunkDelta{Role: "assistant"}
 	if len(tokens) > 0 {
-		first = tokens[0]
-		tokens = tokens[1:]
+		role.Content = new(string)
 	}
-	if !send(chunkChoice{Delta: chunkDelta{Role: "assistant", Content: &first}}, nil) {
+	if !send(chunkChoice{Delta: role}, nil) {
 		return
 	}
-	sent := 1
-	abort := func() {
-		if reply.AbortAfter > 0 && sent >= reply.AbortAfter {
-			panic(http.ErrAbortHandler) // net/http closes the connection without logging
-		}
-	}
-	abort()
 	if malformed {
 		_, _ = fmt.Fprintf(w, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\n\n", id)
 		return
 	}
-	for _, tok := range tokens {
-		if !s.wait(r, reply.TokenDelay) {
+	for i, tok := range tokens {
+		if i > 0 && !s.wait(r, reply.TokenDelay) {
 			return
 		}
 		if !send(chunkChoice{Delta: chunkDelta{Content: &tok}}, nil) {
 			return
 		}
-		sent++
-		abort()
+		if reply.AbortAfter > 0 && i+1 >= reply.AbortAfter {
+			panic(http.ErrAbortHandler) // net/http closes the connection without logging
+		}
 	}
 	for i, c := range calls {
 		idx := i

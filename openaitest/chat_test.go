@@ -2,6 +2,7 @@ package openaitest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -213,8 +214,12 @@ func TestChatStreamSlowTokensCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	ck, err := st.Recv()
-	if err != nil || ck.Choices[0].Delta.Content != "one" || ck.Choices[0].Delta.Role != "assistant" {
-		t.Fatalf("first chunk %+v, %v", ck, err)
+	if err != nil || ck.Choices[0].Delta.Content != "" || ck.Choices[0].Delta.Role != "assistant" {
+		t.Fatalf("role chunk %+v, %v", ck, err)
+	}
+	ck, err = st.Recv()
+	if err != nil || ck.Choices[0].Delta.Content != "one" {
+		t.Fatalf("first token %+v, %v", ck, err)
 	}
 	cancel()
 	if _, err := st.Recv(); err == nil {
@@ -302,4 +307,84 @@ func TestChatAbortAfter(t *testing.T) {
 	if _, err := c.CreateChatCompletion(context.Background(), userReq("x")); err == nil {
 		t.Error("non-stream abort: no error")
 	}
+}
+
+// TestChatStreamWire checks the raw SSE framing and chunk fields against the real API's shape.
+func TestChatStreamWire(t *testing.T) {
+	s := openaitest.New()
+	defer s.Close()
+	s.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "Hi there", ToolCalls: []openai.ToolCall{{ID: "call_1", Function: openai.FunctionCall{Name: "f", Arguments: `{"a":1}`}}}}
+	})
+	body := `{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}`
+	resp, err := s.HTTPClient().Post(s.URL+"/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := strings.Split(strings.TrimSuffix(string(raw), "\n\n"), "\n\n")
+	if events[len(events)-1] != "data: [DONE]" {
+		t.Fatalf("last event %q", events[len(events)-1])
+	}
+	var chunks []map[string]any
+	for _, ev := range events[:len(events)-1] {
+		data, ok := strings.CutPrefix(ev, "data: ")
+		if !ok || strings.Contains(data, "\n") {
+			t.Fatalf("event %q is not one data line", ev)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatalf("event %q: %v", ev, err)
+		}
+		if m["object"] != "chat.completion.chunk" || m["id"] != chunksID(chunks, m) {
+			t.Fatalf("chunk %v", m)
+		}
+		if _, ok := m["usage"]; !ok {
+			t.Fatalf("chunk without usage key (include_usage asks for null on every chunk): %v", m)
+		}
+		chunks = append(chunks, m)
+	}
+	delta := func(i int) map[string]any {
+		return chunks[i]["choices"].([]any)[0].(map[string]any)["delta"].(map[string]any)
+	}
+	if d := delta(0); d["role"] != "assistant" || d["content"] != "" {
+		t.Errorf("first delta %v", d)
+	}
+	if d := delta(1); d["content"] != "Hi" || d["role"] != nil {
+		t.Errorf("second delta %v", d)
+	}
+	head := delta(3)["tool_calls"].([]any)[0].(map[string]any)
+	if head["id"] != "call_1" || head["type"] != "function" || head["index"] != 0.0 || head["function"].(map[string]any)["arguments"] != "" {
+		t.Errorf("tool call head %v", head)
+	}
+	piece := delta(4)["tool_calls"].([]any)[0].(map[string]any)
+	if _, has := piece["id"]; has {
+		t.Errorf("argument piece carries an id: %v", piece)
+	}
+	if _, has := piece["type"]; has {
+		t.Errorf("argument piece carries a type: %v", piece)
+	}
+	last := chunks[len(chunks)-1]
+	if len(last["choices"].([]any)) != 0 || last["usage"] == nil {
+		t.Errorf("usage chunk %v", last)
+	}
+	fin := chunks[len(chunks)-2]["choices"].([]any)[0].(map[string]any)
+	if fin["finish_reason"] != "tool_calls" {
+		t.Errorf("finish chunk %v", fin)
+	}
+	if chunks[1]["choices"].([]any)[0].(map[string]any)["finish_reason"] != nil {
+		t.Error("finish_reason set before the end")
+	}
+}
+
+// chunksID is the id every chunk of one stream shares: the first chunk's.
+func chunksID(chunks []map[string]any, m map[string]any) any {
+	if len(chunks) == 0 {
+		return m["id"]
+	}
+	return chunks[0]["id"]
 }

@@ -604,6 +604,10 @@ func TestReplayEquivalence(t *testing.T) {
 func TestApplyRefusesBadChanges(t *testing.T) {
 	q, clk := newQueue(t)
 	d := submit(t, q, proposal("s1", "いくら？"))
+	decided := submit(t, q, proposal("s1", "色は？"))
+	if _, err := q.Reject(decided.ID, "alice", ""); err != nil {
+		t.Fatal(err)
+	}
 	now := clk.Now()
 	p := proposal("s1", "x")
 	dupSeq := proposal("s1", "y")
@@ -624,6 +628,9 @@ func TestApplyRefusesBadChanges(t *testing.T) {
 		{"created for an answered message", approval.Change{Kind: approval.KindCreated, Show: "s1", Draft: "n1", At: now, Proposal: &dupSeq}, approval.ErrInvalid},
 		{"asked twice", approval.Change{Kind: approval.KindAsked, Show: "s1", Draft: d.ID, At: now, Question: &dupSeq.Question}, approval.ErrInvalid},
 		{"asked without question", approval.Change{Kind: approval.KindAsked, Show: "s1", Draft: d.ID, At: now}, approval.ErrInvalid},
+		{"asked on a decided draft", approval.Change{Kind: approval.KindAsked, Show: "s1", Draft: decided.ID, At: now, Question: &approval.Question{Text: "q"}}, approval.ErrFinal},
+		{"claim of a decided draft", approval.Change{Kind: approval.KindClaimed, Show: "s1", Draft: decided.ID, By: "a", At: now, Until: now.Add(time.Minute)}, approval.ErrFinal},
+		{"policy out of range", approval.Change{Kind: approval.KindPolicy, Show: "s1", At: now, Policy: &approval.Policy{MinConfidence: -1}}, approval.ErrInvalid},
 		{"policy without policy", approval.Change{Kind: approval.KindPolicy, Show: "s1", At: now}, approval.ErrInvalid},
 		{"unknown draft", approval.Change{Kind: approval.KindRejected, Show: "s1", Draft: "nope", By: "a", At: now}, approval.ErrNotFound},
 	}
