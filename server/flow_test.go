@@ -216,7 +216,7 @@ func TestSlowStreamClient(t *testing.T) {
 	defer c.CloseNow()
 	c.SetReadLimit(1 << 20)
 
-	const batches, per = 40, 100
+	const batches, per = 20, 100
 	long := strings.Repeat("長いメッセージ", 40)
 	for b := range batches {
 		msgs := make([]map[string]string, per)
@@ -292,4 +292,3 @@ func TestRestartRebuildsState(t *testing.T) {
 		t.Fatalf("approve after restart: %d", code)
 	}
 }
-

@@ -1,0 +1,208 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Chromium (Debian's chromium) with a fresh profile. Without CI it skips
+// when no Chromium is installed; with CI=true a missing browser fails the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("LIVEHOST_CHROMIUM")
+	if path == "" {
+		for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path == "" {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			path = p
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no Chromium found (install Debian's chromium: scripts/install-deps.sh)")
+		}
+		t.Skip("no Chromium found; set LIVEHOST_CHROMIUM or install chromium")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "ja-JP"),
+		chromedp.WindowSize(1600, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifacts is where screenshots go: $LIVEHOST_TEST_ARTIFACTS, else the test's temp dir.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("LIVEHOST_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, "browser")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func shot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	// Quality 100 gives a PNG; anything less a JPEG.
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// TestBrowserApproveReachesTeleprompter opens the moderator console and the teleprompter in a real
+// browser, approves a drafted answer in the console and sees it on the teleprompter; a held
+// message is allowed from the console and a risky claim by the host shows as a red warning.
+func TestBrowserApproveReachesTeleprompter(t *testing.T) {
+	e := newEnv(t)
+	tok := e.newShow("live1")
+	dir := artifacts(t)
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	e.do("POST", "/api/shows/live1/start", tok["host"], map[string]any{}, nil)
+	// A realistic moment of chat: reactions, a held message, a blocked one, questions.
+	e.do("POST", "/api/shows/live1/chat", tok["ingest"], []map[string]string{
+		{"platform": "youtube", "user": "さくら", "text": "こんばんは〜 初見です"},
+		{"platform": "tiktok", "user": "yuki_0312", "text": "リップティントっていくらですか？"},
+		{"platform": "youtube", "user": "troll", "text": "しね"},
+		{"platform": "line", "user": "ken", "text": "ブスは黙れ"},
+		{"platform": "instagram", "user": "Emily", "text": "so cute!!"},
+		{"platform": "youtube", "user": "みぃ", "text": "リップティントの成分は何ですか？"},
+		{"platform": "tiktok", "user": "aoi.cosme", "text": "リップティントの成分は何ですか？"},
+	}, nil)
+	pending := e.waitDrafts("live1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 && d[0].Count == 2 })
+	d := pending[0]
+
+	// Console in one tab, teleprompter in another.
+	consoleCtx := ctx
+	base := fmt.Sprintf("%s/%%s?show=live1&token=%%s", e.URL)
+	if err := chromedp.Do(consoleCtx,
+		chromedp.Navigate(fmt.Sprintf(base, "console", tok["moderator"])),
+		chromedp.WaitVisible(`.draft.pending[data-id="`+d.DraftID+`"]`),
+		chromedp.WaitVisible(`.held[data-seq]`),
+		chromedp.WaitVisible(`.msg.block mark.hl`),
+		chromedp.WaitVisible(`.pill.conn-live`),
+	); err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	shot(t, consoleCtx, dir, "console-before.png")
+
+	tpCtx, tpCancel := chromedp.NewContext(ctx)
+	defer tpCancel()
+	if err := chromedp.Do(tpCtx,
+		chromedp.Navigate(fmt.Sprintf(base, "teleprompter", tok["host"])),
+		chromedp.WaitVisible(`.qa.pending`),
+		chromedp.WaitVisible(`.pill.conn-live`),
+	); err != nil {
+		t.Fatalf("teleprompter: %v", err)
+	}
+
+	// Approve with the keyboard shortcut (the pending draft is selected): a.
+	if err := chromedp.Do(consoleCtx,
+		chromedp.WaitVisible(`.draft.sel[data-id="`+d.DraftID+`"]`),
+		chromedp.KeyEvent("a"),
+		chromedp.WaitVisible(`.draft.published[data-id="`+d.DraftID+`"]`),
+	); err != nil {
+		t.Fatalf("approve in console: %v", err)
+	}
+	if err := chromedp.Do(tpCtx, chromedp.WaitVisible(`.qa.published`)); err != nil {
+		t.Fatalf("teleprompter after approval: %v", err)
+	}
+	tpText, err := chromedp.Run(tpCtx, chromedp.Text(`#questions`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tpText, "ヒアルロン酸") || !strings.Contains(tpText, "成分") {
+		t.Fatalf("teleprompter questions %q do not show the approved answer", tpText)
+	}
+
+	// Allow the held message with its button.
+	if err := chromedp.Do(consoleCtx,
+		chromedp.Click(`.held button.ok`),
+		chromedp.WaitNotPresent(`.held[data-seq]`),
+	); err != nil {
+		t.Fatalf("allow held: %v", err)
+	}
+	var st struct {
+		Held []any `json:"held"`
+	}
+	e.do("GET", "/api/shows/live1/state", tok["moderator"], nil, &st)
+	if len(st.Held) != 0 {
+		t.Fatalf("held after allow: %v", st.Held)
+	}
+	shot(t, consoleCtx, dir, "console-after.png")
+
+	// The host says something risky: the teleprompter shows a red warning with the better wording.
+	e.do("POST", "/api/shows/live1/transcript", tok["host"], map[string]any{"text": "このクリームを使えばシミが消えるんです", "final": true}, nil)
+	if err := chromedp.Do(tpCtx, chromedp.WaitVisible(`#alert:not(.hidden)`)); err != nil {
+		t.Fatalf("compliance warning: %v", err)
+	}
+	alert, err := chromedp.Run(tpCtx, chromedp.Text(`#alert`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(alert, "シミが消え") || !strings.Contains(alert, "防ぐ") {
+		t.Fatalf("warning %q lacks the flagged words or the suggestion", alert)
+	}
+	shot(t, tpCtx, dir, "teleprompter.png")
+
+	// Show control lists the lineup and moves a product on air.
+	ctlCtx, ctlCancel := chromedp.NewContext(ctx)
+	defer ctlCancel()
+	if err := chromedp.Do(ctlCtx,
+		chromedp.Navigate(fmt.Sprintf(base, "control", tok["moderator"])),
+		chromedp.WaitVisible(`.item.onair[data-sku="LH-COS-001"]`),
+		chromedp.Click(`.item[data-sku="LH-COS-002"] button`),
+		chromedp.WaitVisible(`.item.onair[data-sku="LH-COS-002"]`),
+	); err != nil {
+		t.Fatalf("show control: %v", err)
+	}
+	shot(t, ctlCtx, dir, "control.png")
+	name, err := chromedp.Run(tpCtx, chromedp.Text(`.pname`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(name, "リップライナー") {
+		t.Fatalf("teleprompter product after on-air change: %q", name)
+	}
+}
