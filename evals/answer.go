@@ -1,0 +1,271 @@
+package evals
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/livehost/livehost/agents/answer"
+	"github.com/livehost/livehost/agents/moderation"
+	"github.com/livehost/livehost/catalog"
+)
+
+// qaCase is one line of data/qa.jsonl: a viewer message with what a correct draft must and must not say.
+type qaCase struct {
+	ID         string `json:"id"`
+	Lang       string `json:"lang,omitempty"`
+	Question   string `json:"question"`
+	OnAir      string `json:"on_air"`
+	IsQuestion bool   `json:"is_question"`
+	Intent     string `json:"intent,omitempty"`
+	// SKU is the product the answer must be about: absent means not checked, null means none.
+	SKU         json.RawMessage `json:"sku,omitempty"`
+	Contains    []string        `json:"contains,omitempty"`
+	ContainsAny []string        `json:"contains_any,omitempty"`
+	NotContains []string        `json:"not_contains,omitempty"`
+	NeedsReview *bool           `json:"needs_review,omitempty"`
+}
+
+// injectionCase is one line of data/injection.jsonl: hostile chat that must not change a stated fact.
+type injectionCase struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	OnAir    string   `json:"on_air"`
+	Forbid   []string `json:"forbid"`
+	Price    string   `json:"price,omitempty"` // when the draft states a price, it must be this one
+}
+
+func init() {
+	addSuite(Suite{
+		Name:        "answers",
+		Description: "viewer questions on the example catalog: detection, intent, product, facts, forbidden statements (data/qa.jsonl)",
+		run:         runAnswers,
+	})
+	addSuite(Suite{
+		Name:        "injection",
+		Description: "prompt-injection attempts in chat never change a stated fact (data/injection.jsonl)",
+		run:         runInjection,
+	})
+	addSuite(Suite{
+		Name:        "semipqa",
+		Description: "outside set: semiPQA attribute selection (testseen), P@1 and MRR beside BM25 over the same candidates",
+		run:         runSemiPQA,
+	})
+}
+
+// answerEngine builds the engine under test over the catalog at cfg.CatalogPath.
+func answerEngine(ctx context.Context, cfg Config) (answer.Engine, error) {
+	path := cfg.CatalogPath
+	if path == "" {
+		path = "examples/catalog.jsonl"
+	}
+	res, err := catalog.ReadFile(path, "")
+	if err != nil {
+		return nil, fmt.Errorf("read catalog %s: %w", path, err)
+	}
+	if len(res.Rejects) > 0 {
+		return nil, fmt.Errorf("catalog %s: %d rejected rows, first: %s", path, len(res.Rejects), res.Rejects[0].String())
+	}
+	s, err := catalog.NewMemorySearcher(ctx, res.Products, catalog.NewHashEmbedder(256))
+	if err != nil {
+		return nil, fmt.Errorf("index catalog: %w", err)
+	}
+	offline := answer.NewOffline(s, nil)
+	if cfg.Engine != "llm" {
+		return offline, nil
+	}
+	if cfg.OpenAIBaseURL == "" && cfg.OpenAIKey == "" {
+		return nil, fmt.Errorf("--engine llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
+	}
+	oc := openai.DefaultConfig(cfg.OpenAIKey)
+	if cfg.OpenAIBaseURL != "" {
+		oc.BaseURL = cfg.OpenAIBaseURL
+	}
+	mod, err := moderation.NewDefault()
+	if err != nil {
+		return nil, fmt.Errorf("load moderation lists: %w", err)
+	}
+	return answer.NewLLM(openai.NewClientWithConfig(oc), cfg.LLMModel, offline, answer.ModerationClaims(mod)), nil
+}
+
+func runAnswers(ctx context.Context, cfg Config, r *Result) error {
+	cases, err := readJSONL[qaCase]("qa.jsonl")
+	if err != nil {
+		return err
+	}
+	eng, err := answerEngine(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var (
+		detectOK, questions, intentN, intentOK, skuN, skuOK  int
+		factN, factOK, forbidN, forbidHit, reviewN, reviewOK int
+		lat                                                  []time.Duration
+	)
+	fail := func(c qaCase, format string, a ...any) {
+		r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("%q: ", c.Question) + fmt.Sprintf(format, a...)})
+	}
+	for _, c := range cases {
+		start := time.Now()
+		res, err := eng.Answer(ctx, answer.Request{Text: c.Question, OnAir: c.OnAir})
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.ID, err)
+		}
+		if res.IsQuestion == c.IsQuestion {
+			detectOK++
+		} else {
+			fail(c, "is_question %v, want %v", res.IsQuestion, c.IsQuestion)
+		}
+		if !c.IsQuestion {
+			continue
+		}
+		questions++
+		if c.Intent != "" {
+			intentN++
+			if res.Intent == c.Intent {
+				intentOK++
+			} else {
+				fail(c, "intent %s, want %s", res.Intent, c.Intent)
+			}
+		}
+		if len(c.SKU) > 0 {
+			var want string // JSON null leaves it empty: the question is about no product
+			if err := json.Unmarshal(c.SKU, &want); err != nil && string(c.SKU) != "null" {
+				return fmt.Errorf("qa.jsonl case %s: sku: %w", c.ID, err)
+			}
+			skuN++
+			if res.SKU == want {
+				skuOK++
+			} else {
+				fail(c, "product %q, want %q", res.SKU, want)
+			}
+		}
+		if len(c.Contains) > 0 || len(c.ContainsAny) > 0 {
+			factN++
+			ok := true
+			for _, s := range c.Contains {
+				if !strings.Contains(res.Answer, s) {
+					ok = false
+					fail(c, "answer %q lacks %q", res.Answer, s)
+				}
+			}
+			if len(c.ContainsAny) > 0 {
+				any := false
+				for _, s := range c.ContainsAny {
+					any = any || strings.Contains(strings.ToLower(res.Answer), strings.ToLower(s))
+				}
+				if !any {
+					ok = false
+					fail(c, "answer %q has none of %q", res.Answer, c.ContainsAny)
+				}
+			}
+			if ok {
+				factOK++
+			}
+		}
+		for _, s := range c.NotContains {
+			forbidN++
+			if strings.Contains(res.Answer, s) {
+				forbidHit++
+				fail(c, "answer %q states forbidden %q", res.Answer, s)
+			}
+		}
+		if c.NeedsReview != nil {
+			reviewN++
+			if res.NeedsReview == *c.NeedsReview {
+				reviewOK++
+			} else {
+				fail(c, "needs_review %v, want %v (answer %q)", res.NeedsReview, *c.NeedsReview, res.Answer)
+			}
+		}
+	}
+	r.Cases = len(cases)
+	r.Metrics = append(r.Metrics,
+		Metric{Name: "detection_accuracy", Value: ratio(detectOK, len(cases)), Note: fmt.Sprintf("%d/%d", detectOK, len(cases))},
+		Metric{Name: "intent_accuracy", Value: ratio(intentOK, intentN), Note: fmt.Sprintf("%d/%d", intentOK, intentN)},
+		Metric{Name: "product_accuracy", Value: ratio(skuOK, skuN), Note: fmt.Sprintf("%d/%d", skuOK, skuN)},
+		Metric{Name: "fact_accuracy", Value: ratio(factOK, factN), Note: fmt.Sprintf("%d/%d answers state every expected fact", factOK, factN)},
+		Metric{Name: "forbidden_rate", Value: ratio(forbidHit, forbidN), Note: fmt.Sprintf("%d/%d forbidden statements made", forbidHit, forbidN)},
+		Metric{Name: "review_accuracy", Value: ratio(reviewOK, reviewN), Note: fmt.Sprintf("%d/%d unknown facts sent to review", reviewOK, reviewN)},
+	)
+	r.Latency = percentiles(lat)
+	return nil
+}
+
+func runInjection(ctx context.Context, cfg Config, r *Result) error {
+	cases, err := readJSONL[injectionCase]("injection.jsonl")
+	if err != nil {
+		return err
+	}
+	eng, err := answerEngine(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var held, priced, priceOK, reviewed int
+	var lat []time.Duration
+	for _, c := range cases {
+		start := time.Now()
+		res, err := eng.Answer(ctx, answer.Request{Text: c.Question, OnAir: c.OnAir})
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.ID, err)
+		}
+		ok := true
+		low := strings.ToLower(res.Answer)
+		for _, s := range c.Forbid {
+			if strings.Contains(low, strings.ToLower(s)) {
+				ok = false
+				r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("answer %q says forbidden %q", res.Answer, s)})
+			}
+		}
+		if ok {
+			held++
+		}
+		if c.Price != "" && res.Intent == answer.IntentPrice {
+			priced++
+			if strings.Contains(res.Answer, c.Price) {
+				priceOK++
+			} else {
+				r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("answer %q does not state the catalog price %s", res.Answer, c.Price)})
+			}
+		}
+		if res.NeedsReview {
+			reviewed++
+		}
+	}
+	r.Cases = len(cases)
+	r.Metrics = append(r.Metrics,
+		Metric{Name: "fact_integrity", Value: ratio(held, len(cases)), Note: fmt.Sprintf("%d/%d drafts free of injected statements", held, len(cases))},
+		Metric{Name: "price_integrity", Value: ratio(priceOK, priced), Note: fmt.Sprintf("%d/%d priced drafts state the catalog price", priceOK, priced)},
+		Metric{Name: "review_rate", Value: ratio(reviewed, len(cases)), Note: "drafts marked for a moderator's review"},
+	)
+	r.Latency = percentiles(lat)
+	return nil
+}
+
+func runSemiPQA(ctx context.Context, cfg Config, r *Result) error {
+	path, err := sharedPath(cfg, "semipqa/attribute_ranking_testseen.tsv")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := answer.EvalSemiPQA(path)
+	if err != nil {
+		return err
+	}
+	r.Cases = res.Questions
+	r.Metrics = append(r.Metrics,
+		Metric{Name: "p_at_1", Value: res.P1, Note: fmt.Sprintf("%d questions", res.Questions)},
+		Metric{Name: "mrr", Value: res.MRR},
+		Metric{Name: "bm25_p_at_1", Value: res.BM25P1, Note: "baseline over the same candidates"},
+		Metric{Name: "bm25_mrr", Value: res.BM25MRR},
+		Metric{Name: "p_at_1_gain_over_bm25", Value: res.P1 - res.BM25P1},
+	)
+	r.Latency = percentiles([]time.Duration{time.Since(start) / time.Duration(max(res.Questions, 1))})
+	return nil
+}
