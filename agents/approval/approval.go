@@ -138,7 +138,7 @@ func StandardPolicy() Policy {
 	return Policy{Enabled: true, Engines: []string{"offline"}, Intents: []string{"price", "stock"}, MinConfidence: 0.8}
 }
 
-// Allows reports whether p approves p without a person.
+// Allows reports whether the policy approves pr without a person.
 func (p Policy) Allows(pr Proposal) bool {
 	return p.Enabled && !pr.NeedsReview && pr.Confidence >= p.MinConfidence &&
 		slices.Contains(p.Engines, pr.Engine) && slices.Contains(p.Intents, pr.Intent)
