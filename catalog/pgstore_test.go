@@ -9,9 +9,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.uber.org/goleak"
 
 	"github.com/livehost/livehost/internal/pgtest"
 )
+
+// pgNoLeaks fails the test if goroutines it started (the pool's health checks, for one) outlive it.
+// Call it first, so its check runs after every other cleanup.
+func pgNoLeaks(t testing.TB) {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
 
 func pgOpenT(t testing.TB, url string) Store {
 	t.Helper()
@@ -42,10 +51,12 @@ func pgQueryInt(t testing.TB, url, q string, args ...any) int {
 }
 
 func TestPostgresStoreContract(t *testing.T) {
+	pgNoLeaks(t)
 	testStoreContract(t, func(t *testing.T) Store { return pgOpenT(t, pgtest.URL(t)) })
 }
 
 func TestPostgresMigrationsIdempotent(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	for i := 0; i < 3; i++ {
 		s := pgOpenT(t, url)
@@ -62,6 +73,7 @@ func TestPostgresMigrationsIdempotent(t *testing.T) {
 }
 
 func TestPostgresConcurrentOpen(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	const n = 6
 	var wg sync.WaitGroup
@@ -91,6 +103,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 }
 
 func TestPostgresDataSurvivesReopen(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	s := pgOpenT(t, url)
@@ -124,6 +137,7 @@ func TestPostgresDataSurvivesReopen(t *testing.T) {
 }
 
 func TestPostgresDimensionMismatchOnReopen(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	s := pgOpenT(t, url)
@@ -161,6 +175,7 @@ func TestPostgresDimensionMismatchOnReopen(t *testing.T) {
 }
 
 func TestPostgresSchema(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	s := pgOpenT(t, url)
 	if err := s.SetEmbedding(context.Background(), "hash-ngram-256", 256); err != nil {
@@ -178,6 +193,7 @@ func TestPostgresSchema(t *testing.T) {
 }
 
 func TestPostgresNewerSchemaRefused(t *testing.T) {
+	pgNoLeaks(t)
 	url := pgtest.URL(t)
 	pgOpenT(t, url).Close()
 	pgQueryInt(t, url, `WITH i AS (INSERT INTO catalog_schema_migrations (version) VALUES (999) RETURNING version) SELECT count(*) FROM i`)
@@ -188,6 +204,7 @@ func TestPostgresNewerSchemaRefused(t *testing.T) {
 }
 
 func TestPostgresOpenErrors(t *testing.T) {
+	pgNoLeaks(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	tests := []struct {
