@@ -32,11 +32,26 @@ func talkingPoints(p catalog.Product) []string {
 	sort.Strings(names)
 	for _, k := range names {
 		if v := p.Attributes[k]; len(v) > 0 {
-			out = append(out, fmt.Sprintf("%s: %s", k, strings.Join(v, "・")))
+			out = append(out, fmt.Sprintf("%s：%s", attrLabel(k), strings.Join(v, "・")))
 		}
 		if len(out) >= 4 {
 			break
 		}
 	}
 	return out
+}
+
+// attrLabels name common catalog attributes for a Japanese-speaking host.
+var attrLabels = map[string]string{
+	"color": "カラー", "size": "サイズ", "material": "素材", "capacity": "容量", "ingredients": "成分",
+	"usage": "使い方", "care": "お手入れ", "fit": "シルエット", "spf": "UVカット", "scent": "香り",
+	"skin_type": "肌質", "origin": "産地", "dimensions": "サイズ", "weight": "重さ", "allergens": "アレルゲン",
+	"shelf_life": "賞味期限", "storage": "保存方法", "compatibility": "対応機種", "battery": "バッテリー", "warranty": "保証",
+}
+
+func attrLabel(k string) string {
+	if l, ok := attrLabels[k]; ok {
+		return l
+	}
+	return k
 }

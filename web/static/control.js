@@ -27,7 +27,7 @@
       const sale = p.sale_price && p.sale_price < p.price;
       return el("div", { class: "item" + (on ? " onair" : ""), dataset: { sku } },
         el("div", {}, el("div", { class: "name" }, (i + 1) + ". " + p.name),
-          el("div", { class: "sku" }, sku + (p.stock !== undefined && p.stock !== null ? " · 在庫 " + p.stock : ""))),
+          el("div", { class: "sku" }, sku, p.stock === 0 ? el("span", { class: "out" }, " · 在庫切れ") : (p.stock !== undefined && p.stock !== null ? " · 在庫 " + p.stock : ""))),
         el("div", { class: "price" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("b", {}, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency)),
         on ? el("button", { class: "danger", onclick: () => post("/on-air", { sku: "" }, "off air") }, "● ON AIR")
            : el("button", { onclick: () => post("/on-air", { sku }, "on air") }, "オンエア On air"));
@@ -62,7 +62,13 @@
     rec.start(); $("mic").classList.add("primary");
   };
 
-  LH.boot(render, st => { $("conn").textContent = st; $("conn").className = "pill conn-" + st; })
+  const q = "?show=" + encodeURIComponent(LH.show) + "&token=" + encodeURIComponent(LH.token);
+  $("links").replaceChildren(
+    el("a", { href: "/console" + q, target: "_blank" }, "モデレーター画面 · Moderator console ↗"),
+    el("a", { href: "/teleprompter" + q, target: "_blank" }, "プロンプター · Teleprompter ↗"));
+
+  const CONN = { live: "接続中", offline: "再接続中", resync: "再同期" };
+  LH.boot(render, st => { $("conn").textContent = CONN[st] || st; $("conn").className = "pill conn-" + st; })
     .then(r => { rerender = r.rerender; })
     .catch(e => LH.toast("読み込みに失敗しました: " + e.message, "error"));
 })();

@@ -54,7 +54,7 @@
       el("div", { class: "pprice" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("span", { class: "sale" }, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency),
         el("span", { class: "muted", style: "font-size:.45em;font-weight:400;margin-left:10px" }, "税込")),
       stock,
-      el("ul", { class: "points" }, talkingPoints(p).slice(0, 4).map(t => el("li", {}, t))));
+      el("ul", { class: "points" }, talkingPoints(p).slice(0, 3).map(t => el("li", {}, t))));
   }
 
   function questions(m) {
@@ -69,8 +69,10 @@
     const x = list[list.length - 1];
     if (!x) { $("xsell").replaceChildren(); return; }
     const names = x.suggestions.map(s => { const p = m.product(s, rerender); return p ? p.name : s; });
-    $("xsell").replaceChildren("💡 ", x.text || ("あわせて紹介: " + names.join("、")));
+    $("xsell").replaceChildren(el("span", { class: "xlabel" }, "次に紹介"), x.text || ("あわせて紹介: " + names.join("、")));
   }
+
+  const LAW = { yakkiho: "薬機法", keihyo: "景品表示法" };
 
   function compliance(m) {
     const last = m.compliance[m.compliance.length - 1];
@@ -78,19 +80,21 @@
     // A warning stays up for a minute: long enough to correct, not so long it becomes noise.
     if (!last || Date.now() - new Date(last.at).getTime() > 60000) { box.className = "alert hidden"; return; }
     const fixes = last.matches.filter(x => x.suggestion).map(x => "「" + x.term + "」→ " + x.suggestion);
-    const why = [...new Set(last.matches.map(x => x.reason || x.category).filter(Boolean))].join(" / ");
+    const laws = [...new Set(last.matches.map(x => LAW[x.category] || x.category))].join("・");
+    const why = [...new Set(last.matches.map(x => x.reason).filter(Boolean))].slice(0, 2).join(" / ");
     box.className = "alert";
     box.replaceChildren(
-      el("div", {}, "⚠ 表現に注意 · Compliance: " + why),
+      el("div", { class: "head" }, "⚠ 表現に注意 — " + laws),
       el("div", { class: "said" }, "「", LH.highlight(last.text, last.matches, "x"), "」"),
-      fixes.length ? el("span", { class: "fix" }, "言い換え: " + fixes.join("　")) : null);
+      fixes.length ? el("span", { class: "fix" }, "言い換え ▶ " + fixes.join("　")) : null,
+      why ? el("span", { class: "why" }, why) : null);
   }
 
   function said(m) {
     const t = m.transcript[m.transcript.length - 1];
     if (!t) { $("said").textContent = ""; return; }
     const flagged = m.compliance.find(c => c.transcript_seq === t.seq);
-    $("said").replaceChildren("🎙 ", LH.highlight(t.text, flagged ? flagged.matches : [], "x"));
+    $("said").replaceChildren(el("span", { class: "xlabel" }, "発言"), LH.highlight(t.text, flagged ? flagged.matches : [], "x"));
   }
 
   function render(m) {
