@@ -256,9 +256,15 @@ func classify(r rune, a, b int32) item {
 		it.cls = clsDrop // fillers that render as nothing
 		return it
 	}
-	if l, ok := lookalikeLatin[r]; ok && r >= 0x100 && r < 0x530 {
-		it.r, it.cls, it.flag = l, clsAlpha, FlagHomoglyph
+	if r >= 0x4E00 && r <= 0x9FFF { // CJK unified ideographs: the common case after kana
+		it.cls = clsOther
 		return it
+	}
+	if r >= 0x100 && r < 0x530 {
+		if l, ok := lookalikeLatin[r]; ok {
+			it.r, it.cls, it.flag = l, clsAlpha, FlagHomoglyph
+			return it
+		}
 	}
 	if r >= 0xC0 && r < 0x250 {
 		if base := latinBase[r-0xC0]; base != 0 {

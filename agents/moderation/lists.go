@@ -150,11 +150,15 @@ func defaultSeverity(category string) severity {
 	return sevHigh
 }
 
-// loadLists reads the embedded defaults and then every *.txt file of dir (if dir is not empty),
+// loadLists reads the embedded defaults (unless defaults is false) and then every *.txt file of dir (if dir is not empty),
 // in name order.
-func loadLists(dir string) (*listSet, error) {
+func loadLists(dir string, defaults bool) (*listSet, error) {
 	ls := &listSet{allowDomains: map[string]bool{}}
-	names, err := fs.Glob(defaultLists, "lists/*.txt")
+	pattern := "lists/*.txt"
+	if !defaults {
+		pattern = "lists/none"
+	}
+	names, err := fs.Glob(defaultLists, pattern)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ikawaha/kagome/v2/tokenizer"
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 
 	"github.com/livehost/livehost/textnorm"
@@ -53,11 +54,26 @@ type matcher struct {
 	always   []int32          // regex entries without a literal anchor: run on every text
 	reading  *readingIndex
 	patterns int
+	// masks holds the terms with a letter masked (自*, f*ck), looked up only around a mask in the
+	// text: masks are rare, and keeping them out of the automaton keeps it small.
+	masks   map[string][]int32
+	maskMax int // longest key of masks, in bytes
+	// hints are automaton patterns that only say "run this rule" (hintSNS: line, いんすた …).
+	hintPats map[int32]uint8
 }
 
+// Hint bits for the spam and safety rules.
+const (
+	hintSNS uint8 = 1 << iota
+)
+
+var snsHintWords = []string{"line", "ライン", "insta", "インスタ", "twitter", "ツイッター", "tiktok", "ティックトック",
+	"discord", "ディスコード", "kakao", "wechat", "telegram", "snapchat", "skype", "whatsapp"}
+
 // compile builds the matcher. readings, when not nil, gives kagome readings of terms.
-func compile(ls *listSet, readings readingFunc) (*matcher, error) {
-	m := &matcher{lists: ls, entries: ls.entries, regexps: make([]*regexp.Regexp, len(ls.entries))}
+func compile(ls *listSet, readings readingFunc, tok *tokenizer.Tokenizer) (*matcher, error) {
+	m := &matcher{lists: ls, entries: ls.entries, regexps: make([]*regexp.Regexp, len(ls.entries)),
+		masks: map[string][]int32{}, hintPats: map[int32]uint8{}}
 	index := map[string]int32{}
 	var patterns []string
 	add := func(pat string, r ref) {
@@ -106,7 +122,9 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 					r := base
 					r.masked = true
 					r.runs = v.runs
-					add(v.text, r)
+					m.masks[v.text] = append(m.masks[v.text], int32(len(m.refs)))
+					m.refs = append(m.refs, r)
+					m.maskMax = max(m.maskMax, len(v.text))
 				}
 			}
 			if readings != nil && (e.Reading || kind == kindException) {
@@ -114,7 +132,9 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 				if rd != "" {
 					var rf textnorm.Folded
 					rf.Reset(rd)
-					if rt := string(rf.Bytes()); rt != folded && rt != "" {
+					// Short readings (じい for 自慰) would hit ordinary kana words; those terms
+					// keep only the message-reading pass.
+					if rt := string(rf.Bytes()); rt != folded && utf8.RuneCountInString(rt) >= 3 {
 						add(rt, newRef(int32(i), rk, &rf))
 					}
 					readingTerms = append(readingTerms, readingTerm{entry: int32(i), text: string(rf.Bytes()), kind: rk})
@@ -133,6 +153,18 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 			}
 		}
 	}
+	for _, w := range snsHintWords {
+		f.Reset(w)
+		h := string(f.Bytes())
+		id, ok := index[h]
+		if !ok {
+			id = int32(len(patterns))
+			index[h] = id
+			patterns = append(patterns, h)
+			m.pats = append(m.pats, nil)
+		}
+		m.hintPats[id] |= hintSNS
+	}
 	// Give each pattern the refs of the patterns that are its prefixes.
 	own := make([]int, len(patterns))
 	for id := range patterns {
@@ -150,12 +182,12 @@ func compile(ls *listSet, readings readingFunc) (*matcher, error) {
 	}
 	m.patterns = len(patterns)
 	if len(patterns) > 0 {
-		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
+		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: false})
 		m.ac = b.Build(patterns)
 		m.hasAC = true
 	}
 	if len(readingTerms) > 0 {
-		m.reading = newReadingIndex(readingTerms)
+		m.reading = newReadingIndex(readingTerms, tok)
 	}
 	return m, nil
 }

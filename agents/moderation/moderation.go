@@ -11,6 +11,7 @@
 package moderation
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -79,6 +80,8 @@ type Config struct {
 	MaxHostRunes int
 	// NoReadings skips kagome reading matches (and the dictionary load they need).
 	NoReadings bool
+	// NoDefaults leaves out the embedded default lists: only Dir's lists are used.
+	NoDefaults bool
 	// Flood configures the per-user flood and copy-paste raid rules of ModerateChat.
 	Flood FloodConfig
 }
@@ -125,7 +128,7 @@ func (e *Engine) Reload() error {
 	if err != nil {
 		return err
 	}
-	ls, err := loadLists(e.cfg.Dir)
+	ls, err := loadLists(e.cfg.Dir, !e.cfg.NoDefaults)
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func (e *Engine) Reload() error {
 		e.tok = tok
 		rf = kagomeReading(tok)
 	}
-	m, err := compile(ls, rf)
+	m, err := compile(ls, rf, e.tok)
 	if err != nil {
 		return err
 	}
@@ -222,6 +225,7 @@ type scratch struct {
 	cands   []cand
 	excs    []excSpan
 	pending []int32
+	hints   uint8
 }
 
 // excSpan is where an exception matched; it keeps matches of its category inside it allowed
@@ -246,7 +250,7 @@ type cand struct {
 func (e *Engine) Moderate(text string, src Source) Verdict {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	s.cands, s.excs, s.pending = s.cands[:0], s.excs[:0], s.pending[:0]
+	s.cands, s.excs, s.pending, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], 0
 	e.collect(s, text, src)
 	return e.verdict(s, text, src)
 }
@@ -256,7 +260,7 @@ func (e *Engine) Moderate(text string, src Source) Verdict {
 func (e *Engine) ModerateChat(msg Message) Verdict {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	s.cands, s.excs, s.pending = s.cands[:0], s.excs[:0], s.pending[:0]
+	s.cands, s.excs, s.pending, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], 0
 	e.collect(s, msg.Text, SourceChat)
 	at := msg.At
 	if at.IsZero() {
@@ -295,6 +299,9 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 		it := m.ac.IterByte(b)
 		for hit := it.Next(); hit != nil; hit = it.Next() {
 			i := hit.Start()
+			if len(m.hintPats) > 0 {
+				s.hints |= m.hintPats[int32(hit.Pattern())]
+			}
 			for _, pr := range m.pats[hit.Pattern()] {
 				j := i + int(pr.n)
 				r := &m.refs[pr.ref]
@@ -329,6 +336,9 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 			}
 		}
 	}
+	if len(m.masks) > 0 && bytes.IndexByte(b, textnorm.Mask) >= 0 {
+		e.maskScan(s, m, src)
+	}
 	for _, ei := range m.always {
 		if m.entries[ei].Sources&src != 0 {
 			s.pending = append(s.pending, ei)
@@ -349,7 +359,7 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 			s.cands = append(s.cands, cand{entry: ei, start: st, end: end, sev: en.Severity, via: "pattern"})
 		}
 	}
-	if m.reading != nil && e.tok != nil && len(text) <= 3000 && hasKanjiBytes(s.f.PlainBytes()) && utf8.ValidString(text) {
+	if m.reading != nil && e.tok != nil && len(text) <= 3000 && m.reading.triggered(s.f.PlainBytes()) && utf8.ValidString(text) {
 		for _, h := range m.reading.match(e.tok, text) {
 			en := &m.entries[h.entry]
 			if h.kind == refException {
@@ -364,6 +374,39 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 	}
 	if src == SourceChat {
 		e.rules(s, text, m)
+	}
+}
+
+// maskScan looks up every window around each mask in the folded text among the masked terms.
+func (e *Engine) maskScan(s *scratch, m *matcher, src Source) {
+	b := s.f.Bytes()
+	for p := 0; p < len(b); p++ {
+		if b[p] != textnorm.Mask {
+			continue
+		}
+		for st := p; st >= 0 && p-st < m.maskMax; st-- {
+			if !utf8.RuneStart(b[st]) {
+				continue
+			}
+			for en := p + 1; en <= len(b) && en-st <= m.maskMax; en++ {
+				if en < len(b) && !utf8.RuneStart(b[en]) {
+					continue
+				}
+				refs, ok := m.masks[string(b[st:en])]
+				if !ok {
+					continue
+				}
+				for _, ri := range refs {
+					r := &m.refs[ri]
+					en2 := &m.entries[r.entry]
+					if en2.Sources&src == 0 || !r.fits(&s.f, st, en) {
+						continue
+					}
+					a, z := s.f.Span(st, en)
+					s.cands = append(s.cands, cand{entry: r.entry, start: a, end: z, sev: min(en2.Severity, sevMedium), via: "masked"})
+				}
+			}
+		}
 	}
 }
 

@@ -1,12 +1,14 @@
 package moderation
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/ikawaha/kagome-dict/dict"
 	"github.com/ikawaha/kagome-dict/ipa"
 	"github.com/ikawaha/kagome/v2/tokenizer"
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
@@ -22,12 +24,14 @@ type readingFunc func(s string) string
 var (
 	kagomeOnce sync.Once
 	kagomeTok  *tokenizer.Tokenizer
+	kagomeDict *dict.Dict
 	kagomeErr  error
 )
 
 func kagomeTokenizer() (*tokenizer.Tokenizer, error) {
 	kagomeOnce.Do(func() {
-		kagomeTok, kagomeErr = tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
+		kagomeDict = ipa.Dict()
+		kagomeTok, kagomeErr = tokenizer.New(kagomeDict, tokenizer.OmitBosEos())
 		if kagomeErr != nil {
 			kagomeErr = fmt.Errorf("load kagome IPA dictionary: %w", kagomeErr)
 		}
@@ -59,16 +63,148 @@ type readingTerm struct {
 	kind  refKind
 }
 
+// trigger is the gate in front of tokenization. A reading match needs a dictionary word written
+// in kanji whose reading contains a term's reading (死ね シネ, 馬鹿 バカ), or a kanji word whose
+// reading is part of a term, in the place of that part (氏ね: 氏 read シ before ね). The gate
+// checks for those words with that context, so that ordinary kanji text skips tokenization.
+type trigger struct {
+	words map[rune][]trigWord // first kanji → words starting with it
+}
+
+type trigWord struct {
+	key        string // the word's leading kanji
+	prev, next rune   // the kana that must come before / after it (0: anything)
+}
+
+func newTrigger(terms []string) *trigger {
+	d := kagomeDict
+	bi, ok1 := d.ContentsMeta[dict.BaseFormIndex]
+	ri, ok2 := d.ContentsMeta[dict.ReadingIndex]
+	if !ok1 || !ok2 {
+		return nil // unknown layout: every kanji triggers
+	}
+	// The part of speech lives in a separate table; the stored features start after it.
+	if ph, ok := d.ContentsMeta[dict.POSHierarchy]; ok && len(d.Contents) > 0 && len(d.Contents[0]) <= int(ri) {
+		bi, ri = bi-ph, ri-ph
+	}
+	type place struct{ prev, next rune }
+	parts := map[string][]place{} // every proper substring of every term → where it sits
+	for _, t := range terms {
+		r := []rune(t)
+		for i := range r {
+			for j := i + 1; j <= len(r); j++ {
+				if i == 0 && j == len(r) {
+					continue
+				}
+				pl := place{}
+				if i > 0 {
+					pl.prev = r[i-1]
+				}
+				if j < len(r) {
+					pl.next = r[j]
+				}
+				parts[string(r[i:j])] = append(parts[string(r[i:j])], pl)
+			}
+		}
+	}
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch})
+	ac := b.Build(terms)
+	tr := &trigger{words: map[rune][]trigWord{}}
+	seen := map[trigWord]bool{}
+	addWord := func(w trigWord) {
+		if seen[w] {
+			return
+		}
+		seen[w] = true
+		k, _ := utf8.DecodeRuneInString(w.key)
+		tr.words[k] = append(tr.words[k], w)
+	}
+	var f textnorm.Folded
+	for _, feats := range d.Contents {
+		if len(feats) <= int(ri) || len(feats) <= int(bi) {
+			continue
+		}
+		base := feats[bi]
+		key := leadingKanji(base)
+		if feats[0] == "*" && hasKanjiBytes([]byte(base)) {
+			key = base // not inflected: the word is written as its base form
+		}
+		if key == "" {
+			continue
+		}
+		f.Reset(feats[ri])
+		rd := f.Bytes()
+		if len(rd) == 0 {
+			continue
+		}
+		if ac.IterByte(rd).Next() != nil {
+			addWord(trigWord{key: key})
+			continue
+		}
+		if key != base {
+			continue // an inflected word: its reading includes kana the key does not cover
+		}
+		for _, pl := range parts[string(rd)] {
+			addWord(trigWord{key: key, prev: pl.prev, next: pl.next})
+		}
+	}
+	return tr
+}
+
+// leadingKanji returns the run of kanji at the start of s (the stem of an inflected word).
+func leadingKanji(s string) string {
+	for i, r := range s {
+		if !textnorm.IsKanji(r) {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// fires reports whether the plain view p can hold a reading match.
+func (tr *trigger) fires(p []byte) bool {
+	prev := rune(0)
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRune(p[i:])
+		if ws, ok := tr.words[r]; ok {
+			for _, w := range ws {
+				if !bytes.HasPrefix(p[i:], []byte(w.key)) || (w.prev != 0 && w.prev != prev) {
+					continue
+				}
+				if w.next != 0 {
+					if nx, _ := utf8.DecodeRune(p[i+len(w.key):]); nx != w.next {
+						continue
+					}
+				}
+				return true
+			}
+		}
+		prev = r
+		i += n
+	}
+	return false
+}
+
 // readingIndex matches term readings against the reading of a message, for messages written in
 // kanji where the list has the term in kana (氏ね, 市ね read しね).
 type readingIndex struct {
-	ac    ahocorasick.AhoCorasick
-	pats  [][]int32 // pattern → terms
-	terms []readingTerm
+	trigger *trigger // nil: any kanji triggers
+	ac      ahocorasick.AhoCorasick
+	pats    [][]int32 // pattern → terms
+	terms   []readingTerm
 }
 
-func newReadingIndex(terms []readingTerm) *readingIndex {
+func newReadingIndex(terms []readingTerm, tok *tokenizer.Tokenizer) *readingIndex {
 	ri := &readingIndex{terms: terms}
+	if tok != nil {
+		var ts []string
+		for _, t := range terms {
+			if t.kind == refTerm && t.text != "" {
+				ts = append(ts, t.text)
+			}
+		}
+		ri.trigger = newTrigger(ts)
+	}
 	index := map[string]int{}
 	var patterns []string
 	for i, t := range terms {
@@ -84,7 +220,7 @@ func newReadingIndex(terms []readingTerm) *readingIndex {
 		}
 		ri.pats[id] = append(ri.pats[id], int32(i))
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: true})
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.LeftMostLongestMatch, DFA: false})
 	ri.ac = b.Build(patterns)
 	return ri
 }
@@ -150,7 +286,16 @@ func hasKanji(rs []rune) bool {
 	return false
 }
 
-// hasKanjiBytes is the cheap gate in front of tokenization.
+// triggered is the cheap gate in front of tokenization: does b hold a kanji that can take part
+// in a reading match?
+func (ri *readingIndex) triggered(b []byte) bool {
+	if ri.trigger == nil {
+		return hasKanjiBytes(b)
+	}
+	return ri.trigger.fires(b)
+}
+
+// hasKanjiBytes reports whether b holds a kanji.
 func hasKanjiBytes(b []byte) bool {
 	for i := 0; i < len(b); {
 		if b[i] < 0xE3 { // kanji start at U+3400 (0xE3 0x90 0x80)

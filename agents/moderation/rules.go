@@ -22,14 +22,34 @@ var (
 	handleRe = regexp.MustCompile(`(?:^|[^a-z0-9._%+-])@([a-z0-9_][a-z0-9._]{3,29})`)
 )
 
-// snsHints and urlHints gate the regexps, so that most messages never run them.
-var (
-	snsHints = [][]byte{[]byte("line"), []byte("らいん"), []byte("insta"), []byte("いんすた"), []byte("twitter"), []byte("ついった"),
-		[]byte("tiktok"), []byte("てぃっく"), []byte("discord"), []byte("でぃすこ"), []byte("kakao"), []byte("wechat"),
-		[]byte("telegram"), []byte("snapchat"), []byte("skype"), []byte("whatsapp")}
-	urlHints   = [][]byte{[]byte("."), []byte("。"), []byte("どっと"), []byte("dot"), []byte("//")}
-	emailHints = [][]byte{[]byte("@"), []byte("あっと"), []byte("(at)"), []byte("[at]")}
-)
+// emailHints gate the e-mail regexp, so that most messages never run it.
+var emailHints = [][]byte{[]byte("@"), []byte("あっと"), []byte("(at)"), []byte("[at]")}
+
+// mayHaveLink is the gate in front of the URL regexps: "//", a dot (also 。) followed by a Latin
+// letter, or a spelled-out dot.
+func mayHaveLink(p []byte) bool {
+	if bytes.Contains(p, []byte("//")) || bytes.Contains(p, []byte("dot")) || bytes.Contains(p, []byte("どっと")) {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		k := 0
+		switch {
+		case p[i] == '.':
+			k = i + 1
+		case p[i] == 0xE3 && i+2 < len(p) && p[i+1] == 0x80 && p[i+2] == 0x82: // 。
+			k = i + 3
+		default:
+			continue
+		}
+		for k < len(p) && p[k] == ' ' {
+			k++
+		}
+		if k < len(p) && p[k] >= 'a' && p[k] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
 
 func containsAny(b []byte, hints [][]byte) bool {
 	for _, h := range hints {
@@ -58,10 +78,10 @@ func (e *Engine) rules(s *scratch, text string, m *matcher) {
 			}
 		}
 	}
-	if containsAny(p, urlHints) {
+	if mayHaveLink(p) {
 		e.links(p, m, emailSpans, add)
 	}
-	if containsAny(p, snsHints) {
+	if s.hints&hintSNS != 0 {
 		for _, loc := range snsRe.FindAllSubmatchIndex(p, 4) {
 			if !insideAny(emailSpans, loc[2]) {
 				add(loc[0], loc[1], sevMedium, "personal_info.sns_id", CatPersonalInfo, "messaging or SNS ID")
