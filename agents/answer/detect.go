@@ -35,6 +35,8 @@ type Question struct {
 	Injection bool `json:"injection,omitempty"`
 	// Confidence that the message is a question for the shop with this intent, 0–1.
 	Confidence float64 `json:"confidence"`
+	// strength is how much cue evidence the intent has; under 1 only weak cues (「ありますか」).
+	strength float64
 }
 
 // questionMarkers end or contain a question in Japanese; folded forms.
@@ -131,6 +133,7 @@ func Detect(text string) Question {
 	}
 	q.IsQuestion = true
 	q.Intent = intent
+	q.strength = strength
 	switch {
 	case intent == IntentOther:
 		q.Confidence = 0.5

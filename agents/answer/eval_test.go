@@ -51,8 +51,15 @@ func loadEval(t testing.TB, path string) []evalCase {
 
 // testSearcher builds the catalog the evaluation set is written against, with the offline embedder.
 func testSearcher(t testing.TB) *catalog.Searcher {
+	return searcherFor(t, "testdata/catalog.jsonl")
+}
+
+// exampleCatalog is the project's example catalog, which the main evaluation set is written against.
+const exampleCatalog = "../../examples/catalog.jsonl"
+
+func searcherFor(t testing.TB, path string) *catalog.Searcher {
 	t.Helper()
-	rr, err := catalog.ReadFile("testdata/catalog.jsonl", "")
+	rr, err := catalog.ReadFile(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,27 +119,36 @@ func checkEval(c evalCase, r Result) []string {
 	return fails
 }
 
+// TestOfflineEvalSet runs the evaluation sets: eval_examples.jsonl against examples/catalog.jsonl,
+// and eval.jsonl against the small fixture catalog (unknown stock, a catalog without every field).
 func TestOfflineEvalSet(t *testing.T) {
-	s := testSearcher(t)
-	eng := NewOffline(s, nil)
-	cases := loadEval(t, "testdata/eval.jsonl")
-	pass := 0
-	for _, c := range cases {
-		r, err := eng.Answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup})
-		if err != nil {
-			t.Errorf("%s: %v", c.Name, err)
-			continue
-		}
-		_, d, _ := eng.answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup}, Detect(c.Question))
-		g := Guard{Policy: eng.p.Policy}
-		if vs := g.Check(r.Answer, c.Question, d.products); len(vs) > 0 {
-			t.Errorf("%s: the offline answer %q fails the fact guard: %v", c.Name, r.Answer, vs)
-		}
-		if fails := checkEval(c, r); len(fails) > 0 {
-			t.Errorf("%s (%q): %s\n  got %+v", c.Name, c.Question, strings.Join(fails, "; "), r)
-			continue
-		}
-		pass++
+	for _, set := range []struct{ eval, catalog string }{
+		{"testdata/eval_examples.jsonl", exampleCatalog},
+		{"testdata/eval.jsonl", "testdata/catalog.jsonl"},
+	} {
+		t.Run(set.eval, func(t *testing.T) {
+			eng := NewOffline(searcherFor(t, set.catalog), nil)
+			cases := loadEval(t, set.eval)
+			pass := 0
+			for _, c := range cases {
+				req := Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup}
+				r, err := eng.Answer(context.Background(), req)
+				if err != nil {
+					t.Errorf("%s: %v", c.Name, err)
+					continue
+				}
+				_, d, _ := eng.answer(context.Background(), req, Detect(c.Question))
+				g := Guard{Policy: eng.p.Policy}
+				if vs := g.Check(r.Answer, c.Question, d.products); len(vs) > 0 {
+					t.Errorf("%s: the offline answer %q fails the fact guard: %v", c.Name, r.Answer, vs)
+				}
+				if fails := checkEval(c, r); len(fails) > 0 {
+					t.Errorf("%s (%q): %s\n  got %+v", c.Name, c.Question, strings.Join(fails, "; "), r)
+					continue
+				}
+				pass++
+			}
+			t.Logf("%s: %d/%d pass", set.eval, pass, len(cases))
+		})
 	}
-	t.Logf("offline eval set: %d/%d pass", pass, len(cases))
 }

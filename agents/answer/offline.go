@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/prompts"
@@ -54,6 +55,9 @@ var conceptLabels = map[string]prompts.Text{
 	"size": {JA: "サイズ", EN: "size"}, "color": {JA: "カラー", EN: "colors"}, "material": {JA: "素材", EN: "material"},
 	"dimensions": {JA: "サイズ", EN: "dimensions"}, "weight": {JA: "重さ", EN: "weight"}, "usage": {JA: "使い方", EN: "usage"},
 	"ingredients": {JA: "成分", EN: "ingredients"}, "compatibility": {JA: "対応", EN: "compatibility"},
+	"capacity": {JA: "容量", EN: "capacity"}, "shelf_life": {JA: "賞味期限", EN: "shelf life"},
+	"origin": {JA: "産地", EN: "origin"}, "warranty": {JA: "保証", EN: "warranty"}, "uv": {JA: "UVカット効果", EN: "UV protection"},
+	"skin_type": {JA: "対応肌質", EN: "skin type"},
 }
 
 // Answer implements Engine.
@@ -74,6 +78,9 @@ func (o *Offline) answer(ctx context.Context, req Request, q Question) (Result, 
 		return res, d, err
 	}
 	res.SKU, res.Answer, res.Facts, res.Confidence, res.NeedsReview = d.sku, d.text, d.facts, d.confidence, d.needsReview
+	if d.intent != "" {
+		res.Intent = d.intent
+	}
 	// The guard checks template answers too: a brand's template override could state a number of
 	// its own.
 	g := Guard{Policy: o.p.Policy, Claims: o.Claims}
@@ -106,6 +113,7 @@ type draft struct {
 	confidence  float64
 	needsReview bool
 	products    []catalog.Product // the products whose facts the answer may state
+	intent      string            // the intent answered, when the product's facts refined the detected one
 }
 
 // templateData is what the answer templates in prompts/ see.
@@ -194,7 +202,22 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		}
 	}
 
-	switch q.Intent {
+	intent := q.Intent
+	if (intent == IntentStock && q.strength < 1) || intent == IntentOther {
+		// 「カーキありますか」: a value of one of the product's attributes, asked with no stronger cue,
+		// asks about that attribute, not about stock.
+		if name, _, _, ok := valueHit(req.Text, &p); ok {
+			intent = IntentOther
+			for _, ci := range fieldConcepts(name) {
+				if concepts[ci].intent != "" {
+					intent = concepts[ci].intent
+					break
+				}
+			}
+			d.intent = intent
+		}
+	}
+	switch intent {
 	case IntentPrice:
 		priceFacts()
 		if td.SoldOut {
@@ -229,7 +252,13 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.confidence *= 0.4
 		}
 	case IntentOther:
-		if r.mentioned {
+		if f, label, hit, ok := selectAttribute(req.Text, IntentOther, &p, lang); ok && !r.mentioned {
+			// 「容量は？」「賞味期限は？」: no intent of its own, but an attribute answers it.
+			td.Label, td.Value, td.Hit = label, f.Value, hit
+			d.facts = append(d.facts, Fact{f.Name, f.Value})
+			d.text = render("attribute")
+			d.confidence = math.Max(d.confidence, 0.7)
+		} else if r.mentioned {
 			priceFacts()
 			stockFact()
 			d.text = render("overview")
@@ -240,9 +269,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.confidence *= 0.4
 		}
 	default:
-		f, label, hit, ok := selectAttribute(req.Text, q.Intent, &p, lang)
+		f, label, hit, ok := selectAttribute(req.Text, intent, &p, lang)
 		if !ok {
-			td.Label = intentLabels[q.Intent].In(lang)
+			td.Label = intentLabels[intent].In(lang)
 			d.text, d.needsReview = render("unknown"), true
 			d.confidence *= 0.4
 			break
@@ -261,9 +290,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	return d, nil
 }
 
-// selectAttribute picks the attribute that answers an intent: the best-ranked attribute of the
-// intent's concepts, else the best-ranked attribute if its name itself matches the question. hit
-// is a value the question names (「ピンクありますか」→ ピンク).
+// selectAttribute picks the attribute that answers a question: every attribute is ranked by
+// RankFields, attributes of the intent's concepts get a bonus, and the best one answers if its score
+// says it is about the question at all. hit is a value the question names (「ピンクありますか」→ ピンク).
 func selectAttribute(question, intent string, p *catalog.Product, lang string) (f Field, label, hit string, ok bool) {
 	if len(p.Attributes) == 0 {
 		return f, "", "", false
@@ -277,37 +306,43 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	for i, k := range names {
 		fields[i] = Field{Name: k, Value: joinValues(p.Attributes[k], lang)}
 	}
-	qi := prepareQuestion(question)
-	ranked := rankPrepared(qi, fields)
-	wanted := map[string]bool{}
-	for _, c := range concepts {
-		if c.intent == intent {
-			wanted[c.name] = true
-		}
-	}
-	pick := -1
-	pickConcept := ""
+	ranked := rankPrepared(prepareQuestion(question), fields)
+	hitName, _, _, _ := valueHit(question, p)
+	pick, pickScore, pickConcept := -1, 0.0, ""
 	for _, fs := range ranked {
+		sc, concept := fs.Score, ""
+		if fields[fs.Index].Name == hitName {
+			sc += 2
+		}
 		for _, ci := range fieldConcepts(fields[fs.Index].Name) {
-			if wanted[concepts[ci].name] {
-				pick, pickConcept = fs.Index, concepts[ci].name
+			if concept == "" {
+				concept = concepts[ci].name
+			}
+			if intent != IntentOther && concepts[ci].intent == intent {
+				sc += 1.5
+				concept = concepts[ci].name
 				break
 			}
+			if related := relatedIntents[intent]; related != "" && concepts[ci].intent == related {
+				sc += 1.5
+				concept = concepts[ci].name
+			}
 		}
-		if pick >= 0 {
-			break
+		if sc > pickScore {
+			pick, pickScore, pickConcept = fs.Index, sc, concept
 		}
 	}
-	if pick < 0 && len(ranked) > 0 && ranked[0].Score >= 2.5 {
-		pick = ranked[0].Index
-	}
-	if pick < 0 {
+	if pick < 0 || pickScore < 2 {
 		return f, "", "", false
 	}
 	f = fields[pick]
 	label = f.Name
 	if l, ok := conceptLabels[pickConcept]; ok && !isLabelIn(f.Name, lang) {
 		label = l.In(lang)
+	} else if !isLabelIn(f.Name, lang) {
+		if l, ok := attributeLabels[f.Name]; ok {
+			label = l.In(lang)
+		}
 	}
 	folded := textnorm.Fold(question)
 	for _, v := range p.Attributes[f.Name] {
@@ -317,6 +352,40 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 		}
 	}
 	return f, label, hit, true
+}
+
+// valueHit finds an attribute whose value the question names (「カーキ」 for color: カーキ); values
+// under two runes are too ambiguous to count.
+func valueHit(question string, p *catalog.Product) (name, value, hit string, ok bool) {
+	folded := textnorm.Fold(question)
+	names := make([]string, 0, len(p.Attributes))
+	for k := range p.Attributes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range p.Attributes[k] {
+			fv := textnorm.Fold(v)
+			if utf8.RuneCountInString(fv) >= 2 && strings.Contains(folded, fv) {
+				return k, v, v, true
+			}
+		}
+	}
+	return "", "", "", false
+}
+
+// relatedIntents lets an attribute of a neighbouring intent answer: 「サイズ感は？」 about a diffuser is
+// answered by its dimensions.
+var relatedIntents = map[string]string{IntentSize: IntentDimensions, IntentDimensions: IntentSize}
+
+// attributeLabels names common English attribute keys for Japanese answers (and spaces them for
+// English ones).
+var attributeLabels = map[string]prompts.Text{
+	"capacity": {JA: "容量", EN: "capacity"}, "shelf_life": {JA: "賞味期限", EN: "shelf life"},
+	"origin": {JA: "産地", EN: "origin"}, "warranty": {JA: "保証", EN: "warranty"}, "spf": {JA: "SPF", EN: "SPF"},
+	"skin_type": {JA: "対応肌質", EN: "skin type"}, "storage": {JA: "保存方法", EN: "storage"},
+	"allergens": {JA: "アレルゲン", EN: "allergens"}, "care": {JA: "お手入れ", EN: "care"}, "fit": {JA: "シルエット", EN: "fit"},
+	"battery": {JA: "バッテリー", EN: "battery"}, "scent": {JA: "香り", EN: "scent"},
 }
 
 // isLabelIn reports whether an attribute name is already readable in lang (a Japanese key for a

@@ -3,6 +3,7 @@ package answer
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -264,12 +265,24 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		}
 	}
 	if rest != "" && bestScore == 0 {
-		hits, err := s.Search(ctx, catalog.Query{Text: rest, K: searchK})
-		if err != nil {
-			return r, fmt.Errorf("search %q: %w", rest, err)
+		// The whole residue first; then its longest words alone, because a name word next to words
+		// the catalog does not use ("2way hair iron" for 「2way ヘアアイロン」) can sink the product.
+		queries := []string{rest}
+		if ws := strings.Fields(rest); len(ws) > 1 {
+			sort.SliceStable(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
+			queries = append(queries, ws[:min(3, len(ws))]...)
 		}
-		for _, h := range hits {
-			consider(h.Product, false)
+		for _, qtext := range queries {
+			hits, err := s.Search(ctx, catalog.Query{Text: qtext, K: searchK})
+			if err != nil {
+				return r, fmt.Errorf("search %q: %w", qtext, err)
+			}
+			for _, h := range hits {
+				consider(h.Product, false)
+			}
+			if bestScore > 0 {
+				break
+			}
 		}
 	}
 	if bestScore > 0 && bestScore > onAirScore {
