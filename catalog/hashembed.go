@@ -78,9 +78,11 @@ func (e *HashEmbedder) EmbedOne(text string) []float32 {
 	title, rest, _ := strings.Cut(text, "\n")
 	forEachFeature(title, func(h uint64, w float64) { add(h, w*wTitle) })
 	forEachFeature(rest, add)
-	if features == 0 {
-		// Only symbols or nothing at all: one feature for the whole text, so that the vector is
-		// never zero (a store refuses zero vectors) and equal texts still meet.
+	if features == 0 || invNorm(v) == 0 {
+		// Only symbols, nothing at all, or features that cancelled out: one feature for the whole
+		// text, so that the vector is never zero (a store refuses zero vectors) and equal texts
+		// still meet.
+		clear(v)
 		add(hashRunes('0', []rune(text)), 1)
 	}
 	normalize(v)
