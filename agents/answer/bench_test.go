@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/openaitest"
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // bigCatalog is the fixture catalog grown to n products: variants of each fixture product under
@@ -72,4 +74,44 @@ func BenchmarkDetect(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		Detect(benchQuestions[i%len(benchQuestions)].Text)
 	}
+}
+
+// BenchmarkLLMOverhead measures what the LLM engine adds before the first token reaches the
+// caller: time to the first forwarded token minus the test server's scripted first-token delay,
+// with a 10k-product catalog. It covers detection, resolution, the offline draft, the prompt, the
+// HTTP request on loopback and SSE parsing.
+func BenchmarkLLMOverhead(b *testing.B) {
+	const serverDelay = 20 * time.Millisecond
+	srv := openaitest.New()
+	defer srv.Close()
+	srv.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "ジューシーリップティントは税込2,980円です！", FirstTokenDelay: serverDelay}
+	})
+	eng := NewLLM(openai.NewClientWithConfig(srv.Config()), "gpt-4o-mini", NewOffline(bigCatalog(b, 10000), nil))
+	ctx := context.Background()
+	over := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := benchQuestions[i%len(benchQuestions)]
+		if !Detect(req.Text).IsQuestion {
+			req = benchQuestions[0]
+		}
+		t0 := time.Now()
+		var first time.Duration
+		if _, err := eng.AnswerStream(ctx, req, func(string) {
+			if first == 0 {
+				first = time.Since(t0)
+			}
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if first == 0 {
+			b.Fatalf("no token forwarded for %q", req.Text)
+		}
+		over = append(over, first-serverDelay)
+	}
+	b.StopTimer()
+	sort.Slice(over, func(i, j int) bool { return over[i] < over[j] })
+	b.ReportMetric(float64(over[len(over)/2].Microseconds())/1000, "p50-overhead-ms")
+	b.ReportMetric(float64(over[len(over)*95/100].Microseconds())/1000, "p95-overhead-ms")
 }
