@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,11 +146,15 @@ func pgExplain(t testing.TB, url string, q []float32, where string, args ...any)
 // does, on 5k clustered 256-dim vectors, unfiltered and with a 5% category filter. With
 // LIVEHOST_BENCH_PG=1 it measures 100k vectors instead and logs the figures of docs/BENCHMARKS.md.
 func TestPostgresHNSWRecall(t *testing.T) {
-	n, clusters, queries := 5000, 50, 100
+	n, queries := 5000, 100
 	full := os.Getenv(pgEnvBench) == "1"
 	if full {
-		n, clusters, queries = 100_000, 500, 200
+		n, queries = 100_000, 200
+		if v, err := strconv.Atoi(os.Getenv(pgEnvBench + "_N")); err == nil && v > 0 {
+			n = v // a smaller run while tuning
+		}
 	}
+	clusters := max(10, n/200) // about 200 products a cluster
 	b := pgBenchLoad(t, n, clusters, queries)
 	t.Logf("loaded %d vectors of dim %d through Upsert (HNSW index maintained on insert) in %v (%.0f/s)",
 		n, pgBenchDim, b.load.Round(time.Millisecond), float64(n)/b.load.Seconds())

@@ -623,31 +623,40 @@ func contractClose(t *testing.T, s Store) {
 	_ = s.Close() // a second Close must not panic
 }
 
-// contractClustered makes n unit vectors around clusters random centres, deterministic per seed.
-// Clustered data is what embeddings of a catalog look like (products of a kind sit together), and
-// it is harder for an approximate index than uniform noise, where every neighbour is equally far.
+// contractClustered makes n unit vectors around clusters centres, deterministic per seed. The
+// centres are themselves grouped (a tenth as many groups), as product embeddings are: lip liners sit
+// near lipsticks, which sit nearer cosmetics than food. Such data is harder for an approximate index
+// than uniform noise, where every neighbour is equally far, and its ranking past the nearest
+// cluster still means something.
 func contractClustered(n, dim, clusters int, seed uint64) [][]float32 {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	centres := make([][]float64, clusters)
 	// The centres come from a fixed seed so that data and queries made with different seeds share them.
 	crng := rand.New(rand.NewPCG(1, 0xce47e))
-	for c := range centres {
-		centres[c] = make([]float64, dim)
-		for d := range centres[c] {
-			centres[c][d] = crng.NormFloat64()
-		}
-		contractNormalize64(centres[c])
-	}
-	// Noise of this size puts a point at cosine ≈ 0.7 from its centre.
-	sigma := 1 / math.Sqrt(float64(dim))
-	out := make([][]float32, n)
-	for i := range out {
-		c := centres[rng.IntN(clusters)]
+	sigma := 1 / math.Sqrt(float64(dim)) // noise of about unit length
+	around := func(r *rand.Rand, c []float64, scale float64) []float64 {
 		v := make([]float64, dim)
 		for d := range v {
-			v[d] = c[d] + sigma*rng.NormFloat64()
+			if c != nil {
+				v[d] = c[d]
+			}
+			v[d] += scale * sigma * r.NormFloat64()
 		}
 		contractNormalize64(v)
+		return v
+	}
+	groups := make([][]float64, max(1, clusters/10))
+	for g := range groups {
+		groups[g] = around(crng, nil, 1)
+	}
+	centres := make([][]float64, clusters)
+	for c := range centres {
+		// A cluster centre sits at cosine ≈ 0.8 from its group's.
+		centres[c] = around(crng, groups[c%len(groups)], 0.75)
+	}
+	out := make([][]float32, n)
+	for i := range out {
+		// A point sits at cosine ≈ 0.7 from its cluster centre.
+		v := around(rng, centres[rng.IntN(clusters)], 1)
 		out[i] = make([]float32, dim)
 		for d := range v {
 			out[i][d] = float32(v[d])
