@@ -31,9 +31,15 @@ type showRuntime struct {
 
 	mu sync.Mutex // guards v
 	v  *view
+
+	enc encCache // encoded events for the streams
 }
 
 const maxCoalesce = 256
+
+// maxEventsPerRequest bounds one request's events (a chat batch makes at most 3 per message) so
+// that any request fits in one Append.
+const maxEventsPerRequest = 3 * 1000
 
 // appendEvents runs b on the show's appender and returns the events it appended.
 func (s *Server) appendEvents(ctx context.Context, rt *showRuntime, b build) ([]show.Event, error) {
@@ -106,6 +112,15 @@ func (s *Server) failQueued(rt *showRuntime) {
 }
 
 func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
+	for len(batch) > 0 {
+		n := s.commitSome(rt, batch)
+		batch = batch[n:]
+	}
+}
+
+// commitSome builds and appends requests from the front of batch as long as they fit in one
+// Append, and returns how many it took.
+func (s *Server) commitSome(rt *showRuntime, batch []*appendReq) int {
 	rt.mu.Lock()
 	next := rt.v.LastSeq + 1
 	// The server stamps the time so the provisional fold below and the log agree exactly.
@@ -116,9 +131,14 @@ func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
 		from, to int
 	}
 	var spans []span
+	taken := 0
 	for _, r := range batch {
+		if len(all) > 0 && len(all)+maxEventsPerRequest > show.MaxAppend {
+			break // the rest goes in the next append
+		}
+		taken++
 		evs, err := r.build(rt.v, next+int64(len(all)))
-		if err == nil && len(all)+len(evs) > show.MaxAppend {
+		if err == nil && len(evs) > maxEventsPerRequest {
 			err = fmt.Errorf("too many events in one request (%d)", len(evs))
 		}
 		if err != nil {
@@ -141,7 +161,7 @@ func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
 	}
 	rt.mu.Unlock()
 	if len(spans) == 0 {
-		return
+		return taken
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	out, err := s.store.Append(ctx, rt.id, all...)
@@ -149,14 +169,14 @@ func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
 	if err == nil && len(out) > 0 && out[0].Seq != next {
 		err = fmt.Errorf("append to show %s: log gave seq %d, expected %d (another writer?)", rt.id, out[0].Seq, next)
 	}
-	rt.mu.Lock()
 	if err != nil {
+		rt.mu.Lock()
 		// Roll the provisional fold back by rebuilding from the log.
 		if rerr := s.reload(rt); rerr != nil {
 			s.log.Error("rebuild show state after a failed append", "show", rt.id, "err", rerr)
 		}
+		rt.mu.Unlock()
 	}
-	rt.mu.Unlock()
 	for _, sp := range spans {
 		if err != nil {
 			sp.r.err = err
@@ -165,6 +185,7 @@ func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
 		}
 		close(sp.r.done)
 	}
+	return taken
 }
 
 // reload rebuilds a show's view from its log.

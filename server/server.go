@@ -46,7 +46,7 @@ type Options struct {
 	IngestBurst int
 	// MaxBatch is the most chat messages one request may carry (default 1000).
 	MaxBatch int
-	// StreamBuffer is each WebSocket client's event buffer (default show.DefaultBuffer).
+	// StreamBuffer is each WebSocket client's event buffer in events (default 8192).
 	StreamBuffer int
 	// Mount adds more routes (for example WHIP ingest, extra pages) to the server.
 	Mount []func(e *echo.Echo, auth Auth)
@@ -105,11 +105,13 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.IngestBurst <= 0 {
 		opt.IngestBurst = 10000
 	}
-	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = 1000
+	if opt.MaxBatch <= 0 || opt.MaxBatch > maxEventsPerRequest/3 {
+		opt.MaxBatch = maxEventsPerRequest / 3
 	}
 	if opt.StreamBuffer <= 0 {
-		opt.StreamBuffer = show.DefaultBuffer
+		// Deep enough for a few seconds of a busy show: catching up from the log costs more
+		// than holding events in memory.
+		opt.StreamBuffer = 8192
 	}
 	s := &Server{
 		opt:     opt,
