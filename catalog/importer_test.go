@@ -281,15 +281,15 @@ func TestReadFileMissing(t *testing.T) {
 
 func TestStripHTML(t *testing.T) {
 	for in, want := range map[string]string{
-		"<p>a</p><p>b</p>":                        "a\nb",
-		"x<br>y<br/>z":                            "x\ny\nz",
-		"<style>p{}</style>text":                  "text",
-		"a &lt;b&gt; &amp; &#12354;":              "a <b> & あ",
-		"<div>  many   spaces </div>":             "many spaces",
-		"unclosed <b":                             "unclosed",
-		"<table><tr><td>1</td><td>2</td></tr>":    "1 2",
-		"<SCRIPT>alert(1)</SCRIPT><P>ok</P>":      "ok",
-		"<p>日焼け止め<strong>SPF50+</strong></p>": "日焼け止めSPF50+",
+		"<p>a</p><p>b</p>":                     "a\nb",
+		"x<br>y<br/>z":                         "x\ny\nz",
+		"<style>p{}</style>text":               "text",
+		"a &lt;b&gt; &amp; &#12354;":           "a <b> & あ",
+		"<div>  many   spaces </div>":          "many spaces",
+		"unclosed <b":                          "unclosed",
+		"<table><tr><td>1</td><td>2</td></tr>": "1 2",
+		"<SCRIPT>alert(1)</SCRIPT><P>ok</P>":   "ok",
+		"<p>日焼け止め<strong>SPF50+</strong></p>":  "日焼け止めSPF50+",
 	} {
 		if got := stripHTML(in); got != want {
 			t.Errorf("stripHTML(%q) = %q, want %q", in, got, want)
