@@ -160,7 +160,7 @@ func TestSlowSubscriberResyncsWithoutLoss(t *testing.T) {
 }
 
 // waitListeners waits until n subscriptions of a show are live on the bus.
-func waitListeners(t *testing.T, s *Store, showID string, n int) {
+func waitListeners(t testing.TB, s *Store, showID string, n int) {
 	t.Helper()
 	for i := 0; ; i++ {
 		s.bus.mu.Lock()

@@ -124,60 +124,51 @@ func (b *pgLog) commit(ctx context.Context, reqs []*request) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	for _, r := range reqs {
-		if r.create != nil {
-			sh := r.create
-			tag, err := tx.Exec(ctx, `INSERT INTO show_shows (id, title, lineup, mode, status, created_at, last_seq)
-				VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (id) DO NOTHING`,
-				sh.ID, sh.Title, sh.Lineup, sh.Mode, sh.Status, sh.CreatedAt)
-			if err != nil {
-				return fmt.Errorf("insert show %s: %w", sh.ID, err)
-			}
-			if tag.RowsAffected() == 0 {
-				r.err = fmt.Errorf("show %s: %w", sh.ID, ErrExists)
-				continue
-			}
-		}
-		if r.update != nil {
-			sh := r.update
-			if _, err := tx.Exec(ctx, `UPDATE show_shows SET title = $1, lineup = $2, mode = $3, status = $4 WHERE id = $5`,
-				sh.Title, sh.Lineup, sh.Mode, sh.Status, sh.ID); err != nil {
-				return fmt.Errorf("update show %s: %w", sh.ID, err)
-			}
-		}
-		// The row lock taken here serializes appends to one show, also across processes.
-		row := tx.QueryRow(ctx, `UPDATE show_shows SET last_seq = last_seq + $1,
-				status = CASE WHEN $2 = '' THEN status ELSE $2 END
-			WHERE id = $3 RETURNING `+pgShowColumns, len(r.evs), statusAfter(r.evs), r.showID)
-		sh, err := scanPGShow(row)
-		if errors.Is(err, ErrNotFound) {
-			r.err = fmt.Errorf("show %s: %w", r.showID, ErrNotFound)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("advance show %s: %w", r.showID, err)
-		}
-		first := sh.LastSeq - int64(len(r.evs)) + 1
-		n := len(r.evs)
-		seqs, types, ats, vs, datas := make([]int64, n), make([]string, n), make([]time.Time, n), make([]int32, n), make([]string, n)
-		r.out = make([]Event, n)
-		for i, ne := range r.evs {
-			ev := Event{Seq: first + int64(i), Show: r.showID, Type: ne.Type, At: ne.At, V: ne.V, Data: ne.Data}
-			seqs[i], types[i], ats[i], vs[i], datas[i] = ev.Seq, ev.Type, ev.At, int32(ev.V), string(ev.Data)
-			r.out[i] = ev
-		}
-		// One statement per call however many events it carries.
-		if _, err := tx.Exec(ctx, `INSERT INTO show_events (show_id, seq, type, at, v, data)
-			SELECT $1, s, t, a, v, d::json FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::int[], $6::text[]) AS u(s, t, a, v, d)`,
-			r.showID, seqs, types, ats, vs, datas); err != nil {
-			return fmt.Errorf("insert events %s#%d..%d: %w", r.showID, first, sh.LastSeq, err)
-		}
-		r.show = sh
+	if err := applyBatch(ctx, pgTx{tx}, reqs); err != nil {
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+type pgTx struct{ tx pgx.Tx }
+
+func (w pgTx) insertShow(ctx context.Context, sh *Show) (bool, error) {
+	tag, err := w.tx.Exec(ctx, `INSERT INTO show_shows (id, title, lineup, mode, status, created_at, last_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT (id) DO NOTHING`,
+		sh.ID, sh.Title, sh.Lineup, sh.Mode, sh.Status, sh.CreatedAt)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (w pgTx) updateShow(ctx context.Context, sh *Show) error {
+	_, err := w.tx.Exec(ctx, `UPDATE show_shows SET title = $1, lineup = $2, mode = $3, status = $4 WHERE id = $5`,
+		sh.Title, sh.Lineup, sh.Mode, sh.Status, sh.ID)
+	return err
+}
+
+func (w pgTx) advance(ctx context.Context, showID string, n int, status string) (Show, error) {
+	// The row lock taken here serializes appends to one show, also across processes.
+	return scanPGShow(w.tx.QueryRow(ctx, `UPDATE show_shows SET last_seq = last_seq + $1,
+			status = CASE WHEN $2 = '' THEN status ELSE $2 END
+		WHERE id = $3 RETURNING `+pgShowColumns, n, status, showID))
+}
+
+func (w pgTx) insertEvents(ctx context.Context, evs []Event) error {
+	n := len(evs)
+	shows, seqs, types, ats, vs, datas := make([]string, n), make([]int64, n), make([]string, n), make([]time.Time, n), make([]int32, n), make([]string, n)
+	for i, ev := range evs {
+		shows[i], seqs[i], types[i], ats[i], vs[i], datas[i] = ev.Show, ev.Seq, ev.Type, ev.At, int32(ev.V), string(ev.Data)
+	}
+	// One statement however many events: arrays in, unnest in the server.
+	_, err := w.tx.Exec(ctx, `INSERT INTO show_events (show_id, seq, type, at, v, data)
+		SELECT sh, s, t, a, v, d::json FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::int[], $6::text[]) AS u(sh, s, t, a, v, d)`,
+		shows, seqs, types, ats, vs, datas)
+	return err
 }
 
 func (b *pgLog) read(ctx context.Context, showID string, after int64, limit int) ([]Event, error) {

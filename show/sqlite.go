@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -117,60 +118,64 @@ func (b *sqliteLog) commit(ctx context.Context, reqs []*request) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO show_events (show_id, seq, type, at, v, data) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("prepare insert: %w", err)
-	}
-	defer ins.Close()
-	for _, r := range reqs {
-		if r.create != nil {
-			sh := r.create
-			lineup, _ := json.Marshal(sh.Lineup)
-			res, err := tx.ExecContext(ctx, `INSERT INTO show_shows (id, title, lineup, mode, status, created_at, last_seq)
-				VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
-				sh.ID, sh.Title, string(lineup), sh.Mode, sh.Status, sh.CreatedAt.UnixMicro())
-			if err != nil {
-				return fmt.Errorf("insert show %s: %w", sh.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				r.err = fmt.Errorf("show %s: %w", sh.ID, ErrExists)
-				continue
-			}
-		}
-		if r.update != nil {
-			sh := r.update
-			lineup, _ := json.Marshal(sh.Lineup)
-			if _, err := tx.ExecContext(ctx, `UPDATE show_shows SET title = ?, lineup = ?, mode = ?, status = ? WHERE id = ?`,
-				sh.Title, string(lineup), sh.Mode, sh.Status, sh.ID); err != nil {
-				return fmt.Errorf("update show %s: %w", sh.ID, err)
-			}
-		}
-		status := statusAfter(r.evs)
-		row := tx.QueryRowContext(ctx, `UPDATE show_shows SET last_seq = last_seq + ?,
-				status = CASE WHEN ? = '' THEN status ELSE ? END
-			WHERE id = ? RETURNING id, title, lineup, mode, status, created_at, last_seq`,
-			len(r.evs), status, status, r.showID)
-		sh, err := scanSQLiteShow(row)
-		if errors.Is(err, ErrNotFound) {
-			r.err = fmt.Errorf("show %s: %w", r.showID, ErrNotFound)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("advance show %s: %w", r.showID, err)
-		}
-		first := sh.LastSeq - int64(len(r.evs)) + 1
-		r.out = make([]Event, len(r.evs))
-		for i, ne := range r.evs {
-			ev := Event{Seq: first + int64(i), Show: r.showID, Type: ne.Type, At: ne.At, V: ne.V, Data: ne.Data}
-			if _, err := ins.ExecContext(ctx, ev.Show, ev.Seq, ev.Type, ev.At.UnixMicro(), ev.V, string(ev.Data)); err != nil {
-				return fmt.Errorf("insert event %s#%d: %w", ev.Show, ev.Seq, err)
-			}
-			r.out[i] = ev
-		}
-		r.show = sh
+	if err := applyBatch(ctx, sqliteTx{tx}, reqs); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type sqliteTx struct{ tx *sql.Tx }
+
+func (w sqliteTx) insertShow(ctx context.Context, sh *Show) (bool, error) {
+	lineup, _ := json.Marshal(sh.Lineup)
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO show_shows (id, title, lineup, mode, status, created_at, last_seq)
+		VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`,
+		sh.ID, sh.Title, string(lineup), sh.Mode, sh.Status, sh.CreatedAt.UnixMicro())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (w sqliteTx) updateShow(ctx context.Context, sh *Show) error {
+	lineup, _ := json.Marshal(sh.Lineup)
+	_, err := w.tx.ExecContext(ctx, `UPDATE show_shows SET title = ?, lineup = ?, mode = ?, status = ? WHERE id = ?`,
+		sh.Title, string(lineup), sh.Mode, sh.Status, sh.ID)
+	return err
+}
+
+func (w sqliteTx) advance(ctx context.Context, showID string, n int, status string) (Show, error) {
+	return scanSQLiteShow(w.tx.QueryRowContext(ctx, `UPDATE show_shows SET last_seq = last_seq + ?,
+			status = CASE WHEN ? = '' THEN status ELSE ? END
+		WHERE id = ? RETURNING id, title, lineup, mode, status, created_at, last_seq`,
+		n, status, status, showID))
+}
+
+// sqliteInsertRows is how many events one INSERT statement carries; fewer statements is what
+// makes batches fast (the per-statement cost dominates, not the rows).
+const sqliteInsertRows = 128
+
+func (w sqliteTx) insertEvents(ctx context.Context, evs []Event) error {
+	for len(evs) > 0 {
+		chunk := evs[:min(len(evs), sqliteInsertRows)]
+		evs = evs[len(chunk):]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO show_events (show_id, seq, type, at, v, data) VALUES `)
+		args := make([]any, 0, 6*len(chunk))
+		for i, ev := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?)")
+			args = append(args, ev.Show, ev.Seq, ev.Type, ev.At.UnixMicro(), ev.V, string(ev.Data))
+		}
+		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
