@@ -73,7 +73,7 @@ func TestImportResumesAndUpserts(t *testing.T) {
 
 	// Re-import with a price change and a text change: one re-embedded, one updated in place.
 	changed := slices.Clone(products)
-	changed[0].Price = 99999            // offer only
+	changed[0].Price = 99999         // offer only
 	changed[1].Description += " 新処方" // text
 	emb = &countingEmbedder{HashEmbedder: NewHashEmbedder(0)}
 	sum, err = Import(ctx, st, emb, changed, ImportOptions{})
