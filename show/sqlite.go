@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,8 +19,34 @@ import (
 // sqliteLog keeps the log in one SQLite file in WAL mode with synchronous=FULL: a commit returns
 // after the WAL is fsynced, which is what lets Append promise durability. Times are stored as
 // Unix microseconds.
+//
+// Checkpoints (copying the WAL into the database file, with its own fsyncs) run in a background
+// goroutine instead of inside whichever commit crosses the WAL size limit, so they do not stall
+// appends.
 type sqliteLog struct {
-	db *sql.DB
+	db   *sql.DB
+	quit chan struct{}
+	done chan struct{}
+}
+
+// sqliteCheckpointEvery is how often the background checkpoint runs.
+const sqliteCheckpointEvery = time.Second
+
+func (b *sqliteLog) checkpointer() {
+	defer close(b.done)
+	t := time.NewTicker(sqliteCheckpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.quit:
+			return
+		case <-t.C:
+			// PASSIVE never blocks the writer; whatever it cannot copy now waits for the next tick.
+			if _, err := b.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				slog.Warn("show store: WAL checkpoint failed", "err", err)
+			}
+		}
+	}
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version counts the ones applied.
@@ -62,6 +89,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointer
 	q.Add("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
@@ -76,7 +104,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open show store %s: %w", path, err)
 	}
-	return newStore(&sqliteLog{db: db}, "sqlite"), nil
+	b := &sqliteLog{db: db, quit: make(chan struct{}), done: make(chan struct{})}
+	go b.checkpointer()
+	return newStore(b, "sqlite"), nil
 }
 
 func migrateSQLite(ctx context.Context, db *sql.DB) error {
@@ -110,7 +140,11 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-func (b *sqliteLog) close() error { return b.db.Close() }
+func (b *sqliteLog) close() error {
+	close(b.quit)
+	<-b.done
+	return b.db.Close()
+}
 
 func (b *sqliteLog) commit(ctx context.Context, reqs []*request) error {
 	tx, err := b.db.BeginTx(ctx, nil)

@@ -350,3 +350,65 @@ func TestAppendCanceledContext(t *testing.T) {
 	}
 	checkDense(t, readAll(t, s, "s1"), 1)
 }
+
+// TestBatchOrdering commits one group commit holding creates, updates and appends to several
+// shows, and checks that each call sees the show as the calls before it left it.
+func TestBatchOrdering(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		s := loc.open(t)
+		defer s.Close()
+		ctx := testCtx(t)
+		mustCreate(t, s, Show{ID: "b"})
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		mk := func(id string, n int) []NewEvent {
+			evs := make([]NewEvent, n)
+			for i := range evs {
+				evs[i] = chat(id, fmt.Sprint(i))
+				evs[i].At = now
+			}
+			return evs
+		}
+		created := MustEncode(TypeShowCreated, ShowCreated{Title: "A"})
+		created.At = now
+		updated := MustEncode(TypeShowUpdated, ShowUpdated{Title: "A2", Mode: ModeHost, Status: StatusLive})
+		updated.At = now
+		started := MustEncode(TypeShowStarted, nil)
+		started.At = now
+		reqs := []*request{
+			{showID: "a", evs: mk("a", 1)}, // before a exists
+			{showID: "b", evs: mk("b", 2)},
+			{showID: "a", create: &Show{ID: "a", Title: "A", Lineup: []string{}, Mode: ModeHost, Status: StatusCreated, CreatedAt: now}, evs: []NewEvent{created}},
+			{showID: "a", evs: mk("a", 2)},
+			{showID: "b", evs: append(mk("b", 1), started)},
+			{showID: "a", update: &Show{ID: "a", Title: "A2", Lineup: []string{}, Mode: ModeHost, Status: StatusLive}, evs: []NewEvent{updated}},
+			{showID: "a", evs: mk("a", 1)},
+			{showID: "b", create: &Show{ID: "b", Lineup: []string{}, Mode: ModeHost, Status: StatusCreated, CreatedAt: now}, evs: []NewEvent{created}},
+			{showID: "zz", evs: mk("zz", 1)},
+		}
+		if err := s.db.commit(ctx, reqs); err != nil {
+			t.Fatal(err)
+		}
+		wantSeqs := [][]int64{nil, {2, 3}, {1}, {2, 3}, {4, 5}, {4}, {5}, nil, nil}
+		wantErr := []error{ErrNotFound, nil, nil, nil, nil, nil, nil, ErrExists, ErrNotFound}
+		for i, r := range reqs {
+			if !errors.Is(r.err, wantErr[i]) || (wantErr[i] == nil) != (r.err == nil) {
+				t.Errorf("request %d: err = %v, want %v", i, r.err, wantErr[i])
+			}
+			var seqs []int64
+			for _, ev := range r.out {
+				seqs = append(seqs, ev.Seq)
+			}
+			if r.err == nil && !reflect.DeepEqual(seqs, wantSeqs[i]) {
+				t.Errorf("request %d: seqs %v, want %v", i, seqs, wantSeqs[i])
+			}
+		}
+		checkDense(t, readAll(t, s, "a"), 1)
+		checkDense(t, readAll(t, s, "b"), 1)
+		if a, _ := s.GetShow(ctx, "a"); a.Title != "A2" || a.Status != StatusLive || a.LastSeq != 5 {
+			t.Errorf("show a = %+v", a)
+		}
+		if b, _ := s.GetShow(ctx, "b"); b.Status != StatusLive || b.LastSeq != 5 {
+			t.Errorf("show b = %+v", b)
+		}
+	})
+}
