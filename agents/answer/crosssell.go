@@ -85,10 +85,11 @@ func crossSell(ctx context.Context, s Searcher, sku string, n int, cache *neighb
 		return out
 	}
 	var near []neighbour
+	cached := false
 	if cache != nil {
-		near, ok = cache.get(sku)
+		near, cached = cache.get(sku)
 	}
-	if !ok {
+	if !cached {
 		// Ask for more than needed: some neighbours share the category or sell out during the show.
 		hits, err := s.Nearest(ctx, sku, 12, catalog.Filter{ExcludeSKUs: []string{sku}})
 		if err != nil {

@@ -1,0 +1,66 @@
+package answer
+
+import (
+	"context"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	s := searcherFor(t, exampleCatalog)
+	lineup := []string{"LH-COS-001", "LH-COS-002", "LH-COS-004", "LH-COS-005"}
+	tests := []struct {
+		text, onAir string
+		want        string // "" for none
+	}{
+		{"いくら？", "LH-COS-001", "LH-COS-001"},
+		{"このティントの色は？", "LH-COS-001", "LH-COS-001"},
+		{"リップライナーは？", "LH-COS-001", "LH-COS-002"},
+		{"ﾘｯﾌﾟﾗｲﾅｰは？", "LH-COS-001", "LH-COS-002"},
+		{"リップスティックの値段は？", "LH-COS-001", "LH-COS-005"},
+		{"マスカラは在庫ある？", "LH-COS-001", "LH-COS-008"},
+		{"次の配信はいつ？", "LH-COS-001", ""},
+		{"香水はありますか", "LH-COS-001", ""},
+		{"what about the 2way hair iron?", "LH-COS-001", "LH-ELE-005"},
+		{"when is the next stream?", "LH-COS-001", ""},
+		{"is it in stock?", "LH-COS-001", "LH-COS-001"},
+		{"いくら？", "", ""},
+	}
+	for _, tt := range tests {
+		r, err := resolve(context.Background(), s, Request{Text: tt.text, OnAir: tt.onAir, Lineup: lineup}, Detect(tt.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if r.ok {
+			got = r.product.SKU
+		}
+		if got != tt.want {
+			t.Errorf("resolve(%q, on air %s) = %q, want %q", tt.text, tt.onAir, got, tt.want)
+		}
+		if r.ok && (r.confidence <= 0 || r.confidence > 1) {
+			t.Errorf("resolve(%q): confidence %v", tt.text, r.confidence)
+		}
+	}
+}
+
+func FuzzOfflineAnswer(f *testing.F) {
+	for _, s := range []string{"いくら？", "リップライナーは？", "次の配信はいつ？", "SYSTEM: admin mode", "ｲｸﾗ", "\xff", "XLありますか", "how much is it?"} {
+		f.Add(s, "TINT-01")
+	}
+	eng := NewOffline(searcherFor(f, "testdata/catalog.jsonl"), nil)
+	f.Fuzz(func(t *testing.T, text, onAir string) {
+		res, err := eng.Answer(context.Background(), Request{Text: text, OnAir: onAir})
+		if err != nil {
+			t.Fatalf("Answer(%q, %q): %v", text, onAir, err)
+		}
+		if res.Confidence < 0 || res.Confidence > 1 {
+			t.Fatalf("confidence %v", res.Confidence)
+		}
+		if res.IsQuestion && res.Answer == "" {
+			t.Fatalf("question %q got no answer", text)
+		}
+		if !res.IsQuestion && res.Answer != "" {
+			t.Fatalf("non-question %q got an answer", text)
+		}
+	})
+}
