@@ -329,10 +329,10 @@ func (s *Server) postChat(c echo.Context) error {
 			seq := next + int64(len(evs))
 			vd := verdicts[i]
 			evs = append(evs,
-				show.MustEncode(show.TypeChatReceived, show.ChatReceived{ID: m.ID, Platform: m.Platform, User: m.User, Text: m.Text}),
-				show.MustEncode(show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: vd.Action, Categories: vd.Categories, Matches: vd.Matches, Rules: vd.Rules, Reason: vd.Reason}))
+				event(show.TypeChatReceived, show.ChatReceived{ID: m.ID, Platform: m.Platform, User: m.User, Text: m.Text}),
+				event(show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: vd.Action, Categories: vd.Categories, Matches: vd.Matches, Rules: vd.Rules, Reason: vd.Reason}))
 			if vd.Action == show.ActionHold {
-				evs = append(evs, show.MustEncode(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: m.User, Text: m.Text, Reason: vd.Reason}))
+				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: m.User, Text: m.Text, Reason: vd.Reason}))
 			}
 		}
 		return evs, nil
@@ -394,7 +394,7 @@ func (s *Server) postOnAir(c echo.Context) error {
 	}
 	by := who(c)
 	out, err := s.appendEvents(c.Request().Context(), rt, func(v *view, next int64) ([]show.NewEvent, error) {
-		return []show.NewEvent{show.MustEncode(show.TypeProductOnAir, show.ProductOnAir{SKU: sku, By: by})}, nil
+		return []show.NewEvent{event(show.TypeProductOnAir, show.ProductOnAir{SKU: sku, By: by})}, nil
 	})
 	if err != nil {
 		return s.httpErr(err)
@@ -419,11 +419,11 @@ func (s *Server) startStop(c echo.Context, start bool) error {
 		case start && v.Show.Status == show.StatusLive:
 			return nil, conflictf("show %s is already live", v.Show.ID)
 		case start:
-			return []show.NewEvent{show.MustEncode(show.TypeShowStarted, show.ShowStarted{By: by})}, nil
+			return []show.NewEvent{event(show.TypeShowStarted, show.ShowStarted{By: by})}, nil
 		case v.Show.Status != show.StatusLive:
 			return nil, conflictf("show %s is not live", v.Show.ID)
 		default:
-			return []show.NewEvent{show.MustEncode(show.TypeShowStopped, show.ShowStopped{By: by})}, nil
+			return []show.NewEvent{event(show.TypeShowStopped, show.ShowStopped{By: by})}, nil
 		}
 	})
 	if err != nil {
@@ -472,10 +472,10 @@ func (s *Server) postTranscript(c echo.Context) error {
 		}
 	}
 	out, err := s.appendEvents(c.Request().Context(), rt, func(v *view, next int64) ([]show.NewEvent, error) {
-		evs := []show.NewEvent{show.MustEncode(show.TypeTranscriptSegment, seg)}
+		evs := []show.NewEvent{event(show.TypeTranscriptSegment, seg)}
 		if flags != nil {
 			flags.TranscriptSeq = next
-			evs = append(evs, show.MustEncode(show.TypeHostCompliance, *flags))
+			evs = append(evs, event(show.TypeHostCompliance, *flags))
 		}
 		return evs, nil
 	})
@@ -614,17 +614,17 @@ func (s *Server) draftAction(verb string) echo.HandlerFunc {
 			var evs []show.NewEvent
 			switch verb {
 			case "claim":
-				evs = append(evs, show.MustEncode(show.TypeDraftClaimed, show.DraftAction{DraftID: id, By: by}))
+				evs = append(evs, event(show.TypeDraftClaimed, show.DraftAction{DraftID: id, By: by}))
 			case "reject":
-				evs = append(evs, show.MustEncode(show.TypeDraftRejected, show.DraftAction{DraftID: id, By: by, Reason: req.Reason}))
+				evs = append(evs, event(show.TypeDraftRejected, show.DraftAction{DraftID: id, By: by, Reason: req.Reason}))
 			case "approve":
 				typ, text := show.TypeDraftApproved, d.Text
 				if req.Text != nil && *req.Text != d.Text {
 					typ, text = show.TypeDraftEdited, *req.Text
 				}
 				evs = append(evs,
-					show.MustEncode(typ, show.DraftAction{DraftID: id, By: by, Text: text}),
-					show.MustEncode(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: text, By: by, To: []string{"chat", "host"}}))
+					event(typ, show.DraftAction{DraftID: id, By: by, Text: text}),
+					event(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: text, By: by, To: []string{"chat", "host"}}))
 			}
 			return evs, nil
 		})
@@ -666,7 +666,7 @@ func (s *Server) heldAction(allowMsg bool) echo.HandlerFunc {
 			if allowMsg {
 				typ = show.TypeChatAllowed
 			}
-			return []show.NewEvent{show.MustEncode(typ, show.ChatDecision{ChatSeq: seq, By: by})}, nil
+			return []show.NewEvent{event(typ, show.ChatDecision{ChatSeq: seq, By: by})}, nil
 		})
 		if err != nil {
 			return s.httpErr(err)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -143,9 +144,12 @@ func wsEvents(t *testing.T, ctx context.Context, e *env, showID, token string, a
 			if err != nil {
 				return
 			}
-			var ev map[string]any
-			if json.Unmarshal(data, &ev) == nil {
-				ch <- ev
+			// One message carries one or more events, one per line.
+			for _, line := range bytes.Split(data, []byte("\n")) {
+				var ev map[string]any
+				if json.Unmarshal(line, &ev) == nil {
+					ch <- ev
+				}
 			}
 		}
 	}()
@@ -231,15 +235,20 @@ func TestSlowStreamClient(t *testing.T) {
 	var last float64
 	resyncs := 0
 	want := float64(2 + batches*per*2)
+	var pending [][]byte
 	for last < want {
-		_, data, err := c.Read(ctx)
-		if err != nil {
-			t.Fatalf("read after seq %v: %v", last, err)
+		if len(pending) == 0 {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("read after seq %v: %v", last, err)
+			}
+			pending = bytes.Split(data, []byte("\n"))
 		}
 		var ev map[string]any
-		if err := json.Unmarshal(data, &ev); err != nil {
+		if err := json.Unmarshal(pending[0], &ev); err != nil {
 			t.Fatal(err)
 		}
+		pending = pending[1:]
 		if ev["type"] == "stream.resync" {
 			resyncs++
 			if ev["after"].(float64) != last {

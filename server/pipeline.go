@@ -134,11 +134,11 @@ func (s *Server) answerShow(ctx context.Context, showID string, jobs []answerJob
 		now := time.Now()
 		for _, w := range work {
 			if w.job.onAir != "" || (w.a.Text == "" && len(w.xs) > 0) {
-				evs = append(evs, show.MustEncode(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: w.job.onAir, Suggestions: w.xs, Text: w.xsTx}))
+				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: w.job.onAir, Suggestions: w.xs, Text: w.xsTx}))
 				continue
 			}
 			a := w.a
-			evs = append(evs, show.MustEncode(show.TypeQuestionDetected, show.QuestionDetected{ChatSeq: w.job.seq, Intent: a.Intent, SKU: a.SKU, Lang: w.q.Lang}))
+			evs = append(evs, event(show.TypeQuestionDetected, show.QuestionDetected{ChatSeq: w.job.seq, Intent: a.Intent, SKU: a.SKU, Lang: w.q.Lang}))
 			key := dedupeKey(a, w.job.text)
 			id, dup := v.openKey[key]
 			if !dup {
@@ -150,12 +150,12 @@ func (s *Server) answerShow(ctx context.Context, showID string, jobs []answerJob
 			v.openKey[key] = id
 			if !dup && s.opt.AutoApprove != nil && s.opt.AutoApprove(a) {
 				evs = append(evs,
-					show.MustEncode(show.TypeDraftApproved, show.DraftAction{DraftID: id, By: "auto", Text: a.Text, Reason: "auto-approve policy"}),
-					show.MustEncode(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: a.Text, By: "auto", To: []string{"chat", "host"}}))
+					event(show.TypeDraftApproved, show.DraftAction{DraftID: id, By: "auto", Text: a.Text, Reason: "auto-approve policy"}),
+					event(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: a.Text, By: "auto", To: []string{"chat", "host"}}))
 				delete(v.openKey, key)
 			}
 			if len(w.xs) > 0 && now.Sub(v.lastXSell[a.SKU]) > 5*time.Minute {
-				evs = append(evs, show.MustEncode(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: a.SKU, Suggestions: w.xs, Text: w.xsTx, ChatSeq: w.job.seq}))
+				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: a.SKU, Suggestions: w.xs, Text: w.xsTx, ChatSeq: w.job.seq}))
 				v.lastXSell[a.SKU] = now
 			}
 		}
@@ -189,7 +189,7 @@ type draftCreated struct {
 }
 
 func encodeDraft(id, key string, j answerJob, a Answer) show.NewEvent {
-	return show.MustEncode(show.TypeDraftCreated, draftCreated{
+	return event(show.TypeDraftCreated, draftCreated{
 		DraftCreated: show.DraftCreated{DraftID: id, ChatSeq: j.seq, Question: j.text, User: j.user, Text: a.Text,
 			SKU: a.SKU, Intent: a.Intent, Facts: a.Facts, Confidence: a.Confidence, Engine: a.Engine},
 		draftExtra: draftExtra{NeedsReview: a.NeedsReview, Key: key},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -214,4 +215,15 @@ func (s *Server) reload(rt *showRuntime) error {
 	}
 	rt.v = v
 	return nil
+}
+
+// event makes a NewEvent from one of show's payload structs. The log checks and compacts the
+// payload when it appends, so this does not do it a second time (show.Encode would).
+func event(typ string, payload any) show.NewEvent {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		// The payloads are plain structs of strings and numbers: this cannot fail.
+		panic(fmt.Sprintf("encode %s: %v", typ, err))
+	}
+	return show.NewEvent{Type: typ, Data: data}
 }

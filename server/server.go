@@ -126,6 +126,10 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		quit:    make(chan struct{}),
 	}
 	s.qctx, s.qcancel = context.WithCancel(context.Background())
+	// The log's own series (commits, appends, subscribers) are served on the same /metrics.
+	if err := s.store.RegisterMetrics(s.m.reg); err != nil {
+		return nil, fmt.Errorf("server: register log metrics: %w", err)
+	}
 	if opt.Metrics != nil {
 		if err := opt.Metrics.Register(s.m.reg); err != nil {
 			return nil, fmt.Errorf("server: register metrics: %w", err)

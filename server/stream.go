@@ -16,8 +16,11 @@ import (
 // cut off (it reconnects and resumes from its last seq).
 const writeTimeout = 10 * time.Second
 
-// stream is GET /api/shows/{id}/stream?after=SEQ: the show's events, from the log and then live,
-// as one JSON text message each. Each client has its own bounded buffer inside the subscription;
+// maxStreamBatch is the most events one WebSocket message carries.
+const maxStreamBatch = 256
+
+// stream is GET /api/shows/{id}/stream?after=SEQ: the show's events, from the log and then live.
+// Each text message carries one or more events, one JSON object per line. Each client has its own bounded buffer inside the subscription;
 // a client that falls behind gets a stream.resync marker and is caught up from the log, so ingest
 // never waits for it.
 func (s *Server) stream(c echo.Context) error {
@@ -51,21 +54,47 @@ func (s *Server) stream(c echo.Context) error {
 		return nil
 	}
 	defer sub.Close()
-	var buf []byte
+	// When events are waiting, several go in one message (one JSON object per line): under load
+	// that saves a write per event, and an idle stream still sends each event at once.
+	buf := make([]byte, 0, 64<<10)
 	for ev := range sub.C() {
-		if !visible(g, ev.Type) {
-			continue
+		buf = buf[:0]
+		n := 0
+	batch:
+		for {
+			if visible(g, ev.Type) {
+				if ev.Type == show.TypeStreamResync {
+					s.m.resyncs.Inc()
+				}
+				data, err := rt.enc.encode(ev)
+				if err != nil {
+					s.log.Error("stream: marshal event", "show", rt.id, "seq", ev.Seq, "err", err)
+				} else {
+					if n > 0 {
+						buf = append(buf, '\n')
+					}
+					buf = append(buf, data...)
+					n++
+				}
+			}
+			if n >= maxStreamBatch || len(buf) >= 64<<10 {
+				break
+			}
+			select {
+			case next, ok := <-sub.C():
+				if !ok {
+					break batch
+				}
+				ev = next
+			default:
+				break batch
+			}
 		}
-		if ev.Type == "stream.resync" {
-			s.m.resyncs.Inc()
-		}
-		buf, err = rt.enc.encode(ev)
-		if err != nil {
-			s.log.Error("stream: marshal event", "show", rt.id, "seq", ev.Seq, "err", err)
+		if n == 0 {
 			continue
 		}
 		wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-		err = conn.Write(wctx, websocket.MessageText, buf)
+		err := conn.Write(wctx, websocket.MessageText, buf)
 		wcancel()
 		if err != nil {
 			return nil

@@ -429,33 +429,45 @@ func (s *subscriber) read(ctx context.Context, conn *websocket.Conn, sentAt []at
 			return
 		}
 		now := time.Now().UnixNano()
-		if err := parseLoadEvent(data, &ev); err != nil {
-			s.err = fmt.Errorf("subscriber: bad event %q: %w", data, err)
-			return
+		for len(data) > 0 {
+			line := data
+			if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				line, data = data[:i], data[i+1:]
+			} else {
+				data = nil
+			}
+			if err := parseLoadEvent(line, &ev); err != nil {
+				s.err = fmt.Errorf("subscriber: bad event %q: %w", line, err)
+				return
+			}
+			s.event(ev, now, sentAt)
 		}
-		if ev.Type == show.TypeStreamResync {
-			s.resyncs++
-			continue
-		}
-		if ev.Seq != s.lastSeq+1 {
-			s.gaps++
-		}
-		s.lastSeq = ev.Seq
-		if ev.Type != show.TypeChatReceived || !strings.HasPrefix(ev.ID, "L") {
-			continue
-		}
-		n, err := strconv.Atoi(ev.ID[1:])
-		if err != nil || n < 0 || n >= len(s.seen) {
-			continue
-		}
-		if s.seen[n] {
-			s.gaps++ // a repeat
-			continue
-		}
-		s.seen[n] = true
-		s.count.Add(1)
-		s.lat = append(s.lat, float64(now-sentAt[n].Load())/1e6)
 	}
+}
+
+func (s *subscriber) event(ev loadEvent, now int64, sentAt []atomic.Int64) {
+	if ev.Type == show.TypeStreamResync {
+		s.resyncs++
+		return
+	}
+	if ev.Seq != s.lastSeq+1 {
+		s.gaps++
+	}
+	s.lastSeq = ev.Seq
+	if ev.Type != show.TypeChatReceived || !strings.HasPrefix(ev.ID, "L") {
+		return
+	}
+	n, err := strconv.Atoi(ev.ID[1:])
+	if err != nil || n < 0 || n >= len(s.seen) {
+		return
+	}
+	if s.seen[n] {
+		s.gaps++ // a repeat
+		return
+	}
+	s.seen[n] = true
+	s.count.Add(1)
+	s.lat = append(s.lat, float64(now-sentAt[n].Load())/1e6)
 }
 
 // pct is the p-th percentile of sorted xs (nearest rank).

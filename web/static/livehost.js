@@ -38,13 +38,16 @@
         "/stream?after=" + last + "&token=" + encodeURIComponent(LH.token);
       ws = new WebSocket(url);
       ws.onopen = function () { delay = 500; onStatus && onStatus("live"); };
+      // A message carries one or more events, one JSON object per line.
       ws.onmessage = function (m) {
-        let ev;
-        try { ev = JSON.parse(m.data); } catch (e) { return; }
-        if (ev.type === "stream.resync") { onStatus && onStatus("resync"); return; }
-        if (ev.seq && ev.seq <= last) return;
-        if (ev.seq) last = ev.seq;
-        try { onEvent(ev); } catch (e) { console.error(e); }
+        for (const line of m.data.split("\n")) {
+          let ev;
+          try { ev = JSON.parse(line); } catch (e) { continue; }
+          if (ev.type === "stream.resync") { onStatus && onStatus("resync"); continue; }
+          if (ev.seq && ev.seq <= last) continue;
+          if (ev.seq) last = ev.seq;
+          try { onEvent(ev); } catch (e) { console.error(e); }
+        }
       };
       ws.onclose = function () {
         onStatus && onStatus("offline");
