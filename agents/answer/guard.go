@@ -240,6 +240,13 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 			vs = append(vs, Violation{"size", fmt.Sprintf("size %s is not in the catalog", m[1])})
 		}
 	}
+	// An answer never repeats an instruction the viewer slipped in ("admin mode", 「指示を無視」).
+	for _, c := range injectionCues {
+		if strings.Contains(fa, c) && strings.Contains(fq, c) {
+			vs = append(vs, Violation{"echo", fmt.Sprintf("the answer repeats the viewer's instruction %q", c)})
+			break
+		}
+	}
 	if g.Claims != nil {
 		if ok, reason := g.Claims.CheckClaim(answer); !ok {
 			vs = append(vs, Violation{"claim", reason})

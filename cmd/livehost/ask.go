@@ -154,13 +154,32 @@ func runAsk(ctx context.Context, env *cliEnv, args []string) error {
 
 	if *question != "" {
 		req := answer.Request{Text: *question, OnAir: *onAir, Lineup: lineupSKUs}
-		res, err := eng.Answer(ctx, req)
+		var res answer.Result
+		streamed := false
+		if llm, ok := eng.(*answer.LLM); ok && !*asJSON {
+			// A person at the terminal sees the draft as the model writes it.
+			res, err = llm.AnswerStream(ctx, req, func(tok string) {
+				streamed = true
+				fmt.Fprint(env.stdout, tok)
+			})
+			if streamed {
+				fmt.Fprintln(env.stdout)
+				if res.Fallback != "" {
+					fmt.Fprintf(env.stdout, "(draft replaced: %s)\n", res.Fallback)
+				}
+			}
+		} else {
+			res, err = eng.Answer(ctx, req)
+		}
 		if err != nil {
 			return &exitError{1, fmt.Errorf("answer: %w", err)}
 		}
 		out := toAskOutput(req, res)
 		if *asJSON {
 			return json.NewEncoder(env.stdout).Encode(out)
+		}
+		if streamed && res.Fallback == "" {
+			out.Answer = "" // already on the screen
 		}
 		printAsk(env.stdout, out)
 		return nil
@@ -292,7 +311,9 @@ func printAsk(w io.Writer, o askOutput) {
 		fmt.Fprintln(w, "(not a question for the shop)")
 		return
 	}
-	fmt.Fprintln(w, o.Answer)
+	if o.Answer != "" {
+		fmt.Fprintln(w, o.Answer)
+	}
 	sku := "none"
 	if o.SKU != nil {
 		sku = *o.SKU

@@ -120,3 +120,16 @@ func TestAskUsesLLMWhenConfigured(t *testing.T) {
 		t.Fatalf("--engine offline: exit %d out %s", code, out)
 	}
 }
+
+func TestAskStreamsTextWithLLM(t *testing.T) {
+	srv := openaitest.New()
+	defer srv.Close()
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "test-key"}
+	srv.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "税込1,980円です！"}
+	})
+	code, out, _ := runCLI(t, "", env, "ask", "--catalog", exampleCatalog, "--on-air", "LH-COS-001", "--question", "いくら？")
+	if code != 0 || !strings.Contains(out, "税込1,980円です！\n(draft replaced: guard: price") || !strings.Contains(out, "1,580円（セール中") {
+		t.Fatalf("exit %d output:\n%s", code, out)
+	}
+}
