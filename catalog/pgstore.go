@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -310,6 +311,8 @@ func (s *pgStore) Upsert(ctx context.Context, items []Item) (UpsertResult, error
 		}
 		rows[i] = r
 	}
+	// Rows are locked in SKU order, so concurrent upserts of overlapping batches cannot deadlock.
+	slices.SortFunc(rows, func(a, b pgRow) int { return strings.Compare(a.sku, b.sku) })
 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Shared: many upserts may run together, but not while SetEmbedding changes the dimension.

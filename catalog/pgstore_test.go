@@ -102,6 +102,48 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	}
 }
 
+// TestPostgresConcurrentUpserts writes overlapping batches in different orders from several
+// goroutines: none may fail (a deadlock between them would abort one) and the counts must add up.
+func TestPostgresConcurrentUpserts(t *testing.T) {
+	pgNoLeaks(t)
+	s := pgOpenT(t, pgtest.URL(t))
+	ctx := context.Background()
+	if err := s.SetEmbedding(ctx, "contract-test", contractDim); err != nil {
+		t.Fatal(err)
+	}
+	const workers, n = 4, 200
+	var wg sync.WaitGroup
+	results := make([]UpsertResult, workers)
+	errs := make([]error, workers)
+	for w := range workers {
+		items := make([]Item, n)
+		for i := range items {
+			j := i
+			if w%2 == 1 {
+				j = n - 1 - i // the reverse order
+			}
+			items[i] = Item{Product: Product{SKU: contractSKU(j), Name: "p", Price: float64(w)}, Vector: []float32{1, float32(j), 0, 1}, TextHash: "h"}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[w], errs[w] = s.Upsert(ctx, items)
+		}()
+	}
+	wg.Wait()
+	var ins, upd int
+	for w := range workers {
+		if errs[w] != nil {
+			t.Errorf("worker %d: %v", w, errs[w])
+		}
+		ins += results[w].Inserted
+		upd += results[w].Updated
+	}
+	if ins != n || upd != (workers-1)*n {
+		t.Errorf("inserted %d, updated %d; want %d and %d", ins, upd, n, (workers-1)*n)
+	}
+}
+
 func TestPostgresDataSurvivesReopen(t *testing.T) {
 	pgNoLeaks(t)
 	url := pgtest.URL(t)
