@@ -412,3 +412,43 @@ func TestBatchOrdering(t *testing.T) {
 		}
 	})
 }
+
+func TestSQLitePathWithSpecialCharacters(t *testing.T) {
+	dir := t.TempDir() + "/data dir #1?x=%20&y"
+	s := location{name: "sqlite", dataDir: dir}.open(t)
+	mustCreate(t, s, Show{ID: "p"})
+	s.Close()
+	if _, err := os.Stat(dir + "/events.db"); err != nil {
+		t.Fatalf("events.db is not where it was asked to be: %v", err)
+	}
+	s = location{name: "sqlite", dataDir: dir}.open(t)
+	defer s.Close()
+	if _, err := s.GetShow(testCtx(t), "p"); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+}
+
+func TestOpenStoreErrors(t *testing.T) {
+	ctx := testCtx(t)
+	if _, err := OpenStore(ctx, "", ""); err == nil || !strings.Contains(err.Error(), "neither") {
+		t.Fatalf("no dir, no URL: err = %v", err)
+	}
+	if _, err := OpenStore(ctx, "", "postgres://%zz"); err == nil || !strings.Contains(err.Error(), "database URL") {
+		t.Fatalf("bad URL: err = %v", err)
+	}
+	f := t.TempDir() + "/file"
+	if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(ctx, f, ""); err == nil {
+		t.Fatal("a data dir that is a file opened")
+	}
+	// A file that is not a SQLite database.
+	d := t.TempDir()
+	if err := os.WriteFile(d+"/events.db", []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(ctx, d, ""); err == nil || !strings.Contains(err.Error(), d) {
+		t.Fatalf("garbage events.db: err = %v", err)
+	}
+}
