@@ -278,32 +278,9 @@ func (s *Server) postChat(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var msgs []ChatIn
-	batch := len(bytes.TrimSpace(body)) > 0 && bytes.TrimSpace(body)[0] == '['
-	if batch {
-		if err := unmarshalBody(body, &msgs); err != nil {
-			return err
-		}
-		if len(msgs) == 0 {
-			return errorf(http.StatusBadRequest, "the array of messages is empty")
-		}
-		if len(msgs) > s.opt.MaxBatch {
-			return errorf(http.StatusRequestEntityTooLarge, "%d messages in one request, more than %d", len(msgs), s.opt.MaxBatch)
-		}
-	} else {
-		var one ChatIn
-		if err := unmarshalBody(body, &one); err != nil {
-			return err
-		}
-		msgs = []ChatIn{one}
-	}
-	for i := range msgs {
-		if err := msgs[i].check(); err != nil {
-			if batch {
-				return errorf(http.StatusBadRequest, "message %d: %v", i, err)
-			}
-			return errorf(http.StatusBadRequest, "%v", err)
-		}
+	msgs, batch, err := parseChatBody(body, s.opt.MaxBatch)
+	if err != nil {
+		return err
 	}
 	th, _ := c.Get(ctxToken).(string)
 	if wait, ok := s.limiter.take(th, len(msgs), time.Now()); !ok {
@@ -356,6 +333,39 @@ func (s *Server) postChat(c echo.Context) error {
 		return c.JSON(http.StatusAccepted, map[string]any{"results": results})
 	}
 	return c.JSON(http.StatusAccepted, results[0])
+}
+
+// parseChatBody reads one message or an array of them and checks each; it fails on the first bad
+// one, naming it, so that nothing of a bad batch is logged.
+func parseChatBody(body []byte, maxBatch int) (msgs []ChatIn, batch bool, err error) {
+	trimmed := bytes.TrimSpace(body)
+	batch = len(trimmed) > 0 && trimmed[0] == '['
+	if batch {
+		if err := unmarshalBody(body, &msgs); err != nil {
+			return nil, batch, err
+		}
+		if len(msgs) == 0 {
+			return nil, batch, errorf(http.StatusBadRequest, "the array of messages is empty")
+		}
+		if len(msgs) > maxBatch {
+			return nil, batch, errorf(http.StatusRequestEntityTooLarge, "%d messages in one request, more than %d", len(msgs), maxBatch)
+		}
+	} else {
+		var one ChatIn
+		if err := unmarshalBody(body, &one); err != nil {
+			return nil, batch, err
+		}
+		msgs = []ChatIn{one}
+	}
+	for i := range msgs {
+		if err := msgs[i].check(); err != nil {
+			if batch {
+				return nil, batch, errorf(http.StatusBadRequest, "message %d: %v", i, err)
+			}
+			return nil, batch, errorf(http.StatusBadRequest, "%v", err)
+		}
+	}
+	return msgs, batch, nil
 }
 
 func readBody(c echo.Context) ([]byte, error) {
