@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
-	"github.com/livehost/livehost/textnorm"
 )
 
 // answerJob is a chat message for the answer agent (a question is drafted) or, with onAir set,
@@ -202,7 +202,7 @@ func dedupeKey(a Answer, text string) string {
 	if a.Intent != "" && a.Intent != "other" && a.Intent != "none" {
 		return a.SKU + "|" + a.Intent
 	}
-	return a.SKU + "|t|" + textnorm.Fold(strings.Join(strings.Fields(text), ""))
+	return a.SKU + "|t|" + approval.Normalize(text)
 }
 
 func newDraftID() string {

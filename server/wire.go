@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/livehost/livehost/agents/answer"
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/show"
@@ -11,11 +12,10 @@ import (
 
 // Adapters from the real agent packages to the server's small interfaces.
 
-// DefaultAutoApprove publishes without a moderator only what the catalog states exactly: offline price
-// and stock answers the engine is sure of. Everything else waits for a person.
+// DefaultAutoApprove is the approval package's standard policy: offline, catalog-grounded
+// answers about price and stock with confidence 0.8 or more go out without a person.
 func DefaultAutoApprove(a Answer) bool {
-	return a.Engine == "offline" && !a.NeedsReview && a.Confidence >= 0.8 &&
-		(a.Intent == answer.IntentPrice || a.Intent == answer.IntentStock)
+	return approval.StandardPolicy().Allows(approval.Proposal{Engine: a.Engine, Intent: a.Intent, Confidence: a.Confidence, NeedsReview: a.NeedsReview})
 }
 
 // CatalogProducts gives the server product cards by SKU from the catalog.
