@@ -63,9 +63,19 @@ var comparisonCues = []string{"比較", "比べ", "違い", "ちがい", "どっ
 
 var injectionCues = []string{
 	"無視して", "無視しろ", "指示を", "前の指示", "命令", "プロンプト", "システムプロンプト", "と言って", "って言って", "と答えて",
-	"あなたは今から", "ロールプレイ", "ignore previous", "ignore all", "ignore the above", "ignore your", "disregard",
-	"system:", "system prompt", "admin mode", "developer mode", "you are now", "pretend", "jailbreak", "new instructions",
-	"say the price", "say it costs",
+	"と言え", "って言え", "と書いて", "あなたは今から", "ロールプレイ", "運営より", "管理者", "ignore previous", "ignore all",
+	"ignore the above", "ignore your", "disregard", "system:", "system prompt", "admin mode", "developer mode", "you are now",
+	"pretend", "jailbreak", "new instructions", "say the price", "say it costs", "say this", "translate", "assistant:",
+	"user:", "<data>", "</data>", "<system>", "\"role\"", "\"system\"", "[inst]", "<|",
+}
+
+// The tables above are written as people type them and compared with folded text.
+func init() {
+	for _, t := range [][]string{jaQuestionMarkers, reactions, comparisonCues, injectionCues} {
+		for i, s := range t {
+			t[i] = textnorm.Fold(s)
+		}
+	}
 }
 
 // weakCues hint at an intent only when nothing stronger does: 「XLありますか」 asks about size,

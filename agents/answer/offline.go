@@ -183,6 +183,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	}
 	p := r.product
 	d.sku = p.SKU
+	if r.unsure {
+		d.needsReview = true
+	}
 	d.products = []catalog.Product{p}
 	d.confidence *= r.confidence
 	td.Name = p.Name
@@ -281,6 +284,18 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		if td.SoldOut {
 			stockFact()
 		}
+		if !answersSpecifics(req.Text, intent, f.Value, &p) {
+			// 「石けんで落ちる？」 answered with a usage text that says nothing about soap: the fact is
+			// right, but it is not the answer; a person should add it.
+			d.needsReview = true
+			d.confidence *= 0.5
+		}
+		if intent == IntentIngredients {
+			// Never 「はい、小麦がございます」 to someone asking whether it is safe with an allergy:
+			// state the list.
+			hit = ""
+			td.Hit = ""
+		}
 		if hit != "" {
 			d.text = render("attribute_hit")
 		} else {
@@ -372,6 +387,52 @@ func valueHit(question string, p *catalog.Product) (name, value, hit string, ok 
 		}
 	}
 	return "", "", "", false
+}
+
+// specificCues are yes/no details a usage, compatibility or ingredients answer must speak to.
+var specificCues = foldAll([]string{"石けん", "石鹸", "せっけん", "落ち", "落と", "洗顔料", "洗濯", "洗え", "クレンジング", "お湯",
+	"小麦", "卵", "乳", "そば", "ナッツ", "落花生", "えび", "かに", "大豆", "アルコール", "香料", "パラベン",
+	"soap", "wash", "remov", "gluten", "wheat", "nut", "peanut", "egg", "dairy", "milk", "alcohol", "fragranc"})
+
+// answersSpecifics reports whether an attribute value speaks to the specific things a yes/no
+// question names (soap, wheat, a device): a usage text without the word 「石けん」 does not answer
+// 「石けんで落ちる？」. Size, color and other list answers always answer.
+func answersSpecifics(question, intent, value string, p *catalog.Product) bool {
+	if intent != IntentUsage && intent != IntentCompatibility && intent != IntentIngredients {
+		return true
+	}
+	fq, fv := textnorm.Fold(question), textnorm.Fold(value)
+	var specifics []string
+	for _, c := range specificCues {
+		if strings.Contains(fq, c) {
+			specifics = append(specifics, c)
+		}
+	}
+	if intent == IntentCompatibility {
+		for _, w := range residue(question, detectLang(fq)) {
+			if !strings.Contains(textnorm.Fold(p.Name), w.text) {
+				specifics = append(specifics, w.text)
+			}
+		}
+		for _, w := range words(fq) {
+			if len(w) >= 3 && w[0] < 0x80 && !englishStop[w] && !questionWordEN[w] && !isCueWord(w) {
+				specifics = append(specifics, w)
+			}
+		}
+		if strings.Contains(fq, "iphone") {
+			specifics = append(specifics, "iphone")
+		}
+	}
+	if len(specifics) == 0 {
+		return true
+	}
+	for _, sp := range specifics {
+		// Stems: "remov" in "remover", 「落と」 in 「落とし方」.
+		if strings.Contains(fv, sp) || (len(sp) > 3 && sp[0] < 0x80 && strings.Contains(fv, stem(sp))) {
+			return true
+		}
+	}
+	return false
 }
 
 // relatedIntents lets an attribute of a neighbouring intent answer: 「サイズ感は？」 about a diffuser is

@@ -23,6 +23,8 @@ type resolution struct {
 	// onAir is the on-air product, kept for comparisons.
 	onAir   catalog.Product
 	onAirOK bool
+	// unsure is set when the on-air product is only a guess (the message had words it could not place).
+	unsure bool
 }
 
 // minMention is the shortest name overlap (in runes) that counts as naming a product: 「リップ」
@@ -72,11 +74,25 @@ var cueFolded = func() []string {
 
 var pronounsEN = map[string]bool{"it": true, "this": true, "that": true, "one": true, "these": true, "those": true, "product": true, "item": true}
 
+// word kinds of a residue word.
+const (
+	kindLatin = iota
+	kindKatakana
+	kindKanji
+)
+
+// resWord is one word of a question's residue.
+type resWord struct {
+	text string // folded
+	kind int
+}
+
 // residue is what is left of a question once intent cues, question words, pronouns and particles
 // are gone: the words that could name a product or a topic. Japanese is cut into script runs
 // (katakana, kanji, Latin): hiragana is mostly grammar, and product names are katakana, kanji or
-// Latin, so 「マスカラはありますか」 leaves マスカラ and 「重さはどのくらい」 leaves nothing.
-func residue(text string, lang string) string {
+// Latin, so 「マスカラはありますか」 leaves マスカラ and 「重さはどのくらい」 leaves nothing. Cues
+// and filler are cut out of a run too: 「値段教えて」 is the kanji run 値段教, which leaves nothing.
+func residue(text string, lang string) []resWord {
 	nf := norm.NFKC.String(text)
 	var runs []string
 	if lang == "ja" {
@@ -84,7 +100,7 @@ func residue(text string, lang string) string {
 	} else {
 		runs = []string{nf}
 	}
-	var out []string
+	var out []resWord
 	for _, run := range runs {
 		for _, w := range strings.FieldsFunc(textnorm.Fold(run), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if w[0] < 0x80 {
@@ -92,13 +108,68 @@ func residue(text string, lang string) string {
 				if englishStop[sw] || englishStop[w] || pronounsEN[w] || questionWordEN[w] || isCueWord(sw) || isDigits(w) {
 					continue
 				}
-			} else if partOfAny(w, cueFolded) || partOfAny(w, fillerFolded) {
+				out = append(out, resWord{w, kindLatin})
 				continue
 			}
-			out = append(out, w)
+			kind := kindKanji
+			if r, _ := utf8.DecodeRuneInString(w); r >= 0x3041 && r <= 0x309F || r == 'ー' {
+				kind = kindKatakana // folded to hiragana; a run that was katakana
+			}
+			for _, frag := range cutKnown(w) {
+				if !partOfAny(frag, cueFolded) && !partOfAny(frag, fillerFolded) {
+					out = append(out, resWord{frag, kind})
+				}
+			}
 		}
 	}
-	return strings.Join(out, " ")
+	return out
+}
+
+// cutKnown removes every cue and filler phrase found inside w and returns the pieces left.
+func cutKnown(w string) []string {
+	for _, list := range [][]string{cueFolded, fillerFolded} {
+		for _, c := range list {
+			// Single-rune cues (水, 色) are too common inside other words to cut on.
+			if utf8.RuneCountInString(c) >= 2 && strings.Contains(w, c) && c != w {
+				var out []string
+				for _, part := range strings.Split(w, c) {
+					if part != "" {
+						out = append(out, cutKnown(part)...)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return []string{w}
+}
+
+func joinWords(ws []resWord) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.text
+	}
+	return strings.Join(parts, " ")
+}
+
+// showTopics are words about the show or the shop rather than a product: a question with one of
+// them and no product name is about no product.
+var showTopics = []string{"配信", "ライブ", "次回", "放送", "アーカイブ", "生放送", "枠", "出演", "司会", "インスタ", "ショップ",
+	"店舗", "会員", "ポイント", "クーポン", "stream", "live", "next time", "broadcast", "channel", "show", "coupon", "member"}
+
+// productTypes are kinds of product a viewer asks for by kind, in kanji (katakana names are caught
+// as runs): 「香水はありますか」 asks for a product, 「物質」 in 「アレルギー物質は」 does not.
+var productTypes = []string{"香水", "口紅", "財布", "靴", "帽子", "時計", "指輪", "化粧水", "乳液", "美容液", "日焼け止め", "洗顔",
+	"下地", "眉", "手袋", "傘", "鞄", "服", "水着", "下着", "靴下", "枕", "布団", "食器", "鍋", "包丁"}
+
+var showTopicsFolded, productTypesFolded = foldAll(showTopics), foldAll(productTypes)
+
+func foldAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = textnorm.Fold(s)
+	}
+	return out
 }
 
 // scriptRuns cuts text into runs of katakana, kanji and Latin letters or digits; hiragana,
@@ -171,9 +242,12 @@ func isCueWord(w string) bool {
 }
 
 // mention is how strongly a message names a product: the longest run of the message found in the
-// product's name, category or tags (folded), in runes; Latin runs must cover whole words.
-func mention(folded string, p *catalog.Product) int {
+// product's name, category or tags (folded), in runes, when it is long enough to count; plus half
+// the length of the message's other words found in the product's text, so that 「黒いデニム」 prefers
+// the black denim over the other denims.
+func mention(folded string, words []resWord, p *catalog.Product) float64 {
 	best := 0
+	text := textnorm.Fold(p.Name + " " + p.Category + " " + strings.Join(p.Tags, " "))
 	for _, s := range append([]string{p.Name, p.Category}, p.Tags...) {
 		if s == "" {
 			continue
@@ -182,7 +256,27 @@ func mention(folded string, p *catalog.Product) int {
 			best = n
 		}
 	}
-	return best
+	if best == 0 {
+		return 0
+	}
+	cover := 0
+	for _, w := range words {
+		if strings.Contains(text, w.text) || attrContains(p, w.text) {
+			cover += utf8.RuneCountInString(w.text)
+		}
+	}
+	return float64(best) + 0.5*float64(cover)
+}
+
+func attrContains(p *catalog.Product, w string) bool {
+	for _, vs := range p.Attributes {
+		for _, v := range vs {
+			if strings.Contains(textnorm.Fold(v), w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // longestCommon returns the rune length of the longest common substring of a and b that counts as
@@ -239,18 +333,20 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		}
 	}
 	rest := residue(req.Text, q.Lang)
-	onAirScore := 0
+	// Coverage counts every word of the message, cues included: 黒 is a color cue and a name part.
+	all := mentionWords(req.Text, q.Lang)
+	onAirScore := 0.0
 	if r.onAirOK {
-		onAirScore = mention(folded, &r.onAir)
+		onAirScore = mention(folded, all, &r.onAir)
 	}
 	// Candidates: the lineup, then search hits when the message has words that could be a name.
 	var best catalog.Product
-	bestScore, bestLineup := 0, false
+	bestScore, bestLineup := 0.0, false
 	consider := func(p catalog.Product, lineup bool) {
 		if r.onAirOK && p.SKU == r.onAir.SKU {
 			return
 		}
-		sc := mention(folded, &p)
+		sc := mention(folded, all, &p)
 		if sc > bestScore || (sc == bestScore && sc > 0 && lineup && !bestLineup) {
 			best, bestScore, bestLineup = p, sc, lineup
 		}
@@ -264,11 +360,15 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 			consider(p, true)
 		}
 	}
-	if rest != "" && bestScore == 0 {
+	if len(rest) > 0 && bestScore == 0 {
 		// The whole residue first; then its longest words alone, because a name word next to words
 		// the catalog does not use ("2way hair iron" for 「2way ヘアアイロン」) can sink the product.
-		queries := []string{rest}
-		if ws := strings.Fields(rest); len(ws) > 1 {
+		queries := []string{joinWords(rest)}
+		if len(rest) > 1 {
+			ws := make([]string, len(rest))
+			for i, w := range rest {
+				ws[i] = w.text
+			}
 			sort.SliceStable(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
 			queries = append(queries, ws[:min(3, len(ws))]...)
 		}
@@ -288,42 +388,96 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	if bestScore > 0 && bestScore > onAirScore {
 		r.product, r.ok, r.mentioned = best, true, true
 		nameLen := utf8.RuneCountInString(textnorm.Fold(best.Name))
-		r.confidence = 0.6 + 0.4*min(1, float64(bestScore)/float64(max(4, min(nameLen, 8))))
+		r.confidence = 0.6 + 0.4*min(1, bestScore/float64(max(4, min(nameLen, 8))))
 		if bestLineup {
 			r.confidence = min(1, r.confidence+0.1)
 		}
 		return r, nil
 	}
-	if r.onAirOK {
-		// Words left over that neither name the on-air product nor ask anything: the message is
-		// about something else (「次の配信はいつ？」, 「マスカラはありますか」).
-		// A message that tries to instruct the model still gets the on-air facts, never a "none".
-		if onAirScore == 0 && rest != "" && !q.Injection && !aboutOnAir(rest, &r.onAir) {
-			return r, nil
-		}
-		r.product, r.ok = r.onAir, true
-		r.confidence = 0.9
-		if onAirScore > 0 {
-			r.confidence = 1
-		}
+	if !r.onAirOK {
+		return r, nil
+	}
+	r.product, r.ok, r.confidence = r.onAir, true, 0.9
+	if onAirScore > 0 {
+		r.confidence = 1
+		return r, nil
+	}
+	// A message that tries to instruct the model still gets the on-air facts, never a "none".
+	if q.Injection {
+		return r, nil
+	}
+	switch aboutElse(rest, folded, &r.onAir) {
+	case elseTopic:
+		// 「次の配信はいつ？」「マスカラはありますか」 (when the shop sells none): about no product.
+		return resolution{onAir: r.onAir, onAirOK: true}, nil
+	case elseUnsure:
+		// "Does the tumbler come in black?" about a タンブラー: a word the catalog cannot match
+		// across scripts. The on-air product is the best guess; a person should look.
+		r.confidence, r.unsure = 0.5, true
 	}
 	return r, nil
 }
 
-// aboutOnAir reports whether the leftover words still point at the on-air product, through a value
-// of one of its attributes (「ピンクは？」 while a tint that comes in pink is on air).
-func aboutOnAir(rest string, p *catalog.Product) bool {
-	for _, w := range strings.Fields(rest) {
-		for _, vs := range p.Attributes {
-			for _, v := range vs {
-				if strings.Contains(textnorm.Fold(v), w) {
-					return true
-				}
+// mentionWords are the words of a message that may be part of a product name: script runs (or
+// English words) without filler; cues stay, since 「黒」 or "black" can be part of a name.
+func mentionWords(text, lang string) []resWord {
+	nf := textnorm.Fold(norm.NFKC.String(text))
+	var out []resWord
+	if lang != "ja" {
+		for _, w := range strings.FieldsFunc(nf, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if len(w) >= 3 && !englishStop[w] && !englishStop[stem(w)] && !questionWordEN[w] && !pronounsEN[w] {
+				out = append(out, resWord{w, kindLatin})
 			}
 		}
-		if strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) {
-			return true
+		return out
+	}
+	for _, run := range scriptRuns(norm.NFKC.String(text)) {
+		w := textnorm.Fold(run)
+		if !partOfAny(w, fillerFolded) {
+			out = append(out, resWord{w, kindKanji})
 		}
 	}
-	return false
+	return out
+}
+
+const (
+	elseNone = iota
+	elseTopic
+	elseUnsure
+)
+
+// aboutElse decides what leftover words mean when no product matched: show or shop topics, a
+// katakana name, or a kind of product mean the message is about something else; Latin words the
+// on-air product does not contain make the on-air guess unsure; other kanji are ordinary nouns.
+func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
+	for _, t := range showTopicsFolded {
+		if strings.Contains(folded, t) {
+			return elseTopic
+		}
+	}
+	for _, t := range productTypesFolded {
+		// 「香水はありますか」: a kind of product the on-air one is not.
+		if strings.Contains(folded, t) && !strings.Contains(textnorm.Fold(onAir.Name+" "+onAir.Category+" "+strings.Join(onAir.Tags, " ")), t) {
+			return elseTopic
+		}
+	}
+	verdict := elseNone
+	for _, w := range rest {
+		if aboutOnAir(w.text, onAir) {
+			continue
+		}
+		switch {
+		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3:
+			return elseTopic
+		case w.kind == kindLatin && len(w.text) >= 3:
+			verdict = elseUnsure
+		}
+	}
+	return verdict
+}
+
+// aboutOnAir reports whether a leftover word still points at the on-air product, through its
+// brand, description or a value of one of its attributes (「ピンクは？」 while a pink tint is on air).
+func aboutOnAir(w string, p *catalog.Product) bool {
+	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w)
 }
