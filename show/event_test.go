@@ -192,3 +192,32 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+func TestPayloadOfEveryType(t *testing.T) {
+	for _, typ := range Types() {
+		ev := Event{Seq: 1, Show: "s", Type: typ, V: Version(typ), Data: []byte(`{}`)}
+		p, err := ev.Payload()
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if reflect.TypeOf(p).Kind() != reflect.Pointer || reflect.TypeOf(p).Elem().Kind() != reflect.Struct {
+			t.Fatalf("%s: payload %T is not a pointer to a struct", typ, p)
+		}
+		// Every payload struct encodes to an object without envelope keys.
+		if _, err := Encode(typ, reflect.ValueOf(p).Elem().Interface()); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+	}
+	p, err := Event{Type: "custom.x", Data: []byte(`{"a":1}`)}.Payload()
+	if err != nil || !reflect.DeepEqual(p, map[string]any{"a": float64(1)}) {
+		t.Fatalf("unknown type payload = %#v, %v", p, err)
+	}
+	ev := Event{Type: TypeChatReceived, Data: []byte(`{"text":"hi","user":"u"}`)}
+	p, err = ev.Payload()
+	if c, ok := p.(*ChatReceived); err != nil || !ok || c.Text != "hi" {
+		t.Fatalf("chat payload = %#v, %v", p, err)
+	}
+	if _, err := (Event{Type: TypeChatReceived, Data: []byte(`{"text":1}`)}).Payload(); err == nil {
+		t.Fatal("bad payload decoded")
+	}
+}

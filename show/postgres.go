@@ -95,6 +95,8 @@ func migratePG(ctx context.Context, pool *pgxpool.Pool) error {
 	return tx.Commit(ctx)
 }
 
+func (b *pgLog) ping(ctx context.Context) error { return b.pool.Ping(ctx) }
+
 func (b *pgLog) close() error {
 	b.pool.Close()
 	return nil

@@ -140,6 +140,8 @@ func migrateSQLite(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+func (b *sqliteLog) ping(ctx context.Context) error { return b.db.PingContext(ctx) }
+
 func (b *sqliteLog) close() error {
 	close(b.quit)
 	<-b.done

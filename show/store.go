@@ -24,6 +24,7 @@ type backend interface {
 	lookupToken(ctx context.Context, hash string) (Token, bool, error)
 	listTokens(ctx context.Context) ([]Token, error)
 	deleteToken(ctx context.Context, hash string) (bool, error)
+	ping(ctx context.Context) error
 	close() error
 }
 
@@ -95,6 +96,14 @@ func newStore(db backend, kind string) *Store {
 	s.bus.metrics = s.metrics
 	go s.writer()
 	return s
+}
+
+// Ping checks that the database answers (for a health check).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.ping(ctx); err != nil {
+		return fmt.Errorf("show store (%s): %w", s.kind, err)
+	}
+	return nil
 }
 
 // Backend names the storage: "sqlite" or "postgres".

@@ -101,6 +101,9 @@ func TestStoreContract(t *testing.T) {
 		s := loc.open(t)
 		defer func() { s.Close() }()
 
+		if err := s.Ping(ctx); err != nil || s.Backend() != loc.name {
+			t.Fatalf("Ping = %v, Backend = %q", err, s.Backend())
+		}
 		sh := mustCreate(t, s, Show{ID: "spring-sale", Title: "春の新作コスメ", Lineup: []string{"LIP-001", "EYE-002"}})
 		if sh.Mode != ModeHost || sh.Status != StatusCreated || sh.LastSeq != 1 || sh.CreatedAt.IsZero() {
 			t.Fatalf("created show = %+v, want mode host, status created, last seq 1", sh)

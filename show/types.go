@@ -1,6 +1,9 @@
 package show
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Event types. Producers append these; the payload struct for each is named after it.
 const (
@@ -233,4 +236,61 @@ type AvatarUtterance struct {
 type StreamResync struct {
 	After  int64  `json:"after"`
 	Reason string `json:"reason"`
+}
+
+// payloads makes the payload struct of each known type.
+var payloads = map[string]func() any{
+	TypeShowCreated:        func() any { return new(ShowCreated) },
+	TypeShowUpdated:        func() any { return new(ShowUpdated) },
+	TypeShowStarted:        func() any { return new(ShowStarted) },
+	TypeShowStopped:        func() any { return new(ShowStopped) },
+	TypeProductOnAir:       func() any { return new(ProductOnAir) },
+	TypeChatReceived:       func() any { return new(ChatReceived) },
+	TypeChatVerdict:        func() any { return new(ChatVerdict) },
+	TypeChatHeld:           func() any { return new(ChatHeld) },
+	TypeChatAllowed:        func() any { return new(ChatDecision) },
+	TypeChatDenied:         func() any { return new(ChatDecision) },
+	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
+	TypeDraftCreated:       func() any { return new(DraftCreated) },
+	TypeDraftClaimed:       func() any { return new(DraftAction) },
+	TypeDraftApproved:      func() any { return new(DraftAction) },
+	TypeDraftEdited:        func() any { return new(DraftAction) },
+	TypeDraftRejected:      func() any { return new(DraftAction) },
+	TypeDraftExpired:       func() any { return new(DraftAction) },
+	TypeDraftPublished:     func() any { return new(DraftPublished) },
+	TypeCrossSellSuggested: func() any { return new(CrossSellSuggested) },
+	TypeTranscriptSegment:  func() any { return new(TranscriptSegment) },
+	TypeHostCompliance:     func() any { return new(HostCompliance) },
+	TypeProductMentioned:   func() any { return new(ProductMentioned) },
+	TypeAvatarUtterance:    func() any { return new(AvatarUtterance) },
+	TypeStreamResync:       func() any { return new(StreamResync) },
+}
+
+// Types lists the event types this package defines, sorted.
+func Types() []string {
+	out := make([]string, 0, len(payloads))
+	for t := range payloads {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Payload decodes an event's payload into its type's struct and returns a pointer to it (for
+// example *ChatReceived). A type this package does not define decodes to map[string]any.
+func (e Event) Payload() (any, error) {
+	mk, ok := payloads[e.Type]
+	var p any
+	if ok {
+		p = mk()
+	} else {
+		p = &map[string]any{}
+	}
+	if err := e.Decode(p); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return *(p.(*map[string]any)), nil
+	}
+	return p, nil
 }
