@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one entry of a show's log. Its JSON form is a flat object: the envelope fields
@@ -122,6 +123,9 @@ func (ne *NewEvent) normalize() error {
 	}
 	if len(data) > MaxDataSize {
 		return fmt.Errorf("event %s: payload is %d bytes, more than %d", ne.Type, len(data), MaxDataSize)
+	}
+	if !utf8.Valid(data) {
+		return fmt.Errorf("event %s: payload is not valid UTF-8", ne.Type)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {

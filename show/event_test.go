@@ -221,3 +221,10 @@ func TestPayloadOfEveryType(t *testing.T) {
 		t.Fatal("bad payload decoded")
 	}
 }
+
+func TestEncodeRejectsInvalidUTF8(t *testing.T) {
+	ne := NewEvent{Type: "x", Data: []byte("{\"t\":\"\xff\"}")}
+	if err := ne.normalize(); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -66,7 +66,7 @@ var sqliteMigrations = []string{
 		type TEXT NOT NULL,
 		at INTEGER NOT NULL,
 		v INTEGER NOT NULL,
-		data TEXT NOT NULL,
+		data TEXT NOT NULL CHECK (json_valid(data)),
 		PRIMARY KEY (show_id, seq)
 	) WITHOUT ROWID;
 	CREATE TABLE show_tokens (

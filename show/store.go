@@ -232,27 +232,42 @@ func (s *Store) writer() {
 }
 
 func (s *Store) commit(batch []*request) {
+	err := s.commitTx(batch)
+	if err != nil && len(batch) > 1 {
+		// One call must not fail the others that shared its transaction: write each on its own.
+		for _, r := range batch {
+			r.out, r.err, r.show = nil, nil, Show{}
+			if err := s.commitTx([]*request{r}); err != nil {
+				r.err = err
+			}
+		}
+		err = nil
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.err = err
+		}
+		if r.err != nil {
+			r.out = nil
+			s.metrics.appendErrors.Inc()
+		} else {
+			for _, ev := range r.out {
+				s.metrics.appended.WithLabelValues(ev.Type).Inc()
+			}
+			s.bus.publish(r.showID, r.out)
+		}
+		close(r.done)
+	}
+}
+
+func (s *Store) commitTx(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
 	err := s.db.commit(ctx, batch)
 	s.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 	s.metrics.commits.Inc()
-	for _, r := range batch {
-		if err != nil {
-			r.err = err
-			r.out = nil
-		}
-		if r.err == nil {
-			for _, ev := range r.out {
-				s.metrics.appended.WithLabelValues(ev.Type).Inc()
-			}
-			s.bus.publish(r.showID, r.out)
-		} else {
-			s.metrics.appendErrors.Inc()
-		}
-		close(r.done)
-	}
+	return err
 }
 
 func (s *Store) failQueued() {

@@ -455,3 +455,40 @@ func TestOpenStoreErrors(t *testing.T) {
 		t.Fatalf("garbage events.db: err = %v", err)
 	}
 }
+
+// TestBadCallDoesNotFailItsBatch: a call the database refuses fails alone; the calls committed in
+// the same group commit still succeed, with dense seqs.
+func TestBadCallDoesNotFailItsBatch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		s := loc.open(t)
+		defer s.Close()
+		mustCreate(t, s, Show{ID: "a"})
+		mustCreate(t, s, Show{ID: "b"})
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		good := func(show string) *request {
+			ne := chat(show, "ok")
+			ne.At = now
+			return &request{ctx: context.Background(), showID: show, evs: []NewEvent{ne}, done: make(chan struct{})}
+		}
+		// Not JSON: Append's checks would refuse it; here it reaches the database, which must too.
+		bad := &request{ctx: context.Background(), showID: "a", done: make(chan struct{}),
+			evs: []NewEvent{{Type: TypeChatReceived, V: 1, At: now, Data: []byte(`{"text":`)}}}
+		reqs := []*request{good("a"), bad, good("b"), good("a")}
+		s.commit(reqs)
+		if bad.err == nil {
+			t.Fatal("the database accepted a payload that is not JSON")
+		}
+		for i, r := range []*request{reqs[0], reqs[2], reqs[3]} {
+			if r.err != nil {
+				t.Fatalf("good call %d failed with the bad one: %v", i, r.err)
+			}
+		}
+		if reqs[0].out[0].Seq != 2 || reqs[3].out[0].Seq != 3 || reqs[2].out[0].Seq != 2 {
+			t.Fatalf("seqs %d %d %d, want 2 3 2", reqs[0].out[0].Seq, reqs[3].out[0].Seq, reqs[2].out[0].Seq)
+		}
+		checkDense(t, readAll(t, s, "a"), 1)
+		if n := len(readAll(t, s, "a")); n != 3 {
+			t.Fatalf("show a has %d events, want 3", n)
+		}
+	})
+}
