@@ -15,6 +15,7 @@ type view struct {
 	Show    show.Show
 	LastSeq int64
 	OnAir   string
+	OnAirAt time.Time
 
 	chat      []*chatItem // newest last, at most maxChat
 	chatIdx   map[int64]*chatItem
@@ -144,7 +145,7 @@ func (v *view) apply(ev show.Event) {
 	case show.TypeProductOnAir:
 		var p show.ProductOnAir
 		if ev.Decode(&p) == nil {
-			v.OnAir = p.SKU
+			v.OnAir, v.OnAirAt = p.SKU, ev.At
 		}
 	case show.TypeChatReceived:
 		var p show.ChatReceived
@@ -327,6 +328,7 @@ type snapshot struct {
 	Show       show.Show                  `json:"show"`
 	LastSeq    int64                      `json:"last_seq"`
 	OnAir      string                     `json:"on_air"`
+	OnAirAt    time.Time                  `json:"on_air_at,omitzero"`
 	Products   map[string]json.RawMessage `json:"products"`
 	Chat       []chatItem                 `json:"chat"`
 	Held       []heldItem                 `json:"held"`
@@ -339,7 +341,7 @@ type snapshot struct {
 
 func (v *view) snapshot() snapshot {
 	s := snapshot{
-		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, Counters: v.counters,
+		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, OnAirAt: v.OnAirAt, Counters: v.counters,
 		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.draftList(""),
 		Compliance: append([]complianceItem{}, v.compl...), Transcript: append([]transcriptItem{}, v.trans...),
 		CrossSell: append([]crossSellItem{}, v.xsell...),

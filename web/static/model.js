@@ -9,6 +9,7 @@
       this.show = snap.show || {};
       this.lastSeq = snap.last_seq || 0;
       this.onAir = snap.on_air || "";
+      this.onAirAt = snap.on_air_at ? new Date(snap.on_air_at).getTime() : Date.now();
       this.products = snap.products || {};
       this.chat = snap.chat || [];
       this.chatBySeq = new Map(this.chat.map(m => [m.seq, m]));
@@ -30,7 +31,7 @@
         case "show.stopped": this.show.status = "stopped"; break;
         case "show.updated":
           this.show.title = ev.title; this.show.lineup = ev.lineup || []; this.show.mode = ev.mode; break;
-        case "product.on_air": this.onAir = ev.sku || ""; break;
+        case "product.on_air": this.onAir = ev.sku || ""; this.onAirAt = new Date(ev.at).getTime(); break;
         case "chat.received": {
           const m = { seq: ev.seq, at: ev.at, platform: ev.platform, user: ev.user, text: ev.text, verdict: null };
           this.chat.push(m); this.chatBySeq.set(m.seq, m); c.chat++;
@@ -108,11 +109,13 @@
       return null;
     }
 
-    // questions are the drafts worth showing the host: approved and published first, then pending.
+    // questions are the drafts worth showing the host: recently approved and published first,
+    // then pending ones, most asked first. Answers older than five minutes have had their turn.
     questions() {
       const rank = { published: 0, approved: 0, pending: 1 };
+      const fresh = Date.now() - 5 * 60000;
       return [...this.drafts.values()]
-        .filter(d => d.status in rank)
+        .filter(d => d.status in rank && (d.status === "pending" || new Date(d.published_at || d.created_at).getTime() > fresh))
         .sort((a, b) => rank[a.status] - rank[b.status] || (b.count || 1) - (a.count || 1) ||
           String(b.published_at || b.created_at).localeCompare(String(a.published_at || a.created_at)));
     }

@@ -11,7 +11,7 @@
   let scale = prefs.scale || parseFloat(params.get("scale") || "1");
   let mirror = prefs.mirror !== undefined ? prefs.mirror : params.get("mirror") === "1";
   let model = null, rerender = null;
-  let onAirSince = Date.now(), lastOnAir = null;
+  let onAirSince = Date.now();
 
   function applyPrefs() {
     document.body.style.setProperty("--tp", scale.toFixed(2));
@@ -58,7 +58,7 @@
   }
 
   function questions(m) {
-    const qs = m.questions().slice(0, 4);
+    const qs = m.questions().slice(0, 3);
     $("questions").replaceChildren(...(qs.length ? qs.map(d => el("div", { class: "qa " + d.status },
       el("div", { class: "q" }, "Q. ", d.question || "", d.count > 1 ? el("span", { class: "n" }, "×" + d.count) : null),
       el("div", { class: "a" }, d.status === "pending" ? "（案）" : "", d.text))) : [el("div", { class: "muted", style: "font-size:1.6em" }, "質問待ち…")]));
@@ -98,7 +98,7 @@
   }
 
   function render(m) {
-    if (m.onAir !== lastOnAir) { lastOnAir = m.onAir; onAirSince = Date.now(); }
+    onAirSince = m.onAirAt; // the segment countdown runs from when the product went on air
     $("title").textContent = m.show.title || "";
     const st = m.show.status;
     $("status").textContent = st === "live" ? "● LIVE" : st === "stopped" ? "終了" : "準備中";
