@@ -342,3 +342,39 @@ func TestSubscribersThatStallAtRandom(t *testing.T) {
 		t.Logf("resync markers per reader: %v", resyncs)
 	})
 }
+
+// TestResumeAfterDisconnect: a client reads part of the stream, goes away, and reconnects with
+// after = the last seq it saw, while appends continue; together it sees each event exactly once.
+func TestResumeAfterDisconnect(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		s := loc.open(t)
+		defer s.Close()
+		ctx := testCtx(t)
+		mustCreate(t, s, Show{ID: "re"})
+		const total = 1 + 400
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := 0; i < 200; i++ {
+				if _, err := s.Append(ctx, "re", chat("a", "1"), chat("a", "2")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		var seen []Event
+		var last int64
+		for len(seen) < total {
+			sub, err := s.Subscribe(ctx, "re", last, 16)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := collect(t, sub, min(37, total-len(seen))) // then disconnect
+			sub.Close()
+			seen = append(seen, evs...)
+			last = evs[len(evs)-1].Seq
+		}
+		<-done
+		checkDense(t, seen, 1)
+	})
+}
