@@ -164,21 +164,7 @@ func bestIntent(folded string, qi questionInfo) (string, float64) {
 			return IntentComparison, 2
 		}
 	}
-	scores := map[string]float64{}
-	for ci, c := range concepts {
-		if c.intent == "" {
-			continue
-		}
-		for j, cue := range c.cues {
-			if cueMatch(folded, qi.words, cue, conceptStems[ci][j]) {
-				if weakCues[cue] {
-					scores[c.intent] += 0.4
-				} else {
-					scores[c.intent]++
-				}
-			}
-		}
-	}
+	scores := qi.intentScore
 	best, bs := IntentOther, 0.0
 	for _, in := range intentOrder {
 		if s := scores[in]; s > bs {

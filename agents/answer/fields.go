@@ -212,21 +212,33 @@ var englishStop = map[string]bool{
 type questionInfo struct {
 	folded   string
 	words    map[string]bool
+	list     []string        // the same words, for prefix scans
 	concepts map[int]float64 // concept index → cue strength
+	// intentScore is the cue evidence per intent, weak cues counting 0.4 (see weakCues).
+	intentScore map[string]float64
 }
 
 func prepareQuestion(q string) questionInfo {
 	f := textnorm.Fold(q)
-	qi := questionInfo{folded: f, words: map[string]bool{}, concepts: map[int]float64{}}
+	qi := questionInfo{folded: f, words: map[string]bool{}, concepts: map[int]float64{}, intentScore: map[string]float64{}}
 	for _, w := range words(f) {
-		if !englishStop[w] {
+		if !englishStop[w] && !qi.words[w] {
 			qi.words[w] = true
+			qi.list = append(qi.list, w)
 		}
 	}
 	for ci, c := range concepts {
 		for j, cue := range c.cues {
-			if cueMatch(f, qi.words, cue, conceptStems[ci][j]) {
+			if cueMatch(f, qi, cue, conceptStems[ci][j]) {
 				qi.concepts[ci]++
+				if c.intent == "" {
+					continue
+				}
+				if weakCues[cue] {
+					qi.intentScore[c.intent] += 0.4
+				} else {
+					qi.intentScore[c.intent]++
+				}
 			}
 		}
 	}
@@ -235,15 +247,15 @@ func prepareQuestion(q string) questionInfo {
 
 // cueMatch matches an ASCII cue as a word or word prefix (stems vary) and any other cue as a
 // substring; cue and st are a prepared cue and its stem.
-func cueMatch(folded string, ws map[string]bool, cue, st string) bool {
+func cueMatch(folded string, qi questionInfo, cue, st string) bool {
 	if cue[0] >= 0x80 || st == "" {
 		return strings.Contains(folded, cue)
 	}
-	if ws[cue] || ws[st] {
+	if qi.words[cue] || qi.words[st] {
 		return true
 	}
 	if len(cue) >= 4 {
-		for w := range ws {
+		for _, w := range qi.list {
 			if strings.HasPrefix(w, st) {
 				return true
 			}

@@ -55,11 +55,14 @@ var (
 	soldOutRe = regexp.MustCompile(`在庫切れ|品切れ|売り切れ|売切れ|完売|sold out|out of stock|no stock`)
 )
 
-// colorWords are colors an answer might state; folded.
-var colorWords = []string{"ぴんく", "れっど", "赤", "べーじゅ", "ぶらうん", "茶", "黒", "ぶらっく", "白", "ほわいと", "青", "ぶるー",
-	"ねいびー", "ぐりーん", "緑", "黄", "いえろー", "おれんじ", "ぱーぷる", "紫", "ぐれー", "ごーるど", "金色", "しるばー", "銀色", "こーらる",
-	"red", "pink", "beige", "brown", "black", "white", "blue", "navy", "green", "yellow", "orange", "purple", "gray", "grey",
-	"gold", "silver", "coral"}
+// colorGroups are colors an answer might state, each with its names in Japanese and English
+// (folded): an English answer may call 「マットブラック」 black.
+var colorGroups = [][]string{
+	{"black", "ぶらっく", "黒"}, {"white", "ほわいと", "白"}, {"red", "れっど", "赤"}, {"blue", "ぶるー", "青"},
+	{"pink", "ぴんく"}, {"beige", "べーじゅ"}, {"brown", "ぶらうん", "茶"}, {"navy", "ねいびー"}, {"green", "ぐりーん", "緑"},
+	{"yellow", "いえろー", "黄"}, {"orange", "おれんじ"}, {"purple", "ぱーぷる", "紫"}, {"gray", "grey", "ぐれー"},
+	{"gold", "ごーるど", "金色"}, {"silver", "しるばー", "銀色"}, {"coral", "こーらる"},
+}
 
 // extractNumbers finds the numbers an answer states, in Arabic or kanji numerals.
 func extractNumbers(text string) []number {
@@ -229,9 +232,23 @@ func (g *Guard) Check(answer, question string, products []catalog.Product) []Vio
 		}
 	}
 	fq := textnorm.Fold(question)
-	for _, c := range colorWords {
-		if strings.Contains(fa, c) && !strings.Contains(factText, c) && !strings.Contains(fq, c) {
-			vs = append(vs, Violation{"color", fmt.Sprintf("color %q is not in the catalog", c)})
+	for _, group := range colorGroups {
+		stated := ""
+		for _, c := range group {
+			if strings.Contains(fa, c) {
+				stated = c
+				break
+			}
+		}
+		if stated == "" {
+			continue
+		}
+		known := false
+		for _, c := range group {
+			known = known || strings.Contains(factText, c) || strings.Contains(fq, c)
+		}
+		if !known {
+			vs = append(vs, Violation{"color", fmt.Sprintf("color %q is not in the catalog", stated)})
 		}
 	}
 	for _, m := range sizeRe.FindAllStringSubmatch(answer, -1) {
