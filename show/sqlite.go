@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -24,7 +25,11 @@ import (
 // goroutine instead of inside whichever commit crosses the WAL size limit, so they do not stall
 // appends.
 type sqliteLog struct {
-	db   *sql.DB
+	db *sql.DB
+
+	stmtMu sync.Mutex
+	stmts  map[int]*sql.Stmt // multi-row inserts by row count
+
 	quit chan struct{}
 	done chan struct{}
 }
@@ -145,6 +150,11 @@ func (b *sqliteLog) ping(ctx context.Context) error { return b.db.PingContext(ct
 func (b *sqliteLog) close() error {
 	close(b.quit)
 	<-b.done
+	b.stmtMu.Lock()
+	for _, st := range b.stmts {
+		st.Close()
+	}
+	b.stmtMu.Unlock()
 	return b.db.Close()
 }
 
@@ -154,7 +164,7 @@ func (b *sqliteLog) commit(ctx context.Context, reqs []*request) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := applyBatch(ctx, sqliteTx{tx}, reqs); err != nil {
+	if err := applyBatch(ctx, sqliteTx{b, tx}, reqs); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -163,7 +173,10 @@ func (b *sqliteLog) commit(ctx context.Context, reqs []*request) error {
 	return nil
 }
 
-type sqliteTx struct{ tx *sql.Tx }
+type sqliteTx struct {
+	b  *sqliteLog
+	tx *sql.Tx
+}
 
 func (w sqliteTx) insertShow(ctx context.Context, sh *Show) (bool, error) {
 	lineup, _ := json.Marshal(sh.Lineup)
@@ -191,27 +204,52 @@ func (w sqliteTx) advance(ctx context.Context, showID string, n int, status stri
 		n, status, status, showID))
 }
 
-// sqliteInsertRows is how many events one INSERT statement carries; fewer statements is what
-// makes batches fast (the per-statement cost dominates, not the rows).
-const sqliteInsertRows = 128
+// sqliteInsertSizes are the row counts of the multi-row INSERT statements, prepared once: a call
+// is written with the largest that fit (100 events = 64 + 16 + 16 + 4). Fewer statements is what
+// makes batches fast; preparing them once saves parsing a long statement on every commit.
+var sqliteInsertSizes = [...]int{64, 16, 4, 1}
+
+func (b *sqliteLog) insertStmt(ctx context.Context, size int) (*sql.Stmt, error) {
+	b.stmtMu.Lock()
+	defer b.stmtMu.Unlock()
+	if st := b.stmts[size]; st != nil {
+		return st, nil
+	}
+	q := `INSERT INTO show_events (show_id, seq, type, at, v, data) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", size), ",")
+	st, err := b.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if b.stmts == nil {
+		b.stmts = map[int]*sql.Stmt{}
+	}
+	b.stmts[size] = st
+	return st, nil
+}
 
 func (w sqliteTx) insertEvents(ctx context.Context, evs []Event) error {
+	args := make([]any, 0, 6*sqliteInsertSizes[0])
 	for len(evs) > 0 {
-		chunk := evs[:min(len(evs), sqliteInsertRows)]
-		evs = evs[len(chunk):]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO show_events (show_id, seq, type, at, v, data) VALUES `)
-		args := make([]any, 0, 6*len(chunk))
-		for i, ev := range chunk {
-			if i > 0 {
-				q.WriteByte(',')
+		size := 1
+		for _, n := range sqliteInsertSizes {
+			if n <= len(evs) {
+				size = n
+				break
 			}
-			q.WriteString("(?,?,?,?,?,?)")
-			args = append(args, ev.Show, ev.Seq, ev.Type, ev.At.UnixMicro(), ev.V, string(ev.Data))
 		}
-		if _, err := w.tx.ExecContext(ctx, q.String(), args...); err != nil {
+		st, err := w.b.insertStmt(ctx, size)
+		if err != nil {
 			return err
 		}
+		args = args[:0]
+		for _, ev := range evs[:size] {
+			args = append(args, ev.Show, ev.Seq, ev.Type, ev.At.UnixMicro(), ev.V, string(ev.Data))
+		}
+		if _, err := w.tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		evs = evs[size:]
 	}
 	return nil
 }
