@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/internal/pgtest"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Reproduce (see docs/BENCHMARKS.md, "Event log"):
@@ -72,6 +74,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.Run("concurrent64", func(b *testing.B) {
 			id := benchShow(b, s)
 			ctx := context.Background()
+			commits0 := counterValueB(b, s.metrics.commits)
 			b.SetParallelism(32) // 32 × GOMAXPROCS(2) = 64 goroutines
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -82,8 +85,19 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			if commits := counterValueB(b, s.metrics.commits) - commits0; commits > 0 {
+				b.ReportMetric(float64(b.N)/commits, "events/commit")
+			}
 		})
 	})
+}
+
+func counterValueB(b *testing.B, c prometheus.Metric) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		b.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }
 
 // BenchmarkFanout measures the time from an Append call to the event arriving at each of 20
