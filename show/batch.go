@@ -80,7 +80,7 @@ func applyBatch(ctx context.Context, w txWriter, reqs []*request) error {
 func writeGroup(ctx context.Context, w txWriter, showID string, reqs []*request, n int) error {
 	status := ""
 	for _, r := range reqs {
-		if st := statusAfter(r.evs); st != "" {
+		if st := statusAfter(r); st != "" {
 			status = st
 		}
 	}

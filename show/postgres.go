@@ -148,8 +148,8 @@ func (w pgTx) insertShow(ctx context.Context, sh *Show) (bool, error) {
 }
 
 func (w pgTx) updateShow(ctx context.Context, sh *Show) error {
-	_, err := w.tx.Exec(ctx, `UPDATE show_shows SET title = $1, lineup = $2, mode = $3, status = $4 WHERE id = $5`,
-		sh.Title, sh.Lineup, sh.Mode, sh.Status, sh.ID)
+	_, err := w.tx.Exec(ctx, `UPDATE show_shows SET title = $1, lineup = $2, mode = $3 WHERE id = $4`,
+		sh.Title, sh.Lineup, sh.Mode, sh.ID)
 	return err
 }
 

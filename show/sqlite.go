@@ -192,8 +192,8 @@ func (w sqliteTx) insertShow(ctx context.Context, sh *Show) (bool, error) {
 
 func (w sqliteTx) updateShow(ctx context.Context, sh *Show) error {
 	lineup, _ := json.Marshal(sh.Lineup)
-	_, err := w.tx.ExecContext(ctx, `UPDATE show_shows SET title = ?, lineup = ?, mode = ?, status = ? WHERE id = ?`,
-		sh.Title, string(lineup), sh.Mode, sh.Status, sh.ID)
+	_, err := w.tx.ExecContext(ctx, `UPDATE show_shows SET title = ?, lineup = ?, mode = ? WHERE id = ?`,
+		sh.Title, string(lineup), sh.Mode, sh.ID)
 	return err
 }
 

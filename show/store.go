@@ -340,23 +340,24 @@ func (s *Store) CreateShow(ctx context.Context, sh Show) (Show, error) {
 	return r.show, nil
 }
 
-// UpdateShow changes a show's title, lineup, mode and status (an empty Status keeps the current
-// one) and appends a show.updated event with the new values in the same transaction.
+// UpdateShow changes a show's title, lineup, mode and status (an empty Mode or Status keeps the
+// current one) and appends a show.updated event with the new values in the same transaction.
 func (s *Store) UpdateShow(ctx context.Context, sh Show) (Show, error) {
 	cur, err := s.GetShow(ctx, sh.ID)
 	if err != nil {
 		return Show{}, fmt.Errorf("update show: %w", err)
 	}
-	if sh.Status == "" {
-		sh.Status = cur.Status
-	}
+	// An empty Status keeps whatever the status is when the update commits (a show.started
+	// committed just before must not be undone), so it is left empty down to the writer.
+	status := sh.Status
 	if sh.Mode == "" {
 		sh.Mode = cur.Mode
 	}
 	if err := sh.validate(); err != nil {
 		return Show{}, fmt.Errorf("update show: %w", err)
 	}
-	ne, err := Encode(TypeShowUpdated, ShowUpdated{Title: sh.Title, Lineup: sh.Lineup, Mode: sh.Mode, Status: sh.Status})
+	sh.Status = status
+	ne, err := Encode(TypeShowUpdated, ShowUpdated{Title: sh.Title, Lineup: sh.Lineup, Mode: sh.Mode, Status: status})
 	if err != nil {
 		return Show{}, fmt.Errorf("update show %s: %w", sh.ID, err)
 	}
@@ -433,10 +434,14 @@ func (s *Store) DeleteToken(ctx context.Context, hash string) error {
 	return nil
 }
 
-// statusAfter is the status a show has after its events: show.started → live, show.stopped →
-// stopped; "" when none of evs changes it.
-func statusAfter(evs []NewEvent) string {
+// statusAfter is the status a show has after a call: the status an update sets, then show.started
+// → live, show.stopped → stopped; "" when the call does not change it.
+func statusAfter(r *request) string {
 	st := ""
+	if r.update != nil {
+		st = r.update.Status
+	}
+	evs := r.evs
 	for _, ne := range evs {
 		switch ne.Type {
 		case TypeShowStarted:

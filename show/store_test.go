@@ -163,6 +163,21 @@ func TestStoreContract(t *testing.T) {
 		if err != nil || upd.Title != "春の新作" || upd.Status != StatusLive || upd.LastSeq != 5 || !reflect.DeepEqual(upd.Lineup, []string{"EYE-002"}) {
 			t.Fatalf("UpdateShow = %+v, %v", upd, err)
 		}
+		// An explicit status is applied and logged; an empty one is left alone.
+		stopped, err := s.UpdateShow(ctx, Show{ID: sh.ID, Title: upd.Title, Lineup: upd.Lineup, Status: StatusStopped})
+		if err != nil || stopped.Status != StatusStopped || stopped.LastSeq != 6 {
+			t.Fatalf("UpdateShow(status stopped) = %+v, %v", stopped, err)
+		}
+		if _, err := s.Append(ctx, sh.ID, MustEncode(TypeShowStarted, nil)); err != nil {
+			t.Fatal(err)
+		}
+		kept, err := s.UpdateShow(ctx, Show{ID: sh.ID, Title: upd.Title, Lineup: upd.Lineup})
+		if err != nil || kept.Status != StatusLive || kept.LastSeq != 8 {
+			t.Fatalf("UpdateShow(no status) after show.started = %+v, %v; want live", kept, err)
+		}
+		if _, err := s.UpdateShow(ctx, Show{ID: sh.ID, Status: "paused"}); err == nil {
+			t.Fatal("UpdateShow accepted status paused")
+		}
 		if _, err := s.UpdateShow(ctx, Show{ID: "nope"}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("UpdateShow unknown: err = %v, want ErrNotFound", err)
 		}
@@ -201,12 +216,12 @@ func TestStoreContract(t *testing.T) {
 			t.Fatalf("append after close: err = %v, want ErrClosed", err)
 		}
 		s = loc.open(t)
-		if again := readAll(t, s, sh.ID); len(again) != 5 || !reflect.DeepEqual(again, before) {
+		if again := readAll(t, s, sh.ID); len(again) != 8 || !reflect.DeepEqual(again, before) {
 			t.Fatalf("after reopen read %+v\nwant %+v", again, before)
 		}
 		more, err := s.Append(ctx, sh.ID, chat("c", "again"))
-		if err != nil || len(more) != 1 || more[0].Seq != 6 {
-			t.Fatalf("append after reopen = %+v, %v; want seq 6", more, err)
+		if err != nil || len(more) != 1 || more[0].Seq != 9 {
+			t.Fatalf("append after reopen = %+v, %v; want seq 9", more, err)
 		}
 		if _, ok, _ := s.LookupToken(ctx, "h1"); !ok {
 			t.Fatal("token lost after reopen")

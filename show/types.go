@@ -68,12 +68,13 @@ type ShowCreated struct {
 	Mode   string   `json:"mode"`
 }
 
-// ShowUpdated records a change of title, lineup, mode or status (the whole new value of each).
+// ShowUpdated records a change of title, lineup, mode or status (the whole new value of each;
+// Status is empty when the update left it as it was).
 type ShowUpdated struct {
 	Title  string   `json:"title"`
 	Lineup []string `json:"lineup"`
 	Mode   string   `json:"mode"`
-	Status string   `json:"status"`
+	Status string   `json:"status,omitempty"`
 }
 
 // ShowStarted and ShowStopped mark the show going live and ending.
