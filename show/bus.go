@@ -12,14 +12,13 @@ import (
 // each show's events in sequence order, after they are durable. Publishing never blocks: a
 // subscriber whose buffer is full is dropped from the bus and catches up from the log.
 type bus struct {
-	mu      sync.Mutex
-	last    map[string]int64 // newest published seq per show
-	subs    map[string]map[*listener]struct{}
-	ctx     context.Context // canceled when the store closes
-	cancel  context.CancelFunc
-	closed  bool
-	wg      sync.WaitGroup // running subscriptions
-	metrics *metrics
+	mu     sync.Mutex
+	last   map[string]int64 // newest published seq per show
+	subs   map[string]map[*listener]struct{}
+	ctx    context.Context // canceled when the store closes
+	cancel context.CancelFunc
+	closed bool
+	wg     sync.WaitGroup // running subscriptions
 }
 
 // listener is one registration of a subscription on the bus; a fresh one is made each time the
@@ -47,17 +46,23 @@ func (b *bus) publish(showID string, evs []Event) {
 	defer b.mu.Unlock()
 	b.last[showID] = evs[len(evs)-1].Seq
 	for l := range b.subs[showID] {
-		for _, ev := range evs {
-			select {
-			case l.live <- ev:
-			default:
-				delete(b.subs[showID], l)
-				close(l.overflow)
-				goto next
-			}
+		if !l.offer(evs) {
+			delete(b.subs[showID], l)
+			close(l.overflow)
 		}
-	next:
 	}
+}
+
+// offer queues evs without waiting; false when the buffer filled up.
+func (l *listener) offer(evs []Event) bool {
+	for _, ev := range evs {
+		select {
+		case l.live <- ev:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // register puts a new listener on the bus if nothing after cursor has been published yet; when

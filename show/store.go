@@ -93,7 +93,6 @@ func newStore(db backend, kind string) *Store {
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
-	s.bus.metrics = s.metrics
 	go s.writer()
 	return s
 }
