@@ -53,7 +53,7 @@ var concepts = []concept{
 	{"weight", IntentDimensions, []string{"weight", "重さ", "重量"},
 		[]string{"weigh", "heavy", "light", "pound", "ounc", "lb", "gram", "kilogram", "kg", "carri", "carry", "重さ", "重い", "軽い", "重量", "グラム", "キロ"}},
 	{"usage", IntentUsage, []string{"usage", "how_to_use", "use", "使い方", "使用方法", "落とし方", "お手入れ", "洗い方", "recommended", "instructions", "care"},
-		[]string{"use", "usage", "apply", "wash", "how", "使い方", "使用方法", "塗り方", "使え", "使っ", "落ちる", "落とし", "洗え", "洗濯", "石けん", "石鹸", "クレンジング", "どうやって", "つけ方", "重ね"}},
+		[]string{"use", "usage", "apply", "wash", "how", "使い方", "使用方法", "使う", "使い", "使用", "塗り方", "使え", "使っ", "落ちる", "落とし", "洗え", "洗濯", "石けん", "石鹸", "クレンジング", "どうやって", "つけ方", "重ね"}},
 	{"ingredients", IntentIngredients, []string{"ingredient", "成分", "全成分", "allergen", "アレルギー", "アレルゲン", "nutrition", "nutritional"},
 		[]string{"ingredient", "contain", "allerg", "nut", "peanut", "gluten", "dairy", "vegan", "alcohol", "fragranc", "paraben", "calori", "protein", "carb", "sugar", "成分", "アレルギー", "アレルゲン", "含ま", "入って", "小麦", "卵", "乳", "ナッツ", "アルコール", "香料", "パラベン", "無添加", "敏感肌", "肌に", "カロリー"}},
 	{"shipping", IntentShipping, []string{"shipping", "配送", "送料", "delivery", "return", "返品", "交換"},

@@ -183,9 +183,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	}
 	p := r.product
 	d.sku = p.SKU
-	if r.unsure {
-		d.needsReview = true
-	}
+	// A guessed product (unsure) only matters where a wrong product gives a wrong fact: price,
+	// stock and overviews. An attribute found on the on-air product confirms the guess.
+	guessed := r.unsure
 	d.products = []catalog.Product{p}
 	d.confidence *= r.confidence
 	td.Name = p.Name
@@ -222,6 +222,13 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	}
 	switch intent {
 	case IntentPrice:
+		for _, c := range untilCues {
+			if strings.Contains(textnorm.Fold(req.Text), c) {
+				d.needsReview = true
+				d.confidence *= 0.5
+				break
+			}
+		}
 		priceFacts()
 		if td.SoldOut {
 			stockFact()
@@ -261,6 +268,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.facts = append(d.facts, Fact{f.Name, f.Value})
 			d.text = render("attribute")
 			d.confidence = math.Max(d.confidence, 0.7)
+			guessed = false
 		} else if r.mentioned {
 			priceFacts()
 			stockFact()
@@ -290,6 +298,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.needsReview = true
 			d.confidence *= 0.5
 		}
+		guessed = false
 		if intent == IntentIngredients {
 			// Never 「はい、小麦がございます」 to someone asking whether it is safe with an allergy:
 			// state the list.
@@ -301,6 +310,10 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		} else {
 			d.text = render("attribute")
 		}
+	}
+	if guessed {
+		d.needsReview = true
+		d.confidence *= 0.6
 	}
 	return d, nil
 }
@@ -352,21 +365,55 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	}
 	f = fields[pick]
 	label = f.Name
-	if l, ok := conceptLabels[pickConcept]; ok && !isLabelIn(f.Name, lang) {
-		label = l.In(lang)
-	} else if !isLabelIn(f.Name, lang) {
+	if !isLabelIn(f.Name, lang) {
 		if l, ok := attributeLabels[f.Name]; ok {
+			label = l.In(lang)
+		} else if l, ok := conceptLabels[pickConcept]; ok {
 			label = l.In(lang)
 		}
 	}
 	folded := textnorm.Fold(question)
 	for _, v := range p.Attributes[f.Name] {
-		if fv := textnorm.Fold(v); fv != "" && strings.Contains(folded, fv) {
+		if mentionsValue(folded, v) {
 			hit = v
 			break
 		}
 	}
 	return f, label, hit, true
+}
+
+// mentionsValue reports whether a question names an attribute value: a Latin value as a whole word
+// ("L" is not in "XL"), another as a substring of at least one rune (「赤」, 「カーキ」).
+func mentionsValue(foldedQuestion, value string) bool {
+	fv := textnorm.Fold(value)
+	if fv == "" {
+		return false
+	}
+	if fv[0] < 0x80 {
+		for i := 0; ; {
+			j := strings.Index(foldedQuestion[i:], fv)
+			if j < 0 {
+				return false
+			}
+			start, end := i+j, i+j+len(fv)
+			before, after := rune(' '), rune(' ')
+			if start > 0 {
+				before, _ = utf8.DecodeLastRuneInString(foldedQuestion[:start])
+			}
+			if end < len(foldedQuestion) {
+				after, _ = utf8.DecodeRuneInString(foldedQuestion[end:])
+			}
+			if !isLatinWordRune(before) && !isLatinWordRune(after) {
+				return true
+			}
+			i = start + 1
+		}
+	}
+	return strings.Contains(foldedQuestion, fv)
+}
+
+func isLatinWordRune(r rune) bool {
+	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 }
 
 // valueHit finds an attribute whose value the question names (「カーキ」 for color: カーキ); values
@@ -380,8 +427,7 @@ func valueHit(question string, p *catalog.Product) (name, value, hit string, ok 
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range p.Attributes[k] {
-			fv := textnorm.Fold(v)
-			if utf8.RuneCountInString(fv) >= 2 && strings.Contains(folded, fv) {
+			if utf8.RuneCountInString(v) >= 2 && mentionsValue(folded, v) {
 				return k, v, v, true
 			}
 		}
@@ -392,7 +438,13 @@ func valueHit(question string, p *catalog.Product) (name, value, hit string, ok 
 // specificCues are yes/no details a usage, compatibility or ingredients answer must speak to.
 var specificCues = foldAll([]string{"石けん", "石鹸", "せっけん", "落ち", "落と", "洗顔料", "洗濯", "洗え", "クレンジング", "お湯",
 	"小麦", "卵", "乳", "そば", "ナッツ", "落花生", "えび", "かに", "大豆", "アルコール", "香料", "パラベン",
-	"soap", "wash", "remov", "gluten", "wheat", "nut", "peanut", "egg", "dairy", "milk", "alcohol", "fragranc"})
+	"カロリー", "糖質", "たんぱく", "タンパク", "脂質", "塩分", "kcal",
+	"soap", "wash", "remov", "gluten", "wheat", "nut", "peanut", "egg", "dairy", "milk", "alcohol", "fragranc",
+	"calori", "sugar", "protein", "carb"})
+
+// untilCues ask when something ends or starts; the catalog has no dates, so a price answer to
+// 「セール何時まで？」 states the price but leaves the question to a person.
+var untilCues = foldAll([]string{"いつまで", "何時まで", "何日まで", "いつから", "何時から", "until", "how long", "ends", "when does"})
 
 // answersSpecifics reports whether an attribute value speaks to the specific things a yes/no
 // question names (soap, wheat, a device): a usage text without the word 「石けん」 does not answer

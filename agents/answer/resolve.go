@@ -3,6 +3,7 @@ package answer
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"unicode"
@@ -337,7 +338,13 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	all := mentionWords(req.Text, q.Lang)
 	onAirScore := 0.0
 	if r.onAirOK {
-		onAirScore = mention(folded, all, &r.onAir)
+		// Words that describe the on-air product (its colors, sizes) keep the question on it:
+		// 「ブラックとホワイトどっちがいい？」 about a T-shirt in both is not about black jeans.
+		onAirScore = max(mention(folded, all, &r.onAir), describes(all, &r.onAir))
+		// 「化粧水の前に使う？」 while a serum is on air: the other product is context, not the subject.
+		if relational(folded) {
+			onAirScore = math.Inf(1)
+		}
 	}
 	// Candidates: the lineup, then search hits when the message has words that could be a name.
 	var best catalog.Product
@@ -398,12 +405,13 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		return r, nil
 	}
 	r.product, r.ok, r.confidence = r.onAir, true, 0.9
-	if onAirScore > 0 {
+	if onAirScore > 0 && !math.IsInf(onAirScore, 1) {
 		r.confidence = 1
 		return r, nil
 	}
-	// A message that tries to instruct the model still gets the on-air facts, never a "none".
-	if q.Injection {
+	// A message that tries to instruct the model still gets the on-air facts, never a "none"; a
+	// message that puts another product beside this one is about this one.
+	if q.Injection || math.IsInf(onAirScore, 1) {
 		return r, nil
 	}
 	switch aboutElse(rest, folded, &r.onAir) {
@@ -411,11 +419,51 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		// 「次の配信はいつ？」「マスカラはありますか」 (when the shop sells none): about no product.
 		return resolution{onAir: r.onAir, onAirOK: true}, nil
 	case elseUnsure:
+		if deictic(folded) {
+			// "How much is this lipstick?": "this" points at what is on air.
+			break
+		}
 		// "Does the tumbler come in black?" about a タンブラー: a word the catalog cannot match
 		// across scripts. The on-air product is the best guess; a person should look.
 		r.confidence, r.unsure = 0.5, true
 	}
 	return r, nil
+}
+
+// describes is the rune length of the message's words that are values of the product's
+// attributes or part of its name.
+func describes(words []resWord, p *catalog.Product) float64 {
+	name := textnorm.Fold(p.Name)
+	n := 0
+	for _, w := range words {
+		if attrContains(p, w.text) || strings.Contains(name, w.text) {
+			n += utf8.RuneCountInString(w.text)
+		}
+	}
+	return float64(n)
+}
+
+// deictic reports whether the message points at the product in front of the viewer.
+func deictic(folded string) bool {
+	for _, w := range words(folded) {
+		if w == "this" || w == "thi" || w == "these" || w == "it" {
+			return true
+		}
+	}
+	return strings.Contains(folded, "これ") || strings.Contains(folded, "この") || strings.Contains(folded, "こちら")
+}
+
+// relationalPhrases put a named product beside the one asked about.
+var relationalPhrases = foldAll([]string{"の前に", "の後に", "のあとに", "の後で", "と一緒に", "と併用", "と合わせて", "に重ねて",
+	"の上から", "の下に", "before the", "after the", "together with", "along with", "on top of"})
+
+func relational(folded string) bool {
+	for _, p := range relationalPhrases {
+		if strings.Contains(folded, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // mentionWords are the words of a message that may be part of a product name: script runs (or
