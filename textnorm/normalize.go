@@ -145,9 +145,24 @@ func (f *Folded) Reset(s string) {
 	f.items = f.items[:0]
 	f.runes = 0
 
-	// Pass 1: NFKC segment by segment, keeping the original rune span of each segment.
-	f.iter.InitString(norm.NFKC, s)
-	bytePos, runeIdx := 0, 0
+	// Pass 1: NFKC segment by segment, keeping the original rune span of each segment. The
+	// prefix that is already NFKC (most typed text) is folded rune by rune without the iterator.
+	quick := norm.NFKC.QuickSpanString(s)
+	runeIdx := 0
+	for i, r := range s[:quick] {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n <= 1 {
+				runeIdx++
+				continue
+			}
+		}
+		r = FoldRune(r)
+		f.appendPlain(r, int32(runeIdx), int32(runeIdx+1))
+		f.items = append(f.items, classify(r, int32(runeIdx), int32(runeIdx+1)))
+		runeIdx++
+	}
+	bytePos := quick
+	f.iter.InitString(norm.NFKC, s[quick:])
 	advance := func(to int) int { // rune index at byte offset to
 		for bytePos < to {
 			_, n := utf8.DecodeRuneInString(s[bytePos:])
@@ -158,11 +173,11 @@ func (f *Folded) Reset(s string) {
 	}
 	// Next may hand out one segment's output in pieces without moving Pos, so collect until Pos
 	// moves past the segment.
-	segStart := 0
+	segStart := quick
 	f.seg = f.seg[:0]
 	for !f.iter.Done() {
 		f.seg = append(f.seg, f.iter.Next()...)
-		p1 := f.iter.Pos()
+		p1 := quick + f.iter.Pos()
 		if p1 == segStart && !f.iter.Done() {
 			continue
 		}

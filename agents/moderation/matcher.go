@@ -68,7 +68,7 @@ const (
 )
 
 var snsHintWords = []string{"line", "ライン", "insta", "インスタ", "twitter", "ツイッター", "tiktok", "ティックトック",
-	"discord", "ディスコード", "kakao", "wechat", "telegram", "snapchat", "skype", "whatsapp"}
+	"discord", "ディスコード", "kakao", "wechat", "telegram", "snapchat", "skype", "whatsapp", "id"}
 
 // compile builds the matcher. readings, when not nil, gives kagome readings of terms.
 func compile(ls *listSet, readings readingFunc, tok *tokenizer.Tokenizer) (*matcher, error) {

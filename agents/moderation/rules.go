@@ -13,14 +13,111 @@ import (
 // hiragana), so full-width forms (ｈｔｔｐ：／／, ０９０, ＠) are caught like ASCII ones.
 
 var (
-	// A domain with a known top-level domain, the dot also written 。 ドット (dot) [dot].
-	urlRe = regexp.MustCompile(`(?:h\s*t\s*t\s*p\s*s?\s*:\s*/\s*/\s*)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\s*(?:\.|。|どっと|\(dot\)|\[dot\])\s*)+` +
-		`(?:com|net|org|jp|io|ly|me|info|biz|xyz|top|site|shop|app|dev|tv|gg|link|click|cc|ru|cn|us|uk|de|fr|kr|tw|hk|to|tk|ml|ga|cf|gq|online|store|club|live|vip|pw|ws|page|fun|icu|buzz|cam|co))\b(?:/[^\s]*)?`)
 	schemeRe = regexp.MustCompile(`(?:https?|hxxps?|ttps?)\s*:\s*/\s*/\s*([^\s/]+)`)
 	emailRe  = regexp.MustCompile(`[a-z0-9._%+-]+\s*(?:@|あっと|\(at\)|\[at\])\s*[a-z0-9-]+(?:\s*(?:\.|どっと|\(dot\))\s*[a-z0-9-]+)*\s*(?:\.|どっと|\(dot\))\s*[a-z]{2,}`)
-	snsRe    = regexp.MustCompile(`(?:line|らいん|insta(?:gram)?|いんすた|twitter|ついった[ー]?|tiktok|てぃっくとっく|discord|でぃすこ[ー]?ど|kakao|wechat|telegram|snapchat|skype|whatsapp)\s*(?:の)?\s*(?:id|あいでぃ[ー]?)?\s*(?:[:=]|は)?\s*@?([a-z0-9][a-z0-9._-]{3,29})`)
-	handleRe = regexp.MustCompile(`(?:^|[^a-z0-9._%+-])@([a-z0-9_][a-z0-9._]{3,29})`)
+	// snsTailRe is what follows an SNS or messenger name: an optional "ID", a colon, the ID.
+	// It is anchored, and run only where the automaton saw such a name.
+	idTailRe  = regexp.MustCompile(`^\s*(?:[:=]|は)\s*@?([a-z0-9][a-z0-9._-]{3,29})`)
+	snsTailRe = regexp.MustCompile(`^\s*(?:の)?\s*(?:id|あいでぃ[ー]?)?\s*(?:[:=]|は)?\s*@?([a-z0-9][a-z0-9._-]{3,29})`)
+	handleRe  = regexp.MustCompile(`(?:^|[^a-z0-9._%+-])@([a-z0-9_][a-z0-9._]{3,29})`)
 )
+
+// snsNames are the plain spellings of the SNS and messenger names snsTailRe follows.
+var snsNames = [][]byte{[]byte("line"), []byte("らいん"), []byte("instagram"), []byte("insta"), []byte("いんすた"),
+	[]byte("twitter"), []byte("ついったー"), []byte("ついった"), []byte("tiktok"), []byte("てぃっくとっく"), []byte("discord"),
+	[]byte("でぃすこーど"), []byte("でぃすこど"), []byte("kakao"), []byte("wechat"), []byte("telegram"), []byte("snapchat"),
+	[]byte("skype"), []byte("whatsapp"), []byte("id")}
+
+// tlds are the top-level domains a bare domain must end with to count as a link.
+var tlds = map[string]bool{}
+
+func init() {
+	for _, t := range strings.Fields(`com net org jp io ly me info biz xyz top site shop app dev tv gg link click cc ru cn us
+		uk de fr kr tw hk to tk ml ga cf gq online store club live vip pw ws page fun icu buzz cam co gd at ee`) {
+		tlds[t] = true
+	}
+}
+
+// dotAt reports whether p[i:] starts with a dot or a spelled-out dot, and its length.
+func dotAt(p []byte, i int) int {
+	switch {
+	case p[i] == '.':
+		return 1
+	case bytes.HasPrefix(p[i:], []byte("。")):
+		return len("。")
+	case bytes.HasPrefix(p[i:], []byte("どっと")):
+		return len("どっと")
+	case bytes.HasPrefix(p[i:], []byte("(dot)")) || bytes.HasPrefix(p[i:], []byte("[dot]")):
+		return 5
+	}
+	return 0
+}
+
+func isLabelByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' }
+
+// findURLs scans p for links: labels joined by dots (also 。 どっと (dot)) ending in a known
+// top-level domain, with an optional scheme before and path after. It returns [start, end,
+// hostStart, hostEnd] byte offsets. A scanner, not a regexp: it runs on every message with a dot.
+func findURLs(p []byte, out [][4]int) [][4]int {
+	for i := 0; i < len(p); i++ {
+		dl := dotAt(p, i)
+		if dl == 0 {
+			continue
+		}
+		// The label right after the dot, spaces allowed around the dot.
+		k := i + dl
+		for k < len(p) && p[k] == ' ' {
+			k++
+		}
+		l := k
+		for l < len(p) && isLabelByte(p[l]) {
+			l++
+		}
+		if l == k || !tlds[string(p[k:l])] || (l < len(p) && isLabelByte(p[l])) {
+			continue
+		}
+		// Walk left over labels and dots to the host's start.
+		h := i
+		for h > 0 && p[h-1] == ' ' {
+			h--
+		}
+		if h == 0 || !isLabelByte(p[h-1]) {
+			continue
+		}
+		for h > 0 {
+			if isLabelByte(p[h-1]) {
+				h--
+				continue
+			}
+			if p[h-1] == '.' && h > 1 && isLabelByte(p[h-2]) {
+				h--
+				continue
+			}
+			break
+		}
+		start, end := h, l
+		// A scheme before the host: http:// with spaces or full-width forms already folded.
+		j := h
+		for j > 0 && (p[j-1] == ' ' || p[j-1] == '/' || p[j-1] == ':') {
+			j--
+		}
+		if j < h && bytes.Contains(p[j:h], []byte("//")) {
+			s := j
+			for s > 0 && p[s-1] >= 'a' && p[s-1] <= 'z' {
+				s--
+			}
+			start = s
+		}
+		if end < len(p) && p[end] == '/' {
+			for end < len(p) && p[end] != ' ' && p[end] < 0x80 {
+				end++
+			}
+		}
+		out = append(out, [4]int{start, end, h, l})
+		i = end - 1
+	}
+	return out
+}
 
 // emailHints gate the e-mail regexp, so that most messages never run it.
 var emailHints = [][]byte{[]byte("@"), []byte("あっと"), []byte("(at)"), []byte("[at]")}
@@ -60,12 +157,15 @@ func containsAny(b []byte, hints [][]byte) bool {
 	return false
 }
 
+// addPlain records a rule finding over the plain-view byte range [i, j).
+func (s *scratch) addPlain(i, j int, sev severity, rule, cat, reason string) {
+	st, en := s.f.PlainSpan(i, j)
+	s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sev, via: "rule", rule: rule, category: cat, reason: reason})
+}
+
 func (e *Engine) rules(s *scratch, text string, m *matcher) {
 	p := s.f.PlainBytes()
-	add := func(i, j int, sev severity, rule, cat, reason string) {
-		st, en := s.f.PlainSpan(i, j)
-		s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sev, via: "rule", rule: rule, category: cat, reason: reason})
-	}
+	add := s.addPlain
 	var emailSpans [][2]int
 	if containsAny(p, emailHints) {
 		for _, loc := range emailRe.FindAllIndex(p, 4) {
@@ -82,14 +182,33 @@ func (e *Engine) rules(s *scratch, text string, m *matcher) {
 		e.links(p, m, emailSpans, add)
 	}
 	if s.hints&hintSNS != 0 {
-		for _, loc := range snsRe.FindAllSubmatchIndex(p, 4) {
-			if !insideAny(emailSpans, loc[2]) {
-				add(loc[0], loc[1], sevMedium, "personal_info.sns_id", CatPersonalInfo, "messaging or SNS ID")
+		for _, name := range snsNames {
+			for off := 0; off < len(p); {
+				i := bytes.Index(p[off:], name)
+				if i < 0 {
+					break
+				}
+				i += off
+				j := i + len(name)
+				off = j
+				if i > 0 && p[i-1] >= 'a' && p[i-1] <= 'z' {
+					continue // inside a word: online, spline
+				}
+				re := snsTailRe
+				if string(name) == "id" {
+					re = idTailRe // a bare "id" needs its colon: "ID: love_chan99"
+				}
+				loc := re.FindSubmatchIndex(p[j:min(len(p), j+96)])
+				if loc == nil || insideAny(emailSpans, j+loc[2]) {
+					continue
+				}
+				add(i, j+loc[1], sevMedium, "personal_info.sns_id", CatPersonalInfo, "messaging or SNS ID")
+				off = j + loc[1]
 			}
 		}
 	}
 	phones(p, add)
-	shape(s, text, add)
+	shape(s, text)
 }
 
 func insideAny(spans [][2]int, i int) bool {
@@ -104,9 +223,9 @@ func insideAny(spans [][2]int, i int) bool {
 // links flags every URL or bare domain: allowed domains pass, listed link terms (shorteners,
 // known spam hosts) use their severity, anything else is held.
 func (e *Engine) links(p []byte, m *matcher, emails [][2]int, add func(i, j int, sev severity, rule, cat, reason string)) {
-	seen := 0
-	for _, loc := range urlRe.FindAllSubmatchIndex(p, 8) {
-		seen++
+	var buf [8][4]int
+	urls := findURLs(p, buf[:0])
+	for _, loc := range urls {
 		if insideAny(emails, loc[0]) {
 			continue
 		}
@@ -116,7 +235,7 @@ func (e *Engine) links(p []byte, m *matcher, emails [][2]int, add func(i, j int,
 		}
 		add(loc[0], loc[1], sevMedium, "link.url", CatLink, "link to "+host+" (not on the allow-list)")
 	}
-	if seen > 0 {
+	if len(urls) > 0 || !bytes.Contains(p, []byte("//")) {
 		return
 	}
 	for _, loc := range schemeRe.FindAllSubmatchIndex(p, 8) {
@@ -128,8 +247,10 @@ func (e *Engine) links(p []byte, m *matcher, emails [][2]int, add func(i, j int,
 	}
 }
 
+var hostReplacer = strings.NewReplacer(" ", "", "\t", "", "。", ".", "どっと", ".", "(dot)", ".", "[dot]", ".")
+
 func normalizeHost(h string) string {
-	h = strings.NewReplacer(" ", "", "\t", "", "。", ".", "どっと", ".", "(dot)", ".", "[dot]", ".").Replace(h)
+	h = hostReplacer.Replace(h)
 	return strings.TrimPrefix(strings.TrimSuffix(h, "."), "www.")
 }
 
@@ -197,7 +318,7 @@ func phoneSep(r rune) bool {
 }
 
 // shape looks at the form of the message: shouting, symbol soup, repeats and control tricks.
-func shape(s *scratch, text string, add func(i, j int, sev severity, rule, cat, reason string)) {
+func shape(s *scratch, text string) {
 	n := s.f.Runes()
 	whole := func(sev severity, rule, cat, reason string) {
 		s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sev, via: "rule", rule: rule, category: cat, reason: reason})
