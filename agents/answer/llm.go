@@ -49,6 +49,7 @@ const (
 	FallbackMalformed   = "malformed"
 	FallbackEmpty       = "empty"
 	FallbackGuard       = "guard"
+	FallbackCanceled    = "canceled"
 )
 
 // Answer implements Engine.
@@ -286,6 +287,9 @@ func (l *LLM) streamOnce(ctx context.Context, creq openai.ChatCompletionRequest,
 func classify(ctx context.Context, err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return FallbackTimeout
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+		return FallbackCanceled
 	}
 	status := 0
 	var apiErr *openai.APIError

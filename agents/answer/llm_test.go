@@ -229,3 +229,23 @@ func TestLLMGuardCatchesRiskyClaim(t *testing.T) {
 		t.Fatalf("plain answer refused: %+v %v", res, err)
 	}
 }
+
+func TestLLMCallerCancelsMidStream(t *testing.T) {
+	eng, srv := newTestLLM(t)
+	srv.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "ジューシーリップティントは税込2,980円です！", TokenDelay: 200 * time.Millisecond}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	res, err := eng.AnswerStream(ctx, Request{Text: "いくら？", OnAir: "TINT-01"}, func(string) { cancel() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fallback != FallbackCanceled || !strings.Contains(res.Answer, "2,980円") {
+		t.Errorf("result = %+v, want the offline answer marked canceled", res)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v after cancel", d)
+	}
+}
