@@ -18,6 +18,8 @@ type metrics struct {
 	queueDepth    *prometheus.GaugeVec
 	subscribers   prometheus.Gauge
 	resyncs       prometheus.Counter
+	streamMsgs    prometheus.Counter
+	streamEvents  prometheus.Counter
 	compliance    prometheus.Counter
 	rateLimited   prometheus.Counter
 	pipelineDrops prometheus.Counter
@@ -45,6 +47,10 @@ func newMetrics() *metrics {
 		Name: "livehost_stream_subscribers", Help: "Open WebSocket event streams."})
 	m.resyncs = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "livehost_stream_resyncs_total", Help: "Stream clients that fell behind and were resynced from the log."})
+	m.streamMsgs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "livehost_stream_messages_total", Help: "WebSocket messages written to event streams (each carries one or more events)."})
+	m.streamEvents = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "livehost_stream_events_total", Help: "Events written to event streams."})
 	m.compliance = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "livehost_host_compliance_flags_total", Help: "Compliance flags raised on the host's speech."})
 	m.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
@@ -55,7 +61,7 @@ func newMetrics() *metrics {
 		Name: "livehost_http_request_seconds", Help: "HTTP request latency by route and status.",
 		Buckets: prometheus.DefBuckets}, []string{"method", "route", "code"})
 	m.reg.MustRegister(m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
-		m.subscribers, m.resyncs, m.compliance, m.rateLimited, m.pipelineDrops, m.httpSecs,
+		m.subscribers, m.resyncs, m.streamMsgs, m.streamEvents, m.compliance, m.rateLimited, m.pipelineDrops, m.httpSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

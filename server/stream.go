@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -86,6 +87,18 @@ func (s *Server) stream(c echo.Context) error {
 					break batch
 				}
 				ev = next
+				continue
+			default:
+			}
+			// The subscription hands events over one at a time; let it run once before
+			// deciding that nothing more is waiting.
+			runtime.Gosched()
+			select {
+			case next, ok := <-sub.C():
+				if !ok {
+					break batch
+				}
+				ev = next
 			default:
 				break batch
 			}
@@ -99,6 +112,8 @@ func (s *Server) stream(c echo.Context) error {
 		if err != nil {
 			return nil
 		}
+		s.m.streamMsgs.Inc()
+		s.m.streamEvents.Add(float64(n))
 	}
 	if err := sub.Err(); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("stream ended", "show", rt.id, "err", err)

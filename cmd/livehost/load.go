@@ -38,29 +38,35 @@ type loadConfig struct {
 	concurrency         int
 	jsonOut             bool
 	cpuProfile          string
+	repeat              bool
 }
 
 // loadReport is what `livehost load` measured.
 type loadReport struct {
-	Target        string  `json:"target"`
-	Messages      int     `json:"messages"`
-	Acknowledged  int     `json:"acknowledged"`
-	Rejected      int     `json:"rejected"`
-	Batch         int     `json:"batch"`
-	Subscribers   int     `json:"subscribers"`
-	TargetRate    float64 `json:"target_rate"`
-	AchievedRate  float64 `json:"achieved_rate"`
-	IngestP50MS   float64 `json:"ingest_p50_ms"` // POST → 202
-	IngestP99MS   float64 `json:"ingest_p99_ms"`
-	StreamP50MS   float64 `json:"stream_p50_ms"` // POST sent → chat.received on a subscriber's stream
-	StreamP90MS   float64 `json:"stream_p90_ms"`
-	StreamP99MS   float64 `json:"stream_p99_ms"`
-	StreamMaxMS   float64 `json:"stream_max_ms"`
-	Samples       int     `json:"samples"`
-	Missing       int     `json:"missing"` // acknowledged messages some subscriber never got
-	Gaps          int     `json:"gaps"`    // sequence gaps or repeats seen by subscribers
-	Resyncs       int     `json:"resyncs"`
-	EventsPerSub  int64   `json:"events_per_subscriber"`
+	Target       string  `json:"target"`
+	Messages     int     `json:"messages"`
+	Acknowledged int     `json:"acknowledged"`
+	Rejected     int     `json:"rejected"`
+	Batch        int     `json:"batch"`
+	Subscribers  int     `json:"subscribers"`
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	IngestP50MS  float64 `json:"ingest_p50_ms"` // POST → 202
+	IngestP99MS  float64 `json:"ingest_p99_ms"`
+	StreamP50MS  float64 `json:"stream_p50_ms"` // POST sent → chat.received on a subscriber's stream
+	StreamP90MS  float64 `json:"stream_p90_ms"`
+	StreamP99MS  float64 `json:"stream_p99_ms"`
+	StreamMaxMS  float64 `json:"stream_max_ms"`
+	Samples      int     `json:"samples"`
+	Missing      int     `json:"missing"` // acknowledged messages some subscriber never got
+	Gaps         int     `json:"gaps"`    // sequence gaps or repeats seen by subscribers
+	Resyncs      int     `json:"resyncs"`
+	EventsPerSub int64   `json:"events_per_subscriber"`
+	// From the server's /metrics (whole server, since it started): drafts written by the answer
+	// agent, their latency from the chat message being logged, and chat it had to skip.
+	Drafts        int64   `json:"drafts"`
+	DraftMeanMS   float64 `json:"draft_mean_ms"`
+	AnswerDropped int64   `json:"answer_dropped"`
 	ElapsedSecond float64 `json:"elapsed_s"`
 }
 
@@ -83,6 +89,7 @@ The chat is the demo's mix: questions in Japanese and English, reactions, NG wor
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to send (at most 5m)")
 	fs.IntVar(&cfg.concurrency, "concurrency", 32, "most requests in flight")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
+	fs.BoolVar(&cfg.repeat, "repeat", false, "send the chat texts as they are: the same texts repeat, and moderation's copy-paste rule holds most of them (default: each text gets a unique #tag so every message goes through the whole pipeline)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server included when in-process) to this file")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -140,6 +147,8 @@ The chat is the demo's mix: questions in Japanese and English, reactions, NG wor
 			rep.StreamP50MS, rep.StreamP90MS, rep.StreamP99MS, rep.StreamMaxMS, rep.Samples)
 		fmt.Fprintf(env.stdout, "loss: %d missing, %d sequence gaps, %d resyncs; %d events per subscriber\n",
 			rep.Missing, rep.Gaps, rep.Resyncs, rep.EventsPerSub)
+		fmt.Fprintf(env.stdout, "answer agent (server total): %d drafts, mean %.1f ms from chat logged to draft logged, %d messages skipped\n",
+			rep.Drafts, rep.DraftMeanMS, rep.AnswerDropped)
 	}
 	if rep.Missing > 0 || rep.Gaps > 0 {
 		return &exitError{1, fmt.Errorf("loss: %d acknowledged messages missing, %d sequence gaps", rep.Missing, rep.Gaps)}
@@ -257,11 +266,18 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 		Transport: &http.Transport{MaxIdleConnsPerHost: cfg.concurrency, MaxConnsPerHost: cfg.concurrency}}}
 	defer c.hc.CloseIdleConnections()
 	showID := "load-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
-	lineup := []string{}
+	// A show like the demo's, so that the answer agent drafts replies as it would in a real show;
+	// a server whose catalog lacks these SKUs gets a show with no lineup.
+	lineup := []string{"LH-COS-001", "LH-COS-002", "LH-COS-003", "LH-COS-004", "LH-COS-005"}
 	var sh struct {
 		LastSeq int64 `json:"last_seq"`
 	}
-	if _, err := c.call(ctx, cfg.admin, "POST", "/api/shows", map[string]any{"id": showID, "title": "load test", "lineup": lineup}, &sh); err != nil {
+	code, err := c.call(ctx, cfg.admin, "POST", "/api/shows", map[string]any{"id": showID, "title": "load test", "lineup": lineup}, &sh)
+	if code == http.StatusBadRequest {
+		lineup = nil
+		_, err = c.call(ctx, cfg.admin, "POST", "/api/shows", map[string]any{"id": showID, "title": "load test"}, &sh)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("create show: %w", err)
 	}
 	tokens := map[string]string{}
@@ -273,6 +289,16 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 			return nil, fmt.Errorf("create %s token: %w", role, err)
 		}
 		tokens[role] = t.Token
+	}
+
+	if len(lineup) > 0 {
+		var on struct {
+			Seq int64 `json:"seq"`
+		}
+		if _, err := c.call(ctx, cfg.admin, "POST", "/api/shows/"+showID+"/on-air", map[string]string{"sku": lineup[0]}, &on); err != nil {
+			return nil, fmt.Errorf("put a product on air: %w", err)
+		}
+		sh.LastSeq = on.Seq
 	}
 
 	total := int(cfg.rate * cfg.duration.Seconds())
@@ -325,7 +351,13 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 		nextAt = nextAt.Add(interval)
 		batch := make([]map[string]string, cfg.batch)
 		for i := range batch {
-			user, platform, text := gen.next()
+			_, platform, text := gen.next()
+			if !cfg.repeat {
+				text += " #" + strconv.Itoa(n+i)
+			}
+			// A big audience: each viewer writes about once in ten seconds, as in a real show
+			// (a handful of users at 2,000 messages/s would be held as flooding).
+			user := "viewer" + strconv.Itoa((n+i)%(max(1, int(cfg.rate))*10))
 			batch[i] = map[string]string{"user": user, "platform": platform, "text": text, "id": "L" + strconv.Itoa(n+i)}
 		}
 		sem <- struct{}{}
@@ -409,11 +441,45 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 	}
 	slices.Sort(all)
 	rep.Samples = len(all)
+	if m, err := scrapeMetrics(ctx, c); err == nil {
+		rep.Drafts = int64(m["livehost_draft_seconds_count"])
+		if rep.Drafts > 0 {
+			rep.DraftMeanMS = m["livehost_draft_seconds_sum"] / float64(rep.Drafts) * 1000
+		}
+		rep.AnswerDropped = int64(m["livehost_answer_queue_dropped_total"])
+	}
 	rep.StreamP50MS, rep.StreamP90MS, rep.StreamP99MS = pct(all, 50), pct(all, 90), pct(all, 99)
 	if len(all) > 0 {
 		rep.StreamMaxMS = all[len(all)-1]
 	}
 	return rep, nil
+}
+
+// scrapeMetrics reads the unlabelled series of the server's /metrics.
+func scrapeMetrics(ctx context.Context, c *loadClient) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && !strings.HasPrefix(line, "#") && !strings.Contains(f[0], "{") {
+			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+				out[f[0]] = v
+			}
+		}
+	}
+	return out, nil
 }
 
 // read consumes the stream, checking that sequence numbers go up by one and timing each of the
