@@ -143,10 +143,14 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	if pol.FreeShippingOver > 0 {
 		td.Policy.FreeOver = formatPrice(pol.FreeShippingOver, "JPY", lang)
 	}
+	var renderErr error
 	render := func(name string) string {
 		s, err := o.p.Answer(lang, name, td)
 		if err != nil {
-			// The templates are embedded and tested; a failure here is a broken brand override.
+			// The templates are embedded and tested by package prompts; keep the first failure.
+			if renderErr == nil {
+				renderErr = err
+			}
 			return ""
 		}
 		if so := o.p.Persona.SignOff; (lang == "ja" && so.JA != "") || (lang == "en" && so.EN != "") {
@@ -169,7 +173,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			}
 		}
 		d.text = render(name)
-		return d, nil
+		return d, renderErr
 	}
 
 	r, err := resolve(ctx, o.s, req, q)
@@ -179,7 +183,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	if !r.ok {
 		d.text, d.needsReview = render("none"), true
 		d.confidence *= 0.5
-		return d, nil
+		return d, renderErr
 	}
 	p := r.product
 	d.sku = p.SKU
@@ -315,7 +319,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		d.needsReview = true
 		d.confidence *= 0.6
 	}
-	return d, nil
+	return d, renderErr
 }
 
 // selectAttribute picks the attribute that answers a question: every attribute is ranked by
