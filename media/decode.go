@@ -14,27 +14,32 @@ const opusClock = 48000
 // restart or a muted source, not loss, and is skipped rather than filled.
 const maxGap = 5 * opusClock
 
-// Decoder turns ordered Opus RTP packets into 16 kHz mono PCM. Session time follows the RTP
-// timestamps (the sender's sample clock): lost packets become silence of exactly their length, so the
+// outRate is the decoder's output: 16 kHz mono, what speech wants.
+const outRate = 16000
+
+// Decoder turns ordered Opus RTP packets into 16 kHz mono PCM. The 48 → 16 kHz conversion happens
+// inside the Opus decoder (the Opus API's decode-at-rate: SILK speech is synthesized at its own
+// 16 kHz, CELT is band-limited to 8 kHz before it is downsampled), which is half again as fast as
+// decoding to 48 kHz and filtering (docs/BENCHMARKS.md). Session time follows the RTP timestamps
+// (the sender's sample clock): lost packets become silence of exactly their length, so the
 // transcript's times neither drift from the audio nor accumulate rounding.
 type Decoder struct {
 	opus   opus.Decoder
-	dec    *Decimator
-	pcm48  []float32
-	zeros  []float32
+	pcm    []float32
 	have   bool
 	nextTS uint32 // timestamp expected for the next packet
+	frac   int    // 48 kHz samples of gap not yet turned into 16 kHz silence
 
 	Errors int // packets that failed to decode (replaced with silence)
 }
 
 // NewDecoder returns a decoder for one Opus stream.
 func NewDecoder() (*Decoder, error) {
-	od, err := opus.NewDecoderWithOutput(opusClock, 1)
+	od, err := opus.NewDecoderWithOutput(outRate, 1)
 	if err != nil {
 		return nil, fmt.Errorf("opus decoder: %w", err)
 	}
-	return &Decoder{opus: od, dec: NewDecimator(), pcm48: make([]float32, 120*opusClock/1000)}, nil
+	return &Decoder{opus: od, pcm: make([]float32, 120*outRate/1000)}, nil
 }
 
 // Decode appends the 16 kHz samples for p (preceded by silence for any gap before it) to out.
@@ -51,7 +56,7 @@ func (d *Decoder) Decode(p *rtp.Packet, out []float32) ([]float32, error) {
 	if len(p.Payload) == 0 {
 		return out, nil
 	}
-	n, err := d.opus.DecodeToFloat32(p.Payload, d.pcm48)
+	n, err := d.opus.DecodeToFloat32(p.Payload, d.pcm)
 	if err != nil {
 		d.Errors++
 		samples, terr := opusPacketSamples(p.Payload)
@@ -62,16 +67,20 @@ func (d *Decoder) Decode(p *rtp.Packet, out []float32) ([]float32, error) {
 		d.have, d.nextTS = true, p.Timestamp+uint32(samples)
 		return out, fmt.Errorf("decode opus packet seq %d: %w", p.SequenceNumber, err)
 	}
-	out = d.dec.Process(d.pcm48[:n], out)
-	d.have, d.nextTS = true, p.Timestamp+uint32(n)
+	out = append(out, d.pcm[:n]...)
+	d.have, d.nextTS = true, p.Timestamp+uint32(n*(opusClock/outRate))
 	return out, nil
 }
 
-func (d *Decoder) silence(n int, out []float32) []float32 {
-	if len(d.zeros) < n {
-		d.zeros = make([]float32, n)
+// silence appends n samples' worth (at 48 kHz) of silence at 16 kHz, carrying any remainder.
+func (d *Decoder) silence(n48 int, out []float32) []float32 {
+	d.frac += n48
+	n := d.frac / (opusClock / outRate)
+	d.frac -= n * (opusClock / outRate)
+	for range n {
+		out = append(out, 0)
 	}
-	return d.dec.Process(d.zeros[:n], out)
+	return out
 }
 
 // opusPacketSamples reads a packet's duration at 48 kHz from its TOC byte (RFC 6716 §3.1), so an

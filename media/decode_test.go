@@ -24,31 +24,36 @@ func rms(x []float32) float64 {
 	return math.Sqrt(s / float64(max(1, len(x))))
 }
 
-func TestDecimator(t *testing.T) {
+// TestDecoderBandLimits checks the 48 → 16 kHz conversion inside the decoder: speech-band tones
+// keep their level, tones above the new 8 kHz Nyquist are removed rather than aliased.
+func TestDecoderBandLimits(t *testing.T) {
 	tests := []struct {
 		freq     float64
 		min, max float64 // output RMS relative to input
 	}{
-		{300, 0.97, 1.03},
-		{1000, 0.97, 1.03},
-		{3400, 0.95, 1.05},
-		{11000, 0, 0.03}, // above the new Nyquist: filtered out, not aliased to 5 kHz
-		{20000, 0, 0.01},
+		{300, 0.8, 1.2},
+		{1000, 0.8, 1.2},
+		{3400, 0.8, 1.2},
+		{11000, 0, 0.05},
+		{18000, 0, 0.05},
 	}
 	for _, tt := range tests {
 		in := sine(tt.freq, 48000, 48000, 0.5)
-		d := NewDecimator()
+		d, err := NewDecoder()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var out []float32
-		// Uneven chunks: the filter state and phase must carry across calls.
-		for i, c := 0, 0; i < len(in); c++ {
-			n := min([]int{7, 960, 1, 481, 3000}[c%5], len(in)-i)
-			out = d.Process(in[i:i+n], out)
-			i += n
+		// AppAudio: full-band CELT, so the high tones really are in the stream.
+		for _, p := range encodeOpusAs(t, in, opus.AppAudio) {
+			if out, err = d.Decode(p, out); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if len(out) != 16000 {
 			t.Fatalf("%v Hz: %d output samples for 1 s, want 16000", tt.freq, len(out))
 		}
-		ratio := rms(out[100:]) / rms(in)
+		ratio := rms(out[1600:]) / rms(in)
 		if ratio < tt.min || ratio > tt.max {
 			t.Errorf("%v Hz: gain %.3f, want %.2f–%.2f", tt.freq, ratio, tt.min, tt.max)
 		}
@@ -57,8 +62,12 @@ func TestDecimator(t *testing.T) {
 
 // encodeOpus encodes 48 kHz mono PCM as 20 ms Opus RTP packets with libopus.
 func encodeOpus(t testing.TB, pcm []float32) []*rtp.Packet {
+	return encodeOpusAs(t, pcm, opus.AppVoIP)
+}
+
+func encodeOpusAs(t testing.TB, pcm []float32, app opus.Application) []*rtp.Packet {
 	t.Helper()
-	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
+	enc, err := opus.NewEncoder(48000, 1, app)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,8 @@ type Transcript struct {
 	Reason  string `json:"reason,omitempty"`  // why it was dropped
 	Source  string `json:"source"`
 	Lang    string `json:"lang,omitempty"`
+
+	closed time.Time // when the utterance ended, for latency measurements
 }
 
 func samplesToMS(n int64) int64 { return n * 1000 / SampleRate }

@@ -230,7 +230,7 @@ func (p *Pipeline) transcribe(u Utterance) Transcript {
 		if err == nil {
 			return Transcript{
 				Seq: u.Seq, Text: text, StartMS: u.StartMS(), EndMS: u.EndMS(),
-				Final: true, Split: u.Split, Source: SourceSTT, Lang: p.cfg.Language,
+				Final: true, Split: u.Split, Source: SourceSTT, Lang: p.cfg.Language, closed: u.Closed,
 			}
 		}
 		lastErr = err
@@ -247,7 +247,7 @@ func (p *Pipeline) transcribe(u Utterance) Transcript {
 func (p *Pipeline) dropped(u Utterance, reason string) Transcript {
 	return Transcript{
 		Seq: u.Seq, StartMS: u.StartMS(), EndMS: u.EndMS(), Final: true, Split: u.Split,
-		Dropped: true, Reason: reason, Source: SourceSTT, Lang: p.cfg.Language,
+		Dropped: true, Reason: reason, Source: SourceSTT, Lang: p.cfg.Language, closed: u.Closed,
 	}
 }
 

@@ -67,7 +67,6 @@ type EnergyVAD struct {
 	hangFrames  int
 
 	floor  float64 // noise floor estimate, dBFS
-	frames int     // frames seen, for the floor's warm-up
 	active bool
 	run    int // consecutive start-worthy frames while inactive
 	quiet  int // consecutive non-speech frames while active
@@ -101,8 +100,9 @@ func (v *EnergyVAD) Hangover() time.Duration { return v.cfg.Hangover }
 
 // Reset forgets the noise floor and any speech in progress.
 func (v *EnergyVAD) Reset() {
+	// Start from a quiet room's level rather than learning it from the first frames: the host may
+	// already be talking when the stream starts.
 	v.floor = v.cfg.MinDBFS - 10
-	v.frames = 0
 	v.active = false
 	v.run = 0
 	v.quiet = 0
@@ -151,22 +151,16 @@ func (v *EnergyVAD) Detect(frame []float32) Decision {
 	return Decision{Active: v.active}
 }
 
-// trackFloor follows the quietest recent level: down fast, up slowly, and never during speech, so a
-// long utterance does not raise the floor into itself.
+// trackFloor follows the quietest recent level: down fast, up slowly (slower still during speech,
+// so a long utterance does not lift the floor into itself, yet a room that got noisier is learnt).
 func (v *EnergyVAD) trackFloor(db float64) {
-	v.frames++
 	switch {
-	case v.frames <= 5 && !v.active:
-		// Warm-up: the first frames set the floor (a session starts in room noise, or mid-sentence).
-		if v.frames == 1 || db < v.floor {
-			v.floor = db
-		}
 	case db < v.floor:
 		v.floor = 0.7*v.floor + 0.3*db
-	case !v.active:
-		v.floor += math.Min(0.05, (db-v.floor)*0.01) // about 2.5 dB per second at most
+	case v.active:
+		v.floor += math.Min(0.01, (db-v.floor)*0.002) // at most 0.5 dB per second
+	default:
+		v.floor += math.Min(0.05, (db-v.floor)*0.01) // at most 2.5 dB per second
 	}
-	if v.floor < -100 {
-		v.floor = -100
-	}
+	v.floor = math.Max(v.floor, -100)
 }

@@ -73,6 +73,8 @@ func TestEnergyVAD(t *testing.T) {
 		{"click shorter than onset", cat(quiet(time.Second), tone(30*time.Millisecond, 0.5), quiet(time.Second)), 0},
 		{"loud hiss is not speech", cat(quiet(time.Second), noise(time.Second, 0.2, 9), quiet(time.Second)), 0},
 		{"quiet speaker above a quiet floor", cat(quiet(time.Second), tone(800*time.Millisecond, 0.02), quiet(time.Second)), 1},
+		{"speech from the first frame", cat(tone(800*time.Millisecond, 0.3), quiet(time.Second)), 1},
+		{"steady hum in a noisy room is learnt", cat(tone(20*time.Second, 0.01), noise(800*time.Millisecond, 0.3, 3), tone(800*time.Millisecond, 0.3), tone(3*time.Second, 0.01)), 2},
 		{"below the absolute floor", cat(make([]float32, SampleRate), tone(800*time.Millisecond, 0.002), make([]float32, SampleRate)), 0},
 	}
 	for _, tt := range tests {
