@@ -3,6 +3,7 @@ package moderation
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -74,6 +75,25 @@ type trigger struct {
 type trigWord struct {
 	key        string // the word's leading kanji
 	prev, next rune   // the kana that must come before / after it (0: anything)
+}
+
+// triggers caches gates by term set: building one walks the whole dictionary (about a second),
+// and a process builds engines with the same lists many times (reloads, tests, several shows).
+var (
+	triggersMu sync.Mutex
+	triggers   = map[string]*trigger{}
+)
+
+func cachedTrigger(terms []string) *trigger {
+	key := strings.Join(slices.Sorted(slices.Values(terms)), "\x00")
+	triggersMu.Lock()
+	defer triggersMu.Unlock()
+	if tr, ok := triggers[key]; ok {
+		return tr
+	}
+	tr := newTrigger(terms)
+	triggers[key] = tr
+	return tr
 }
 
 func newTrigger(terms []string) *trigger {
@@ -203,7 +223,7 @@ func newReadingIndex(terms []readingTerm, tok *tokenizer.Tokenizer) *readingInde
 				ts = append(ts, t.text)
 			}
 		}
-		ri.trigger = newTrigger(ts)
+		ri.trigger = cachedTrigger(ts)
 	}
 	index := map[string]int{}
 	var patterns []string

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/livehost/livehost/agents/moderation"
+)
+
+func init() {
+	register(command{name: "moderate", summary: "moderate chat or host speech: JSON lines in, one verdict per line out", run: runModerate})
+}
+
+const moderateSummary = `Moderate chat messages or the host's transcribed speech.
+
+Reads JSON lines on standard input, each with a "text" field (and optionally "user" and "ts",
+an RFC 3339 time or Unix seconds), and writes one JSON verdict per input line, in the same
+order: {"line", "action" (allow|hold|block), "categories", "matches" [{term, category, start,
+end, text, severity, reason, suggestion, rule, via}], "rules", "reason"}. start and end are rune
+offsets into the original text. A line that is not a JSON object with a string "text" gets a
+verdict with action "hold" and an "error" saying what is wrong, so the output stays aligned.
+
+--source chat (default) checks NG words (with evasions such as ｼﾈ, し ね, 4ね, 自○, k1ll), spam,
+links, phone numbers, e-mail and SNS IDs, and, for lines with a "user", per-user flood and
+copy-paste raids. --source host checks the host's words for 薬機法 and 景品表示法 claims and
+profanity; every flag carries the reason it is risky and, where one exists, a compliant wording.
+
+--lists DIR adds a brand's list files (*.txt, one category per file, e.g. competitor.txt) to the
+built-in lists. --test reports what would fire without acting: "action" stays "allow" and
+"would_action" says what it would have been.`
+
+// moderateInput is one line of input.
+type moderateInput struct {
+	Text *string         `json:"text"`
+	User string          `json:"user"`
+	TS   json.RawMessage `json:"ts"`
+}
+
+// moderateOutput is one line of output: the verdict plus the input line number.
+type moderateOutput struct {
+	Line int `json:"line"`
+	moderation.Verdict
+	Error string `json:"error,omitempty"`
+}
+
+func runModerate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "moderate", "livehost moderate [--source chat|host] [--lists DIR] [--test] < messages.jsonl", moderateSummary)
+	source := fs.String("source", envOr(env, "LIVEHOST_MODERATION_SOURCE", "chat"), "whose words: chat (viewers) or host (the host's speech) (env LIVEHOST_MODERATION_SOURCE)")
+	lists := fs.String("lists", envOr(env, "LIVEHOST_MODERATION_LISTS", ""), "a brand's list directory of *.txt files added to the built-in lists (env LIVEHOST_MODERATION_LISTS)")
+	test := fs.Bool("test", false, "test mode: report what would fire, keep action allow (would_action says)")
+	noReadings := fs.Bool("no-readings", false, "skip kagome reading matches (faster start, misses kanji spellings such as 市ね)")
+	maxRunes := fs.Int("max-runes", 0, "longest text accepted before it is blocked unread (default 500 for chat, 20000 for host)")
+	logLevel := fs.String("log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "log level on stderr: debug, info, warn, error")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &exitError{2, fmt.Errorf("unexpected argument %q (messages come on standard input)", rest[0])}
+	}
+	src, err := moderation.ParseSource(*source)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("--source: %w", err)}
+	}
+	if *maxRunes < 0 {
+		return &exitError{2, fmt.Errorf("--max-runes %d: want 0 (default) or more", *maxRunes)}
+	}
+	log, err := newLogger(env, *logLevel)
+	if err != nil {
+		return err
+	}
+	cfg := moderation.Config{Dir: *lists, Test: *test, NoReadings: *noReadings}
+	if src == moderation.SourceHost {
+		cfg.MaxHostRunes = *maxRunes
+	} else {
+		cfg.MaxChatRunes = *maxRunes
+	}
+	start := time.Now()
+	eng, err := moderation.New(cfg)
+	if err != nil {
+		return &exitError{1, fmt.Errorf("load lists: %w", err)}
+	}
+	log.Debug("lists loaded", "terms", eng.Terms(), "patterns", eng.Patterns(), "took", time.Since(start))
+
+	in := bufio.NewReaderSize(env.stdin, 64*1024)
+	out := bufio.NewWriterSize(env.stdout, 64*1024)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	counts := map[string]int{}
+	line, errs := 0, 0
+	for {
+		if err := ctx.Err(); err != nil {
+			out.Flush()
+			return err
+		}
+		raw, readErr := in.ReadBytes('\n')
+		if len(raw) == 0 && readErr != nil {
+			if errors.Is(readErr, io.EOF) {
+				break
+			}
+			out.Flush()
+			return fmt.Errorf("read standard input after line %d: %w", line, readErr)
+		}
+		line++
+		o := moderateLine(eng, src, line, raw)
+		if o.Error != "" {
+			errs++
+		}
+		counts[o.Action]++
+		if err := enc.Encode(o); err != nil {
+			return fmt.Errorf("write verdict for line %d: %w", line, err)
+		}
+		if in.Buffered() == 0 { // a live pipe: let the reader see the verdict now
+			if err := out.Flush(); err != nil {
+				return fmt.Errorf("write verdict for line %d: %w", line, err)
+			}
+		}
+		if env.isTerminal && line%1000 == 0 {
+			fmt.Fprintf(env.stderr, "\rmoderated %d lines", line)
+		}
+		if readErr != nil {
+			break
+		}
+	}
+	if env.isTerminal && line >= 1000 {
+		fmt.Fprintln(env.stderr)
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write verdicts: %w", err)
+	}
+	log.Info("moderated", "lines", line, "allow", counts[moderation.ActionAllow], "hold", counts[moderation.ActionHold],
+		"block", counts[moderation.ActionBlock], "malformed", errs, "source", src.String(), "test", *test)
+	return nil
+}
+
+// moderateLine parses one input line and moderates it; a bad line gets a held error verdict.
+func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw []byte) moderateOutput {
+	fail := func(format string, a ...any) moderateOutput {
+		return moderateOutput{Line: line, Verdict: moderation.Verdict{Action: moderation.ActionHold,
+			Categories: []string{}, Matches: []moderation.Match{}, Rules: []string{"input.malformed"},
+			Reason: "malformed input line"}, Error: fmt.Sprintf("line %d: "+format, append([]any{line}, a...)...)}
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return fail("empty line (want a JSON object with a \"text\" field)")
+	}
+	var msg moderateInput
+	if err := json.Unmarshal(raw, &msg); err != nil {
+		return fail("not a JSON object with a string \"text\": %v", err)
+	}
+	if msg.Text == nil {
+		return fail("no \"text\" field")
+	}
+	at, err := parseTS(msg.TS)
+	if err != nil {
+		return fail("\"ts\": %v", err)
+	}
+	var v moderation.Verdict
+	if src == moderation.SourceChat && msg.User != "" {
+		v = eng.ModerateChat(moderation.Message{User: msg.User, Text: *msg.Text, At: at})
+	} else {
+		v = eng.Moderate(*msg.Text, src)
+	}
+	return moderateOutput{Line: line, Verdict: v}
+}
+
+// parseTS accepts an RFC 3339 string or Unix seconds (integer or fractional); absent is zero.
+func parseTS(raw json.RawMessage) (time.Time, error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return time.Time{}, nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return time.Time{}, err
+		}
+		if t, err := time.Parse(time.RFC3339Nano, str); err == nil {
+			return t, nil
+		}
+		s = str
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s is neither an RFC 3339 time nor Unix seconds", s)
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), nil
+}
