@@ -507,3 +507,48 @@ func TestBadCallDoesNotFailItsBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestLongLogPaging crosses ReadLimit in Read, State and a subscription's catch-up, and checks
+// that versions are stored as given.
+func TestLongLogPaging(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, loc location) {
+		s := loc.open(t)
+		defer s.Close()
+		ctx := testCtx(t)
+		mustCreate(t, s, Show{ID: "long"})
+		const n = 2*ReadLimit + 345
+		batch := make([]NewEvent, 500)
+		for i := range batch {
+			batch[i] = chat("u", fmt.Sprint(i))
+		}
+		for done := 0; done < n; done += len(batch) {
+			if _, err := s.Append(ctx, "long", batch[:min(len(batch), n-done)]...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v2 := chat("u", "v2")
+		v2.V = 2
+		out, err := s.Append(ctx, "long", v2)
+		if err != nil || out[0].V != 2 {
+			t.Fatalf("append v2 = %+v, %v", out, err)
+		}
+		all := readAll(t, s, "long")
+		checkDense(t, all, 1)
+		if len(all) != n+2 || all[len(all)-1].V != 2 || all[1].V != 1 {
+			t.Fatalf("read %d events (last v%d), want %d", len(all), all[len(all)-1].V, n+2)
+		}
+		st, err := s.State(ctx, "long")
+		if err != nil || st.Counters.Chat != n+1 || st.LastSeq != int64(n+2) {
+			t.Fatalf("state: %d chats, last seq %d, %v", st.Counters.Chat, st.LastSeq, err)
+		}
+		for _, after := range []int64{0, ReadLimit - 1, ReadLimit, int64(n)} {
+			sub, err := s.Subscribe(ctx, "long", after, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := collect(t, sub, n+2-int(after))
+			sub.Close()
+			checkDense(t, evs, after+1)
+		}
+	})
+}
