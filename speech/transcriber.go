@@ -13,6 +13,10 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
+// ErrNoSTT means no transcription server is configured. There is no in-process speech-to-text:
+// without a server, text comes from the host mic page's browser recognition instead.
+var ErrNoSTT = errors.New("no speech-to-text server configured (set LIVEHOST_STT_BASE_URL or OPENAI_BASE_URL)")
+
 // Request is one utterance for a Transcriber.
 type Request struct {
 	WAV      []byte // 16 kHz mono 16-bit WAV
@@ -60,7 +64,7 @@ type OpenAITranscriber struct {
 // NewOpenAITranscriber returns a client for an OpenAI-compatible transcription endpoint.
 func NewOpenAITranscriber(cfg OpenAIConfig) (*OpenAITranscriber, error) {
 	if cfg.BaseURL == "" {
-		return nil, fmt.Errorf("stt: no base URL (set LIVEHOST_STT_BASE_URL, e.g. https://api.openai.com/v1)")
+		return nil, fmt.Errorf("stt: %w", ErrNoSTT)
 	}
 	if cfg.Model == "" {
 		cfg.Model = openai.Whisper1
