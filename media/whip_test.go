@@ -49,7 +49,11 @@ func newRig(t *testing.T, cfg WHIPConfig) *rig {
 			if err != nil {
 				return speech.PipelineConfig{}, err
 			}
-			return speech.PipelineConfig{Transcriber: tr, Language: "en", Prompt: "Lumina lip tint"}, nil
+			lang := "en"
+			if strings.HasPrefix(t.Name(), "TestWHIPLoopbackEspeak/ja") {
+				lang = "ja"
+			}
+			return speech.PipelineConfig{Transcriber: tr, Language: lang, Prompt: "Lumina lip tint"}, nil
 		}
 	}
 	cfg.OnTranscript = func(ctx context.Context, showID string, tr speech.Transcript) {
@@ -288,13 +292,30 @@ func authorize(r *http.Request, showID string) error {
 // publisher on loopback, WHIP negotiation over HTTP, decoding, VAD, segmentation, STT over the
 // OpenAI wire format, and transcripts in order; then DELETE leaves nothing running.
 func TestWHIPLoopbackEspeak(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	sentences := []string{
-		"Welcome to the show.",
-		"Today we have a new lip tint in five colors.",
-		"It is two thousand yen until midnight tonight, every order ships free of charge tomorrow morning, and the first hundred buyers get a mirror.",
+	tests := []struct {
+		voice     string
+		sentences []string
+	}{
+		{"en", []string{
+			"Welcome to the show.",
+			"Today we have a new lip tint in five colors.",
+			"It is two thousand yen until midnight tonight, every order ships free of charge tomorrow morning, and the first hundred buyers get a mirror.",
+		}},
+		{"ja", []string{
+			// Kana: espeak-ng's Japanese voice reads kanji one by one, far slower than speech.
+			"こんばんは。",
+			"きょうは あたらしい リップを しょうかいします。",
+			"こんや じゅうにじまでの セールかかくで、せんちゃく ひゃくめいさまには ミラーも おつけしますので、ぜひ ごらんください。",
+		}},
 	}
-	a := speechtest.Sentences(t, "en", 48000, 500*time.Millisecond, time.Second, sentences...)
+	for _, tt := range tests {
+		t.Run(tt.voice, func(t *testing.T) { loopback(t, tt.voice, tt.sentences) })
+	}
+}
+
+func loopback(t *testing.T, voice string, sentences []string) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a := speechtest.Sentences(t, voice, 48000, 500*time.Millisecond, time.Second, sentences...)
 	t.Logf("speech at %+v", a.Spans)
 
 	r := newRig(t, WHIPConfig{Authorize: authorize})
@@ -354,7 +375,7 @@ func TestWHIPLoopbackEspeak(t *testing.T) {
 		t.Errorf("session states %q", states)
 	}
 	reqs := r.stt.Requests()
-	if len(reqs) != 3 || reqs[0].Form["language"][0] != "en" || reqs[0].Form["prompt"][0] != "Lumina lip tint" {
+	if len(reqs) != 3 || reqs[0].Form["language"][0] != voice || reqs[0].Form["prompt"][0] != "Lumina lip tint" {
 		t.Errorf("STT requests: %d, first form %v", len(reqs), reqs[0].Form)
 	}
 	if code := r.delete(t, loc); code != http.StatusNotFound {
