@@ -193,7 +193,7 @@ func TestPostgresHNSWRecall(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	for _, ef := range []int{40, 64, 100, 200} {
+	for _, ef := range []int{40, 100, 200, 400} {
 		s, err := OpenPostgresOptions(ctx, b.url, PostgresOptions{EfSearch: ef})
 		if err != nil {
 			t.Fatal(err)
@@ -246,6 +246,8 @@ func TestPostgresHNSWRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("HNSW index size: %s", size)
+	recall, lat = b.run(t, b.store, Filter{}, truthAll)
+	t.Logf("after the bulk build, ef_search=%d unfiltered: recall@%d %.4f, p50 %v, p95 %v", DefaultEfSearch, pgBenchK, recall, pgPercentile(lat, 0.5), pgPercentile(lat, 0.95))
 }
 
 // BenchmarkPostgresVectorSearch measures one VectorSearch (k=10) over 10k clustered 256-dim vectors.
