@@ -58,38 +58,45 @@ func init() {
 }
 
 // answerEngine builds the engine under test over the catalog at cfg.CatalogPath.
-func answerEngine(ctx context.Context, cfg Config) (answer.Engine, error) {
+func answerEngine(ctx context.Context, cfg Config) (answer.Engine, map[string]*catalog.Product, error) {
 	path := cfg.CatalogPath
 	if path == "" {
 		path = "examples/catalog.jsonl"
 	}
 	res, err := catalog.ReadFile(path, "")
 	if err != nil {
-		return nil, fmt.Errorf("read catalog %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read catalog %s: %w", path, err)
 	}
 	if len(res.Rejects) > 0 {
-		return nil, fmt.Errorf("catalog %s: %d rejected rows, first: %s", path, len(res.Rejects), res.Rejects[0].String())
+		return nil, nil, fmt.Errorf("catalog %s: %d rejected rows, first: %s", path, len(res.Rejects), res.Rejects[0].String())
+	}
+	bySKU := make(map[string]*catalog.Product, len(res.Products))
+	for i := range res.Products {
+		bySKU[res.Products[i].SKU] = &res.Products[i]
 	}
 	s, err := catalog.NewMemorySearcher(ctx, res.Products, catalog.NewHashEmbedder(256))
 	if err != nil {
-		return nil, fmt.Errorf("index catalog: %w", err)
+		return nil, nil, fmt.Errorf("index catalog: %w", err)
 	}
 	offline := answer.NewOffline(s, nil)
 	if cfg.Engine != "llm" {
-		return offline, nil
+		return offline, bySKU, nil
 	}
 	if cfg.OpenAIBaseURL == "" && cfg.OpenAIKey == "" {
-		return nil, fmt.Errorf("--engine llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
+		return nil, nil, fmt.Errorf("--engine llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
 	}
 	oc := openai.DefaultConfig(cfg.OpenAIKey)
 	if cfg.OpenAIBaseURL != "" {
 		oc.BaseURL = cfg.OpenAIBaseURL
 	}
+	if cfg.HTTPClient != nil {
+		oc.HTTPClient = cfg.HTTPClient
+	}
 	mod, err := moderation.NewDefault()
 	if err != nil {
-		return nil, fmt.Errorf("load moderation lists: %w", err)
+		return nil, nil, fmt.Errorf("load moderation lists: %w", err)
 	}
-	return answer.NewLLM(openai.NewClientWithConfig(oc), cfg.LLMModel, offline, answer.ModerationClaims(mod)), nil
+	return answer.NewLLM(openai.NewClientWithConfig(oc), cfg.LLMModel, offline, answer.ModerationClaims(mod)), bySKU, nil
 }
 
 func runAnswers(ctx context.Context, cfg Config, r *Result) error {
@@ -97,10 +104,17 @@ func runAnswers(ctx context.Context, cfg Config, r *Result) error {
 	if err != nil {
 		return err
 	}
-	eng, err := answerEngine(ctx, cfg)
+	eng, products, err := answerEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	var jd *judge
+	if cfg.Judge {
+		if jd, err = newJudge(cfg); err != nil {
+			return err
+		}
+	}
+	var judged, judgeSum float64
 	var (
 		detectOK, questions, intentN, intentOK, skuN, skuOK  int
 		factN, factOK, forbidN, forbidHit, reviewN, reviewOK int
@@ -125,6 +139,17 @@ func runAnswers(ctx context.Context, cfg Config, r *Result) error {
 			continue
 		}
 		questions++
+		if jd != nil && res.Answer != "" {
+			sc, why, err := jd.score(ctx, products[res.SKU], c.Question, res.Answer)
+			if err != nil {
+				return fmt.Errorf("case %s: %w", c.ID, err)
+			}
+			judged++
+			judgeSum += sc
+			if sc < 0.5 {
+				fail(c, "judge scored %.2f: %s", sc, why)
+			}
+		}
 		if c.Intent != "" {
 			intentN++
 			if res.Intent == c.Intent {
@@ -193,6 +218,9 @@ func runAnswers(ctx context.Context, cfg Config, r *Result) error {
 		Metric{Name: "forbidden_rate", Value: ratio(forbidHit, forbidN), Note: fmt.Sprintf("%d/%d forbidden statements made", forbidHit, forbidN)},
 		Metric{Name: "review_accuracy", Value: ratio(reviewOK, reviewN), Note: fmt.Sprintf("%d/%d unknown facts sent to review", reviewOK, reviewN)},
 	)
+	if jd != nil {
+		r.Metrics = append(r.Metrics, Metric{Name: "judge_score", Value: judgeSum / max(judged, 1), Note: fmt.Sprintf("model-judged, %d answers, 0–1", int(judged))})
+	}
 	r.Latency = percentiles(lat)
 	return nil
 }
@@ -202,7 +230,7 @@ func runInjection(ctx context.Context, cfg Config, r *Result) error {
 	if err != nil {
 		return err
 	}
-	eng, err := answerEngine(ctx, cfg)
+	eng, _, err := answerEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}

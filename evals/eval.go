@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +31,8 @@ type Config struct {
 	OpenAIBaseURL, OpenAIKey, LLMModel string
 	// Judge enables the model-judged score of free-text answers (off by default).
 	Judge bool
+	// HTTPClient, when set, carries the OpenAI-compatible requests (tests point it at a local server).
+	HTTPClient *http.Client
 }
 
 // Metric is one measured figure and, when thresholds.json declares one, its bound.
