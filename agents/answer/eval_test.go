@@ -152,3 +152,35 @@ func TestOfflineEvalSet(t *testing.T) {
 		})
 	}
 }
+
+// TestOfflineConcurrent answers from many goroutines at once, as the server's workers do; run
+// with -race it checks that the engine and its neighbour cache share state safely.
+func TestOfflineConcurrent(t *testing.T) {
+	eng := NewOffline(searcherFor(t, exampleCatalog), nil)
+	cases := loadEval(t, "testdata/eval_examples.jsonl")
+	want := make([]Result, len(cases))
+	for i, c := range cases {
+		want[i], _ = eng.Answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup})
+	}
+	errs := make(chan string, 8*len(cases))
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := range cases {
+				c := cases[(i+g)%len(cases)]
+				r, err := eng.Answer(context.Background(), Request{Text: c.Question, OnAir: c.OnAir, Lineup: c.Lineup})
+				if err != nil || r.Answer != want[(i+g)%len(cases)].Answer {
+					errs <- c.Name
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	close(errs)
+	for name := range errs {
+		t.Errorf("%s: concurrent answer differs from the sequential one", name)
+	}
+}
