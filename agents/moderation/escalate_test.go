@@ -105,7 +105,9 @@ func TestEscalationBudgetAndFaults(t *testing.T) {
 	if es := x.Check(context.Background(), "x"); es.Err == nil || es.Raise {
 		t.Errorf("malformed answer: %+v", es)
 	}
-	srv.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply { return openaitest.ChatReply{Content: "I think it is fine."} })
+	srv.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "I think it is fine."}
+	})
 	if es := x.Check(context.Background(), "x"); es.Err == nil || es.Raise {
 		t.Errorf("prose answer: %+v", es)
 	}
