@@ -34,6 +34,10 @@ type showRuntime struct {
 	v  *view
 
 	enc encCache // encoded events for the streams
+
+	hubOnce sync.Once
+	hub     *hub
+	hubErr  error
 }
 
 const maxCoalesce = 256

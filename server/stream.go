@@ -2,8 +2,7 @@ package server
 
 import (
 	"context"
-	"errors"
-	"runtime"
+	"fmt"
 	"sync"
 	"time"
 
@@ -33,7 +32,6 @@ func (s *Server) stream(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g := grantOf(c)
 	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil // Accept has written the HTTP error
@@ -49,83 +47,139 @@ func (s *Server) stream(c echo.Context) error {
 	// Reading is how the library notices the client closing; clients send nothing we need.
 	ctx = conn.CloseRead(ctx)
 
-	sub, err := s.store.Subscribe(ctx, rt.id, after, s.opt.StreamBuffer)
+	h, err := s.hubFor(rt)
 	if err != nil {
+		s.log.Error("stream: subscribe", "show", rt.id, "err", err)
 		conn.Close(websocket.StatusInternalError, "subscribe failed")
 		return nil
 	}
-	defer sub.Close()
-	// When events are waiting, several go in one message (one JSON object per line): under load
-	// that saves a write per event, and an idle stream still sends each event at once.
-	buf := make([]byte, 0, 64<<10)
-	for ev := range sub.C() {
-		buf = buf[:0]
-		n := 0
-	batch:
-		for {
-			if visible(g, ev.Type) {
-				if ev.Type == show.TypeStreamResync {
-					s.m.resyncs.Inc()
-				}
-				data, err := rt.enc.encode(ev)
-				if err != nil {
-					s.log.Error("stream: marshal event", "show", rt.id, "seq", ev.Seq, "err", err)
-				} else {
-					if n > 0 {
-						buf = append(buf, '\n')
-					}
-					buf = append(buf, data...)
-					n++
-				}
-			}
-			if n >= maxStreamBatch || len(buf) >= 64<<10 {
-				break
-			}
-			select {
-			case next, ok := <-sub.C():
-				if !ok {
-					break batch
-				}
-				ev = next
-				continue
-			default:
-			}
-			// The subscription hands events over one at a time; let it run once before
-			// deciding that nothing more is waiting.
-			runtime.Gosched()
-			select {
-			case next, ok := <-sub.C():
-				if !ok {
-					break batch
-				}
-				ev = next
-			default:
-				break batch
-			}
-		}
-		if n == 0 {
-			continue
-		}
-		wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-		err := conn.Write(wctx, websocket.MessageText, buf)
-		wcancel()
-		if err != nil {
+	w := &streamWriter{s: s, rt: rt, conn: conn, grant: grantOf(c), buf: make([]byte, 0, 64<<10)}
+	client := &hubClient{wake: make(chan struct{}, 1)}
+	defer h.leave(client)
+	cursor := after
+	var evs []show.Event
+	for {
+		// Join the hub first, then read the log up to where the hub is: nothing falls between.
+		joined := h.join(client)
+		if cursor, err = w.fromLog(ctx, cursor, joined); err != nil {
 			return nil
 		}
-		s.m.streamMsgs.Inc()
-		s.m.streamEvents.Add(float64(n))
+		// Live: whatever the hub buffered for us.
+		for {
+			var overflow bool
+			evs, overflow, err = client.take(ctx, evs)
+			if err != nil {
+				s.closeStream(conn)
+				return nil
+			}
+			if overflow {
+				s.m.resyncs.Inc()
+				marker := show.Event{Show: rt.id, Type: show.TypeStreamResync, At: time.Now().UTC(), V: 1,
+					Data: []byte(fmt.Sprintf(`{"after":%d,"reason":"subscriber fell behind; resuming from the log"}`, cursor))}
+				if err := w.write(ctx, []show.Event{marker}); err != nil {
+					return nil
+				}
+				break // rejoin and catch up from the log
+			}
+			if len(evs) > 0 && evs[0].Seq > cursor+1 {
+				// Events the hub had fanned out before we joined: they are in the log.
+				if cursor, err = w.fromLog(ctx, cursor, evs[0].Seq-1); err != nil {
+					return nil
+				}
+			}
+			fresh := evs[:0]
+			for _, ev := range evs {
+				if ev.Seq > cursor {
+					fresh = append(fresh, ev)
+				}
+			}
+			if len(fresh) == 0 {
+				continue
+			}
+			if err := w.write(ctx, fresh); err != nil {
+				return nil
+			}
+			cursor = fresh[len(fresh)-1].Seq
+		}
 	}
-	if err := sub.Err(); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Error("stream ended", "show", rt.id, "err", err)
-		conn.Close(websocket.StatusInternalError, "log read failed")
-		return nil
-	}
+}
+
+func (s *Server) closeStream(conn *websocket.Conn) {
 	if s.isClosing() {
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
 	} else {
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
-	return nil
+}
+
+// streamWriter writes events to one client, several to a message (one JSON object per line).
+type streamWriter struct {
+	s     *Server
+	rt    *showRuntime
+	conn  *websocket.Conn
+	grant Grant
+	buf   []byte
+}
+
+// fromLog writes the events after cursor up to at least upTo from the log and returns the new
+// cursor. An error means the stream is over (the client is gone or the log failed).
+func (w *streamWriter) fromLog(ctx context.Context, cursor, upTo int64) (int64, error) {
+	for cursor < upTo {
+		page, err := w.s.store.Read(ctx, w.rt.id, cursor, show.ReadLimit)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.s.log.Error("stream: read log", "show", w.rt.id, "err", err)
+				w.conn.Close(websocket.StatusInternalError, "log read failed")
+			}
+			return cursor, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := w.write(ctx, page); err != nil {
+			return cursor, err
+		}
+		cursor = page[len(page)-1].Seq
+	}
+	return cursor, nil
+}
+
+func (w *streamWriter) write(ctx context.Context, evs []show.Event) error {
+	w.buf = w.buf[:0]
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		err := w.conn.Write(wctx, websocket.MessageText, w.buf)
+		cancel()
+		w.s.m.streamMsgs.Inc()
+		w.s.m.streamEvents.Add(float64(n))
+		w.buf, n = w.buf[:0], 0
+		return err
+	}
+	for _, ev := range evs {
+		if !visible(w.grant, ev.Type) {
+			continue
+		}
+		data, err := w.rt.enc.encode(ev)
+		if err != nil {
+			w.s.log.Error("stream: marshal event", "show", w.rt.id, "seq", ev.Seq, "err", err)
+			continue
+		}
+		if n > 0 {
+			w.buf = append(w.buf, '\n')
+		}
+		w.buf = append(w.buf, data...)
+		n++
+		if n >= maxStreamBatch || len(w.buf) >= 64<<10 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 func (s *Server) isClosing() bool {
