@@ -2,6 +2,7 @@ package answer
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,35 @@ func TestSemiPQAFieldSelection(t *testing.T) {
 	}
 	if r.P1 <= r.BM25P1 {
 		t.Errorf("P@1 %.3f does not beat BM25 %.3f", r.P1, r.BM25P1)
+	}
+}
+
+func TestEvalSemiPQABadInput(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, body, want string }{
+		{"columns.tsv", "qid\tqa_pair_id\tquestion\tcandidate\tlabel\n1\t2\tq?\tname: { value:1 }\n", "line 2: 4 columns"},
+		{"label.tsv", "1\t2\tq?\tname: { value:1 }\tyes\n", `line 1: label "yes"`},
+		{"name.tsv", "1\t2\tq?\t: { value:1 }\t1\n", "line 1: candidate"},
+		{"nopositive.tsv", "1\t2\tq?\tcolor: { value:red }\t0\n", "no question has an answering attribute"},
+	}
+	for _, tt := range tests {
+		path := dir + "/" + tt.name
+		if err := os.WriteFile(path, []byte(tt.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := EvalSemiPQA(path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := EvalSemiPQA(dir + "/missing.tsv"); err == nil {
+		t.Errorf("missing file: no error")
+	}
+}
+
+func TestParseSemiCandidate(t *testing.T) {
+	f, err := parseSemiCandidate(`"color:  { standardized_values:[ ""green"" ], value:""green/blue ombre"" }"`)
+	if err != nil || f.Name != "color" || f.Value != "green green/blue ombre" {
+		t.Errorf("parse = %+v, %v", f, err)
 	}
 }
