@@ -47,6 +47,11 @@ func TestDetect(t *testing.T) {
 		{"hello from Osaka", false, IntentNone, "en"},
 		{"ｲｸﾗ?", true, IntentPrice, "ja"},
 		{"ＸＬありますか？", true, IntentSize, "ja"},
+		{"かわいい！これ何色ありますか", true, IntentColor, "ja"},
+		{"初見です、送料いくらですか", true, IntentShipping, "ja"},
+		{"かわいい？", false, IntentNone, "ja"},
+		{"hey is it in stock", true, IntentStock, "en"},
+		{"hello, how much is this?", true, IntentPrice, "en"},
 	}
 	for _, tt := range tests {
 		got := Detect(tt.text)
