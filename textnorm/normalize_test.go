@@ -153,3 +153,16 @@ func FuzzNormalize(f *testing.F) {
 		checkFolded(t, s, &fo)
 	})
 }
+
+func BenchmarkNormalize(b *testing.B) {
+	msgs := []string{
+		"このリップの色味、ブルベでも似合いますか？教えてください！",
+		"Does this come in a smaller size? I'm usually an XS",
+		"ｼﾈｼﾈ、こんなの誰が買うんだよバカ",
+	}
+	var f Folded
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f.Reset(msgs[i%len(msgs)])
+	}
+}

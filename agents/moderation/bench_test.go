@@ -104,9 +104,13 @@ func BenchmarkModerate5000Terms(b *testing.B) {
 	defer runtime.UnlockOSThread()
 	// Per-call latency is taken in thread CPU time (the clock read costs are measured and taken
 	// off), so that waiting for a core on a busy machine does not count as moderation time.
-	clockCost := threadCPU()
-	clockCost = threadCPU() - clockCost
+	clockCost := time.Hour
+	for range 1000 {
+		t0 := threadCPU()
+		clockCost = min(clockCost, threadCPU()-t0)
+	}
 	lat := make([]time.Duration, 0, min(b.N, 1<<20))
+	byMsg := make([][]time.Duration, len(msgs))
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := threadCPU()
@@ -115,7 +119,9 @@ func BenchmarkModerate5000Terms(b *testing.B) {
 		if i%17 == 0 && len(lat) < cap(lat) {
 			t0 := threadCPU()
 			e.Moderate(m, SourceChat)
-			lat = append(lat, threadCPU()-t0-clockCost)
+			d := threadCPU() - t0 - clockCost
+			lat = append(lat, d)
+			byMsg[i%len(msgs)] = append(byMsg[i%len(msgs)], d)
 			continue
 		}
 		e.Moderate(m, SourceChat)
@@ -130,6 +136,14 @@ func BenchmarkModerate5000Terms(b *testing.B) {
 		b.ReportMetric(float64(time.Second)/float64(cpuPer), "cpu-msgs/s")
 		b.ReportMetric(float64(percentile(lat, 0.99).Nanoseconds()), "p99-cpu-ns")
 		b.ReportMetric(float64(percentile(lat, 0.50).Nanoseconds()), "p50-cpu-ns")
+		// The slowest message's median: the costliest path without the noise of a shared machine.
+		var worst time.Duration
+		for _, ds := range byMsg {
+			if len(ds) > 0 {
+				worst = max(worst, percentile(ds, 0.5))
+			}
+		}
+		b.ReportMetric(float64(worst.Nanoseconds()), "slowest-msg-p50-cpu-ns")
 	}
 
 	// The naive baseline: fold, then test every term with bytes.Contains.
@@ -160,14 +174,21 @@ func BenchmarkModerate5000Terms(b *testing.B) {
 // BenchmarkModerateDefault runs the shipped lists (with kagome readings) on the same messages;
 // messages with kanji pay for tokenization.
 func BenchmarkModerateDefault(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	e := engine(b)
 	msgs := chatMessages()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := 0; i < b.N; i++ {
 		e.Moderate(msgs[i%len(msgs)], SourceChat)
 	}
+	cpu := threadCPU() - cpu0
 	b.ReportMetric(float64(time.Second)/float64(b.Elapsed()/time.Duration(max(b.N, 1))), "msgs/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(b.N, 1)), "cpu-ns/msg")
+	}
 	n := 0
 	for _, m := range msgs {
 		if e.m.Load().reading.triggered([]byte(textnorm.Fold(m))) {

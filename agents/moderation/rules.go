@@ -371,13 +371,32 @@ func shape(s *scratch, text string) {
 			break
 		}
 	}
-	if len(b) >= 12 {
+	if len(b) >= 12 && mayRepeat(b) {
 		if i, j, unit, times := repeatedUnit(b); times > 0 {
 			st, en := s.f.Span(i, j)
 			s.cands = append(s.cands, cand{entry: -1, start: st, end: en, sev: sevMedium, via: "rule", rule: "spam.repeat_word",
 				category: CatSpam, reason: fmt.Sprintf("%q repeated %d times", unit, times)})
 		}
 	}
+}
+
+// mayRepeat is a cheap necessary condition for repeatedUnit: a unit of two or more characters
+// repeated five times repeats each of its character pairs five times.
+func mayRepeat(b []byte) bool {
+	var counts [256]uint8
+	prev := rune(-1)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		i += n
+		if prev >= 0 {
+			h := uint8((uint32(prev)*31 + uint32(r)) * 2654435761 >> 24)
+			if counts[h]++; counts[h] >= 5 {
+				return true
+			}
+		}
+		prev = r
+	}
+	return false
 }
 
 // repeatedUnit finds a unit of 2 to 24 bytes repeated at least 5 times in a row (the folded text
