@@ -254,19 +254,26 @@ func (w *WHIP) HandleOffer(ctx context.Context, showID string, offer []byte) (an
 }
 
 // Delete ends a session as its publisher asked, after its last utterances are transcribed (bounded
-// by DrainTimeout).
+// by DrainTimeout). The session stays listed until it is fully closed.
 func (w *WHIP) Delete(resourceID string) error {
 	w.mu.Lock()
 	s, ok := w.sessions[resourceID]
-	if ok {
-		delete(w.sessions, resourceID)
-	}
 	w.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNoSession, resourceID)
 	}
-	s.close("deleted")
+	w.end(s, "deleted")
 	return nil
+}
+
+// end closes a session (concurrent callers wait for the first) and then forgets it.
+func (w *WHIP) end(s *session, reason string) {
+	s.close(reason)
+	w.mu.Lock()
+	if w.sessions[s.id] == s {
+		delete(w.sessions, s.id)
+	}
+	w.mu.Unlock()
 }
 
 // Session reports the show a live session belongs to.
@@ -292,31 +299,27 @@ func (w *WHIP) Close() error {
 	w.mu.Lock()
 	w.closed = true
 	all := make([]*session, 0, len(w.sessions))
-	for id, s := range w.sessions {
+	for _, s := range w.sessions {
 		all = append(all, s)
-		delete(w.sessions, id)
 	}
 	w.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, s := range all {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.close("endpoint closed") }()
+		go func() { defer wg.Done(); w.end(s, "endpoint closed") }()
 	}
 	wg.Wait()
 	w.wg.Wait()
 	return nil
 }
 
-// expire removes a session whose ICE failed or closed without a DELETE.
+// expire ends a session whose ICE failed or that closed without a DELETE.
 func (w *WHIP) expire(s *session, reason string) {
 	w.mu.Lock()
 	_, ok := w.sessions[s.id]
-	if ok {
-		delete(w.sessions, s.id)
-	}
 	w.mu.Unlock()
 	if ok {
-		s.close(reason)
+		w.end(s, reason)
 	}
 }
 
