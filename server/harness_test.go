@@ -84,15 +84,22 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	e := &env{t: t, URL: hs.URL, Srv: srv, Store: st, HTTP: hs}
+	e := newEnvWith(t, st, srv)
 	t.Cleanup(func() {
-		hs.CloseClientConnections()
 		srv.Close()
-		hs.Close()
 		st.Close()
 	})
 	return e
+}
+
+// newEnvWith serves srv on a loopback port; the caller closes srv and st.
+func newEnvWith(t *testing.T, st *show.Store, srv *server.Server) *env {
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	return &env{t: t, URL: hs.URL, Srv: srv, Store: st, HTTP: hs}
 }
 
 // do sends a request and decodes the JSON answer into out (when not nil); it returns the status.

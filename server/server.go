@@ -222,9 +222,10 @@ func (s *Server) routes() *echo.Echo {
 
 	pages := http.FileServer(http.FS(web.FS()))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", pages)))
-	for path, file := range map[string]string{"/": "index.html", "/console": "console.html", "/teleprompter": "teleprompter.html", "/control": "control.html"} {
-		e.GET(path, s.page(file))
-	}
+	// "/" is the index; "/NAME" is static/NAME.html, so a page added under web/static (say
+	// mic.html) is served as /mic with no change here.
+	e.GET("/", s.page("index.html"))
+	e.GET("/:page", func(c echo.Context) error { return s.page(c.Param("page") + ".html")(c) })
 
 	api := e.Group("/api", s.authenticate(false))
 	api.GET("/shows", s.listShows)
@@ -259,7 +260,7 @@ func (s *Server) page(file string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		b, err := fs.ReadFile(web.FS(), file)
 		if err != nil {
-			return err
+			return errorf(http.StatusNotFound, "no page %q", c.Request().URL.Path)
 		}
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, b)
