@@ -45,7 +45,7 @@ type Reject struct {
 }
 
 func (r Reject) String() string {
-	if r.SKU != "" {
+	if r.SKU != "" && !strings.Contains(r.Reason, r.SKU) {
 		return fmt.Sprintf("%s:%d: %s (sku %s)", r.File, r.Line, r.Reason, r.SKU)
 	}
 	return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason)

@@ -17,6 +17,8 @@ type lexIndex struct {
 	postings [][]posting
 	docLen   []float32
 	avgLen   float32
+	// docNorm is BM25's length normalisation per document, k1·(1 − b + b·len/avg), computed once.
+	docNorm []float32
 }
 
 type posting struct {
@@ -114,6 +116,10 @@ func buildLexIndex(docs []*Product) *lexIndex {
 	if ix.avgLen == 0 {
 		ix.avgLen = 1
 	}
+	ix.docNorm = make([]float32, len(docs))
+	for d, l := range ix.docLen {
+		ix.docNorm[d] = bm25K1 * (1 - bm25B + bm25B*l/ix.avgLen)
+	}
 	return ix
 }
 
@@ -160,15 +166,15 @@ func (ix *lexIndex) search(query string, k int, keep func(doc int) bool) []lexHi
 		}
 		ps := ix.postings[id]
 		idf := float32(math.Log(1 + (float64(n)-float64(len(ps))+0.5)/(float64(len(ps))+0.5)))
+		w := qw * idf * (bm25K1 + 1)
 		for _, p := range ps {
-			norm := bm25K1 * (1 - bm25B + bm25B*ix.docLen[p.doc]/ix.avgLen)
 			if matched[p.doc] == 0 {
 				touched = append(touched, p.doc)
 			}
 			if matched[p.doc] < 255 {
 				matched[p.doc]++
 			}
-			scores[p.doc] += qw * idf * p.tf * (bm25K1 + 1) / (p.tf + norm)
+			scores[p.doc] += w * p.tf / (p.tf + ix.docNorm[p.doc])
 		}
 	}
 	h := make(lexHeap, 0, k)

@@ -133,15 +133,30 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 	}
 	scores := (*sp)[:n]
 	clear(scores)
+	// Gather the non-zero query dimensions and add their columns four at a time, so the scores are
+	// read and written once per four columns.
+	var ws [4]float32
+	var xs [4][]float32
+	n4 := 0
 	for j, qj := range q {
-		if qj != 0 {
-			axpy(scores, qj*inv, ix.cols[j])
+		if qj == 0 {
+			continue
 		}
+		ws[n4], xs[n4] = qj*inv, ix.cols[j]
+		n4++
+		if n4 == 4 {
+			axpy4(scores, ws, xs)
+			n4 = 0
+		}
+	}
+	for i := 0; i < n4; i++ {
+		axpy(scores, ws[i], xs[i])
 	}
 	m := newMatcher(f)
 	h := make(hitHeap, 0, k)
 	for i, s := range scores {
-		if len(h) == k && !h.better(s, ix.rows[i].p.SKU, h[0]) {
+		// Compare the score first: reading a row's SKU for each of 100k rows costs a cache miss each.
+		if len(h) == k && (s < h[0].score || (s == h[0].score && !h.better(s, ix.rows[i].p.SKU, h[0]))) {
 			continue
 		}
 		if !m.match(&ix.rows[i]) {
@@ -162,6 +177,16 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 		out[i] = Hit{Product: cloneProduct(ix.rows[c.row].p), Score: min(max(float64(c.score), 0), 1)}
 	}
 	return out
+}
+
+// axpy4 adds w[0]·x[0] + … + w[3]·x[3] to y.
+func axpy4(y []float32, w [4]float32, x [4][]float32) {
+	n := len(y)
+	x0, x1, x2, x3 := x[0][:n], x[1][:n], x[2][:n], x[3][:n]
+	w0, w1, w2, w3 := w[0], w[1], w[2], w[3]
+	for i := range y {
+		y[i] += w0*x0[i] + w1*x1[i] + w2*x2[i] + w3*x3[i]
+	}
 }
 
 // axpy adds a*x to y; unrolled by four.
@@ -220,6 +245,7 @@ func (hitHeap) better(score float32, sku string, c scored) bool {
 
 // matcher applies a Filter.
 type matcher struct {
+	none     bool // the filter keeps everything
 	f        Filter
 	category string
 	exclude  map[string]bool
@@ -227,6 +253,7 @@ type matcher struct {
 
 func newMatcher(f Filter) *matcher {
 	m := &matcher{f: f, category: textnorm.Fold(f.Category)}
+	m.none = !f.InStockOnly && m.category == "" && f.MinPrice == nil && f.MaxPrice == nil && len(f.ExcludeSKUs) == 0
 	if len(f.ExcludeSKUs) > 0 {
 		m.exclude = make(map[string]bool, len(f.ExcludeSKUs))
 		for _, s := range f.ExcludeSKUs {
@@ -237,6 +264,9 @@ func newMatcher(f Filter) *matcher {
 }
 
 func (m *matcher) match(r *indexRow) bool {
+	if m.none {
+		return true
+	}
 	return m.matchProduct(r.p, r.category)
 }
 

@@ -210,7 +210,7 @@ Shopify product export).`)
 	}
 	if ierr != nil {
 		if errors.Is(ierr, catalog.ErrDimensionMismatch) {
-			return fmt.Errorf("%w\n(the store in %s was built with another embedder)", ierr, where)
+			return fmt.Errorf("%s: %w", where, ierr)
 		}
 		return fmt.Errorf("import stopped: %w (what was stored is consistent; run the same command again to resume)", ierr)
 	}

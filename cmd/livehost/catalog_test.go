@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/livehost/livehost/internal/pgtest"
+	"github.com/livehost/livehost/openaitest"
 )
 
 const catalogFile = "../../examples/catalog.jsonl" // the example catalog
@@ -181,5 +182,32 @@ func TestCatalogPostgres(t *testing.T) {
 	res = searchJSON(t, env, "--query", "黒いデニム", "--in-stock")
 	if slices.Contains(resultSKUs(res), "LH-APP-001") {
 		t.Errorf("sold-out jeans found in stock: %v", resultSKUs(res))
+	}
+}
+
+func TestCatalogOpenAIEmbedder(t *testing.T) {
+	srv := openaitest.New()
+	defer srv.Close()
+	data := t.TempDir()
+	env := map[string]string{"LIVEHOST_DATA": data, "OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "k", "LIVEHOST_EMBED_MODEL": "text-embedding-3-small"}
+	code, out, errOut := runCLI(t, "", env, "catalog", "import", catalogFile)
+	if code != 0 || !strings.Contains(out, "openai:text-embedding-3-small, 1536 dimensions") {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := len(srv.Requests()); n == 0 {
+		t.Fatal("no embedding requests")
+	}
+	if res := searchJSON(t, env, "--query", "リップ"); len(res) == 0 {
+		t.Error("no results through the OpenAI embedder")
+	}
+	// Without the server configured, the store says which embedder it needs.
+	code, _, errOut = runCLI(t, "", map[string]string{"LIVEHOST_DATA": data}, "catalog", "search", "--query", "リップ")
+	if code != 1 || !strings.Contains(errOut, "openai:text-embedding-3-small") || !strings.Contains(errOut, "OPENAI_BASE_URL") {
+		t.Errorf("search without the server: exit %d %s", code, errOut)
+	}
+	// Importing with the offline embedder into this store is refused clearly.
+	code, _, errOut = runCLI(t, "", map[string]string{"LIVEHOST_DATA": data}, "catalog", "import", catalogFile, "--embedder", "offline")
+	if code != 1 || !strings.Contains(errOut, "does not match") {
+		t.Errorf("offline import into an OpenAI store: exit %d %s", code, errOut)
 	}
 }
