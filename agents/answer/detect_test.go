@@ -50,6 +50,12 @@ func TestDetect(t *testing.T) {
 		{"かわいい！これ何色ありますか", true, IntentColor, "ja"},
 		{"初見です、送料いくらですか", true, IntentShipping, "ja"},
 		{"かわいい？", false, IntentNone, "ja"},
+		{"自然な色味が好き", false, IntentNone, "ja"},
+		{"1980円なら安い！", false, IntentNone, "ja"},
+		{"ポチりました！届くの楽しみ", false, IntentNone, "ja"},
+		{"色違いはありますか", true, IntentColor, "ja"},
+		{"サイズ感", true, IntentSize, "ja"},
+		{"電話番号の登録は必要ですか？", true, IntentOther, "ja"},
 		{"hey is it in stock", true, IntentStock, "en"},
 		{"hello, how much is this?", true, IntentPrice, "en"},
 	}

@@ -43,7 +43,7 @@ var concepts = []concept{
 	{"stock", IntentStock, []string{"stock", "在庫", "availability", "inventory"},
 		[]string{"stock", "available", "sold", "left", "remain", "buy", "在庫", "残り", "売り切れ", "売切", "完売", "買え", "購入でき", "再入荷", "入荷", "まだあり", "ありますか"}},
 	{"size", IntentSize, []string{"size", "サイズ", "fit", "ring", "length", "大きさ", "丈", "width", "寸法"},
-		[]string{"size", "big", "small", "large", "fit", "tall", "xl", "xs", "xxl", "xxs", "xxxl", "3l", "4l", "free size", "フリーサイズ", "サイズ感", "サイズ", "大きさ", "号", "丈", "着丈", "身長", "cm", "センチ", "ぴったり", "小さめ", "大きめ", "入りますか", "sサイズ", "mサイズ", "lサイズ"}},
+		[]string{"size", "big", "small", "large", "fit", "tall", "xl", "xs", "xxl", "xxs", "xxxl", "3l", "4l", "free size", "フリーサイズ", "サイズ感", "サイズ", "大きさ", "何号", "号サイズ", "丈", "着丈", "身長", "cm", "センチ", "ぴったり", "小さめ", "大きめ", "入りますか", "sサイズ", "mサイズ", "lサイズ"}},
 	{"color", IntentColor, []string{"color", "colour", "カラー", "色", "shade", "shades", "finish"},
 		[]string{"color", "colour", "shade", "black", "white", "red", "blue", "pink", "green", "beige", "色", "カラー", "色味", "何色", "赤", "青", "黒", "白", "ぴんく", "べーじゅ", "ぶらうん", "色違い"}},
 	{"material", IntentMaterial, []string{"material", "素材", "fabric", "outer", "inner", "metal", "cover", "sole", "back", "body", "shell", "lining"},
