@@ -170,6 +170,23 @@ func TestBrowserApproveReachesTeleprompter(t *testing.T) {
 	if len(st.Held) != 0 {
 		t.Fatalf("held after allow: %v", st.Held)
 	}
+	// Edit another draft with the keyboard: e, change the text, Ctrl+Enter.
+	e.do("POST", "/api/shows/live1/chat", tok["ingest"], map[string]string{"platform": "youtube", "user": "hana", "text": "リップティントの容量はどれくらい？"}, nil)
+	next := e.waitDrafts("live1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 })[0]
+	edited := "4gです。毎日使っても約2か月もちます！"
+	if err := chromedp.Do(consoleCtx,
+		chromedp.WaitVisible(`.draft.sel[data-id="`+next.DraftID+`"]`),
+		chromedp.KeyEvent("e"),
+		chromedp.WaitVisible(`#edit-box`),
+		chromedp.SetValue(`#edit-box`, edited),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(`.draft.published[data-id="`+next.DraftID+`"]`),
+	); err != nil {
+		t.Fatalf("edit in console: %v", err)
+	}
+	if _, err := chromedp.Run(tpCtx, chromedp.Poll[bool](`document.getElementById("questions").textContent.includes("約2か月")`)); err != nil {
+		t.Fatalf("edited answer on the teleprompter: %v", err)
+	}
 	shot(t, consoleCtx, dir, "console-after.png")
 
 	// The host says something risky: the teleprompter shows a red warning with the better wording.

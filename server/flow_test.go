@@ -301,3 +301,17 @@ func TestRestartRebuildsState(t *testing.T) {
 		t.Fatalf("approve after restart: %d", code)
 	}
 }
+
+func TestDraftExpiry(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) { o.DraftTTL = 300 * time.Millisecond })
+	tok := e.newShow("s1")
+	e.do("POST", "/api/shows/s1/chat", tok["ingest"], map[string]string{"user": "a", "text": "リップティントの成分は何ですか？"}, nil)
+	e.waitDrafts("s1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 })
+	exp := e.waitDrafts("s1", tok["moderator"], "expired", func(d []draft) bool { return len(d) == 1 })
+	var out struct {
+		Error string `json:"error"`
+	}
+	if code, _ := e.do("POST", "/api/drafts/"+exp[0].DraftID+"/approve", tok["moderator"], nil, &out); code != 409 || !strings.Contains(out.Error, "expired") {
+		t.Fatalf("approving an expired draft: %d %q", code, out.Error)
+	}
+}

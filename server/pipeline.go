@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -215,4 +216,47 @@ func newDraftID() string {
 func (s *Server) setQueueGauges(rt *showRuntime) {
 	s.m.queueDepth.WithLabelValues("drafts_pending").Set(float64(rt.v.pendingDrafts()))
 	s.m.queueDepth.WithLabelValues("held").Set(float64(len(rt.v.held)))
+}
+
+// expireDrafts marks drafts that waited longer than DraftTTL as expired, every interval.
+func (s *Server) expireDrafts(interval time.Duration) {
+	defer s.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		rts := make([]*showRuntime, 0, len(s.shows))
+		for _, rt := range s.shows {
+			rts = append(rts, rt)
+		}
+		s.mu.Unlock()
+		for _, rt := range rts {
+			rt.mu.Lock()
+			due := rt.v.expiredDrafts(time.Now(), s.opt.DraftTTL)
+			rt.mu.Unlock()
+			if len(due) == 0 {
+				continue
+			}
+			_, err := s.appendEvents(s.qctx, rt, func(v *view, next int64) ([]show.NewEvent, error) {
+				var evs []show.NewEvent
+				for _, id := range v.expiredDrafts(time.Now(), s.opt.DraftTTL) {
+					evs = append(evs, event(show.TypeDraftExpired, show.DraftAction{DraftID: id, By: "system", Reason: "no moderator decision in time"}))
+				}
+				return evs, nil
+			})
+			if err != nil && !errors.Is(err, errServerClosed) && !errors.Is(err, context.Canceled) {
+				s.log.Error("expire drafts", "show", rt.id, "err", err)
+				continue
+			}
+			s.m.drafts.WithLabelValues("expired").Add(float64(len(due)))
+			rt.mu.Lock()
+			s.setQueueGauges(rt)
+			rt.mu.Unlock()
+		}
+	}
 }

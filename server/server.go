@@ -46,6 +46,9 @@ type Options struct {
 	IngestBurst int
 	// MaxBatch is the most chat messages one request may carry (default 1000).
 	MaxBatch int
+	// DraftTTL is how long a draft may wait for a moderator before it expires (default 10 min;
+	// negative: never). A question that old has been answered on air or is moot.
+	DraftTTL time.Duration
 	// StreamBuffer is each WebSocket client's event buffer in events (default 8192).
 	StreamBuffer int
 	// Mount adds more routes (for example WHIP ingest, extra pages) to the server.
@@ -108,6 +111,9 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.MaxBatch <= 0 || opt.MaxBatch > maxEventsPerRequest/3 {
 		opt.MaxBatch = maxEventsPerRequest / 3
 	}
+	if opt.DraftTTL == 0 {
+		opt.DraftTTL = 10 * time.Minute
+	}
 	if opt.StreamBuffer <= 0 {
 		// Deep enough for a few seconds of a busy show: catching up from the log costs more
 		// than holding events in memory.
@@ -148,6 +154,10 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	s.e = s.routes()
 	s.wg.Add(1)
 	go s.answerWorker()
+	if opt.DraftTTL > 0 {
+		s.wg.Add(1)
+		go s.expireDrafts(min(opt.DraftTTL/4, 15*time.Second))
+	}
 	return s, nil
 }
 

@@ -356,3 +356,19 @@ func (v *view) snapshot() snapshot {
 	sort.Slice(s.Held, func(i, j int) bool { return s.Held[i].ChatSeq < s.Held[j].ChatSeq })
 	return s
 }
+
+// expiredDrafts lists pending drafts older than ttl that no one holds a live claim on.
+func (v *view) expiredDrafts(now time.Time, ttl time.Duration) []string {
+	var out []string
+	for id, d := range v.drafts {
+		if d.Status != "pending" || now.Sub(d.CreatedAt) < ttl {
+			continue
+		}
+		if d.ClaimedBy != "" && now.Sub(d.ClaimedAt) < claimTimeout {
+			continue
+		}
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
