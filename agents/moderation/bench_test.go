@@ -205,12 +205,18 @@ func BenchmarkModerateDefaultNoReadings(b *testing.B) {
 		b.Fatal(err)
 	}
 	msgs := chatMessages()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := 0; i < b.N; i++ {
 		e.Moderate(msgs[i%len(msgs)], SourceChat)
 	}
 	b.ReportMetric(float64(time.Second)/float64(b.Elapsed()/time.Duration(max(b.N, 1))), "msgs/s")
+	if cpu := threadCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(b.N, 1)), "cpu-ns/msg")
+	}
 }
 
 // BenchmarkReadingPass is the kagome cost alone: tokenizing one kanji message and matching
@@ -219,10 +225,16 @@ func BenchmarkReadingPass(b *testing.B) {
 	e := engine(b)
 	m := e.m.Load()
 	text := "このリップの色味、ブルベでも似合いますか？教えてください！"
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := 0; i < b.N; i++ {
 		m.reading.match(e.tok, text)
+	}
+	if cpu := threadCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(max(b.N, 1)), "cpu-ns/op")
 	}
 }
 

@@ -70,6 +70,7 @@ func TestJapaneseToxic(t *testing.T) {
 		switch {
 		case flagged && r.Toxic:
 			tp++
+			t.Logf("caught toxic: %q %v", r.Text, v.Rules)
 		case flagged && !r.Toxic:
 			fp++
 			t.Logf("flagged, not toxic: %q %v", r.Text, v.Rules)
