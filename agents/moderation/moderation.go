@@ -380,9 +380,15 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 // maskScan looks up every window around each mask in the folded text among the masked terms.
 func (e *Engine) maskScan(s *scratch, m *matcher, src Source) {
 	b := s.f.Bytes()
+	masks := 0
 	for p := 0; p < len(b); p++ {
 		if b[p] != textnorm.Mask {
 			continue
+		}
+		// Evasion masks a letter or two; a text full of masks is symbol soup, caught elsewhere,
+		// and must not cost a window search per mask.
+		if masks++; masks > 16 {
+			return
 		}
 		for st := p; st >= 0 && p-st < m.maskMax; st-- {
 			if !utf8.RuneStart(b[st]) {

@@ -263,3 +263,25 @@ func TestEvasionSet(t *testing.T) {
 		t.Errorf("false positive rate %.3f > 0.05", fpr)
 	}
 }
+
+// Inputs built to make a scanner quadratic must still be cheap; this checks they finish and
+// keep offsets in range (timing is for the benchmarks, not asserted).
+func TestAdversarialShapes(t *testing.T) {
+	e := engine(t)
+	for name, text := range map[string]string{
+		"dotted tld": strings.Repeat("co.", 6000),
+		"masks":      strings.Repeat("○あ", 9000),
+		"digits":     strings.Repeat("1-", 9000),
+		"at signs":   strings.Repeat("a@", 9000),
+		"zero width": strings.Repeat("し\u200b", 9000),
+		"repeats":    strings.Repeat("ab", 9000),
+	} {
+		v := e.Moderate(text, SourceHost)
+		n := utf8.RuneCountInString(text)
+		for _, m := range v.Matches {
+			if m.Start < 0 || m.End > n || m.Start > m.End {
+				t.Errorf("%s: match [%d,%d) out of %d runes", name, m.Start, m.End, n)
+			}
+		}
+	}
+}

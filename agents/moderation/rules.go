@@ -84,7 +84,7 @@ func findURLs(p []byte, out [][4]int) [][4]int {
 		if h == 0 || !isLabelByte(p[h-1]) {
 			continue
 		}
-		for h > 0 {
+		for h > 0 && i-h < 253 { // a host name has at most 253 characters
 			if isLabelByte(p[h-1]) {
 				h--
 				continue
