@@ -56,7 +56,7 @@ func (d *Decoder) Decode(p *rtp.Packet, out []float32) ([]float32, error) {
 	if len(p.Payload) == 0 {
 		return out, nil
 	}
-	n, err := d.opus.DecodeToFloat32(p.Payload, d.pcm)
+	n, err := d.decode(p.Payload)
 	if err != nil {
 		d.Errors++
 		samples, terr := opusPacketSamples(p.Payload)
@@ -70,6 +70,21 @@ func (d *Decoder) Decode(p *rtp.Packet, out []float32) ([]float32, error) {
 	out = append(out, d.pcm[:n]...)
 	d.have, d.nextTS = true, p.Timestamp+uint32(n*(opusClock/outRate))
 	return out, nil
+}
+
+// decode runs the Opus decoder on a payload from the network; a panic inside it (a bitstream
+// case the pure-Go decoder does not handle) becomes an error instead of ending the process.
+func (d *Decoder) decode(payload []byte) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = 0, fmt.Errorf("opus decoder panicked: %v", r)
+			// The decoder's state is unknown after a panic: start it afresh.
+			if od, ierr := opus.NewDecoderWithOutput(outRate, 1); ierr == nil {
+				d.opus = od
+			}
+		}
+	}()
+	return d.opus.DecodeToFloat32(payload, d.pcm)
 }
 
 // silence appends n samples' worth (at 48 kHz) of silence at 16 kHz, carrying any remainder.

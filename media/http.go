@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/livehost/livehost/speech"
 )
 
 // AuthorizeFunc decides whether a request may publish to, or end a session of, a show.
@@ -101,7 +103,7 @@ func StatusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrNoSession):
 		return http.StatusNotFound
-	case errors.Is(err, ErrTooMany), errors.Is(err, ErrClosed):
+	case errors.Is(err, ErrTooMany), errors.Is(err, ErrClosed), errors.Is(err, speech.ErrNoSTT):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError

@@ -458,6 +458,9 @@ func TestWHIPRefusesBadOffers(t *testing.T) {
 	if _, _, err := r.whip.HandleOffer(context.Background(), "show-1", []byte("junk")); !errors.Is(err, ErrBadOffer) || StatusOf(err) != 400 {
 		t.Errorf("HandleOffer(junk): %v", err)
 	}
+	if StatusOf(fmt.Errorf("speech settings: %w", speech.ErrNoSTT)) != http.StatusServiceUnavailable {
+		t.Error("no STT server is not a 503")
+	}
 	if err := r.whip.Delete("nope"); !errors.Is(err, ErrNoSession) {
 		t.Errorf("Delete(nope): %v", err)
 	}
