@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/livehost/livehost/agents/moderation"
 )
 
@@ -33,6 +35,12 @@ links, phone numbers, e-mail and SNS IDs, and, for lines with a "user", per-user
 copy-paste raids. --source host checks the host's words for 薬機法 and 景品表示法 claims and
 profanity; every flag carries the reason it is risky and, where one exists, a compliant wording.
 
+--escalate (off by default) also asks an OpenAI-compatible model (OPENAI_BASE_URL / OPENAI_API_KEY;
+--escalate-model, "moderations" for /v1/moderations) about chat lines the lists allowed, and holds
+those it flags (rule "model.escalation"; "escalation" tells what the model said or why it could
+not). Checks run concurrently, each within --escalate-budget; a line's verdict is written when its
+check ends, in input order. Without escalation a verdict never waits for anything.
+
 --lists DIR adds a brand's list files (*.txt, one category per file, e.g. competitor.txt) to the
 built-in lists. --test reports what would fire without acting: "action" stays "allow" and
 "would_action" says what it would have been.`
@@ -48,7 +56,23 @@ type moderateInput struct {
 type moderateOutput struct {
 	Line int `json:"line"`
 	moderation.Verdict
-	Error string `json:"error,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	Escalation *escalationOutput `json:"escalation,omitempty"`
+}
+
+// escalationOutput says what the model made of a line the lists allowed.
+type escalationOutput struct {
+	Raised     bool     `json:"raised"`
+	Categories []string `json:"categories,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	LatencyMS  float64  `json:"latency_ms"`
+}
+
+// pendingLine is a verdict waiting for its escalation (done is nil when there is none).
+type pendingLine struct {
+	out  moderateOutput
+	done chan moderation.Escalation
 }
 
 func runModerate(ctx context.Context, env *cliEnv, args []string) error {
@@ -58,6 +82,9 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 	test := fs.Bool("test", false, "test mode: report what would fire, keep action allow (would_action says)")
 	noReadings := fs.Bool("no-readings", false, "skip kagome reading matches (faster start, misses kanji spellings such as 市ね)")
 	maxRunes := fs.Int("max-runes", 0, "longest text accepted before it is blocked unread (default 500 for chat, 20000 for host)")
+	escalate := fs.Bool("escalate", envOr(env, "LIVEHOST_MODERATION_ESCALATE", "") == "1", "ask an OpenAI-compatible model about chat lines the lists allowed (env LIVEHOST_MODERATION_ESCALATE=1)")
+	escModel := fs.String("escalate-model", envOr(env, "LIVEHOST_MODERATION_MODEL", "gpt-4o-mini"), "chat model for --escalate, or \"moderations\" for /v1/moderations (env LIVEHOST_MODERATION_MODEL)")
+	escBudget := fs.Duration("escalate-budget", 2*time.Second, "time budget of one model check")
 	logLevel := fs.String("log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "log level on stderr: debug, info, warn, error")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -90,12 +117,68 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	log.Debug("lists loaded", "terms", eng.Terms(), "patterns", eng.Patterns(), "took", time.Since(start))
 
+	var esc *moderation.Escalator
+	if *escalate {
+		key, base := strings.TrimSpace(env.getenv("OPENAI_API_KEY")), strings.TrimSpace(env.getenv("OPENAI_BASE_URL"))
+		if key == "" && base == "" {
+			return &exitError{2, errors.New("--escalate needs OPENAI_API_KEY or OPENAI_BASE_URL")}
+		}
+		if *escBudget <= 0 {
+			return &exitError{2, fmt.Errorf("--escalate-budget %v: want more than 0", *escBudget)}
+		}
+		oc := openai.DefaultConfig(key)
+		if base != "" {
+			oc.BaseURL = base
+		}
+		ecfg := moderation.EscalationConfig{Client: openai.NewClientWithConfig(oc), Model: *escModel, Budget: *escBudget}
+		if *escModel == "moderations" {
+			ecfg.Model, ecfg.UseModerations = "", true
+		}
+		if esc, err = moderation.NewEscalator(ecfg); err != nil {
+			return &exitError{2, err}
+		}
+		defer esc.Close()
+	}
+
 	in := bufio.NewReaderSize(env.stdin, 64*1024)
 	out := bufio.NewWriterSize(env.stdout, 64*1024)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	counts := map[string]int{}
 	line, errs := 0, 0
+	var pending []pendingLine
+	// write sends the oldest pending verdicts out, waiting for their escalation when wait is set
+	// (or when too many lines are in flight); it stops at the first unfinished one otherwise.
+	write := func(wait bool) error {
+		for len(pending) > 0 {
+			p := &pending[0]
+			if p.done != nil {
+				var es moderation.Escalation
+				if wait || len(pending) > 256 {
+					es = <-p.done
+				} else {
+					select {
+					case es = <-p.done:
+					default:
+						return nil
+					}
+				}
+				p.out.Verdict = moderation.Escalated(p.out.Verdict, es)
+				eo := &escalationOutput{Raised: es.Raise && es.Err == nil, Categories: es.Categories, Reason: es.Reason,
+					LatencyMS: float64(es.Latency.Microseconds()) / 1000}
+				if es.Err != nil {
+					eo.Error = es.Err.Error()
+				}
+				p.out.Escalation = eo
+			}
+			counts[p.out.Action]++
+			if err := enc.Encode(p.out); err != nil {
+				return fmt.Errorf("write verdict for line %d: %w", p.out.Line, err)
+			}
+			pending = pending[1:]
+		}
+		return nil
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			out.Flush()
@@ -110,15 +193,26 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("read standard input after line %d: %w", line, readErr)
 		}
 		line++
-		o := moderateLine(eng, src, line, raw)
+		o, text := moderateLine(eng, src, line, raw)
 		if o.Error != "" {
 			errs++
 		}
-		counts[o.Action]++
-		if err := enc.Encode(o); err != nil {
-			return fmt.Errorf("write verdict for line %d: %w", line, err)
+		p := pendingLine{out: o}
+		allowed := o.Action == moderation.ActionAllow && (!o.Test || o.WouldAction == moderation.ActionAllow)
+		if esc != nil && o.Error == "" && src == moderation.SourceChat && allowed && strings.TrimSpace(text) != "" {
+			ch := make(chan moderation.Escalation, 1)
+			if esc.Submit(text, func(es moderation.Escalation) { ch <- es }) {
+				p.done = ch
+			}
 		}
-		if in.Buffered() == 0 { // a live pipe: let the reader see the verdict now
+		pending = append(pending, p)
+		if err := write(false); err != nil {
+			return err
+		}
+		if in.Buffered() == 0 { // a live pipe: let the reader see the verdicts now
+			if err := write(true); err != nil {
+				return err
+			}
 			if err := out.Flush(); err != nil {
 				return fmt.Errorf("write verdict for line %d: %w", line, err)
 			}
@@ -129,6 +223,9 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 		if readErr != nil {
 			break
 		}
+	}
+	if err := write(true); err != nil {
+		return err
 	}
 	if env.isTerminal && line >= 1000 {
 		fmt.Fprintln(env.stderr)
@@ -142,11 +239,11 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // moderateLine parses one input line and moderates it; a bad line gets a held error verdict.
-func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw []byte) moderateOutput {
-	fail := func(format string, a ...any) moderateOutput {
+func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw []byte) (moderateOutput, string) {
+	fail := func(format string, a ...any) (moderateOutput, string) {
 		return moderateOutput{Line: line, Verdict: moderation.Verdict{Action: moderation.ActionHold,
 			Categories: []string{}, Matches: []moderation.Match{}, Rules: []string{"input.malformed"},
-			Reason: "malformed input line"}, Error: fmt.Sprintf("line %d: "+format, append([]any{line}, a...)...)}
+			Reason: "malformed input line"}, Error: fmt.Sprintf("line %d: "+format, append([]any{line}, a...)...)}, ""
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -169,7 +266,7 @@ func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw [
 	} else {
 		v = eng.Moderate(*msg.Text, src)
 	}
-	return moderateOutput{Line: line, Verdict: v}
+	return moderateOutput{Line: line, Verdict: v}, *msg.Text
 }
 
 // parseTS accepts an RFC 3339 string or Unix seconds (integer or fractional); absent is zero.

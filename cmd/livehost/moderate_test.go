@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/livehost/livehost/openaitest"
 )
 
 type verdictLine struct {
@@ -158,5 +162,45 @@ func TestModerateCLIUsage(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.txt"), []byte("ok\nterm | severe\n"), 0o644)
 	if code, _, stderr := runCLI(t, "", nil, "moderate", "--lists", dir); code != 1 || !strings.Contains(stderr, "line 2") {
 		t.Errorf("bad list file: exit %d, %q", code, stderr)
+	}
+}
+
+func TestModerateCLIEscalate(t *testing.T) {
+	srv := openaitest.New()
+	defer srv.Close()
+	srv.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
+		if strings.Contains(req.Messages[len(req.Messages)-1].Content, "無職") {
+			return openaitest.ChatReply{Content: `{"flag": true, "category": "harassment", "reason": "personal attack"}`}
+		}
+		return openaitest.ChatReply{Content: `{"flag": false, "category": "none", "reason": ""}`}
+	})
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "test-key"}
+	in := `{"text":"働けよ無職"}` + "\n" + `{"text":"しね"}` + "\n" + `{"text":"このリップ可愛い"}` + "\n"
+	code, out, stderr := runCLI(t, in, env, "moderate", "--escalate", "--escalate-model", "test-model", "--no-readings")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	vs := decodeVerdicts(t, out)
+	if len(vs) != 3 || vs[0].Line != 1 || vs[1].Line != 2 || vs[2].Line != 3 {
+		t.Fatalf("verdicts out of order: %s", out)
+	}
+	if vs[0].Action != "hold" || !strings.Contains(strings.Join(vs[0].Rules, ","), "model.escalation") {
+		t.Errorf("escalated line: %+v", vs[0])
+	}
+	if vs[1].Action != "block" || vs[2].Action != "allow" {
+		t.Errorf("other lines: %+v %+v", vs[1], vs[2])
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d model requests, want 2 (the blocked line is not escalated)", n)
+	}
+	// Without a server configured, --escalate is a usage error.
+	if code, _, stderr := runCLI(t, "", nil, "moderate", "--escalate"); code != 2 || !strings.Contains(stderr, "OPENAI") {
+		t.Errorf("--escalate without a server: exit %d %q", code, stderr)
+	}
+	// A server that fails leaves the list verdict and says why.
+	srv.FailNext(10, 500)
+	code, out, _ = runCLI(t, `{"text":"働けよ無職"}`+"\n", env, "moderate", "--escalate", "--escalate-model", "m", "--no-readings")
+	if code != 0 || !strings.Contains(out, `"action":"allow"`) || !strings.Contains(out, `"error"`) {
+		t.Errorf("failing model: exit %d %s", code, out)
 	}
 }
