@@ -477,3 +477,34 @@ func FuzzCheckOffer(f *testing.F) {
 		}
 	})
 }
+
+// TestWHIPPublisherNeverConnects: an offer is answered but the publisher never completes ICE; the
+// session must not linger.
+func TestWHIPPublisherNeverConnects(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := newRig(t, WHIPConfig{
+		ICEDisconnectedTimeout: 300 * time.Millisecond, ICEFailedTimeout: 800 * time.Millisecond, ICEKeepalive: 100 * time.Millisecond,
+	})
+	defer r.close()
+	pub := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+	defer pub.close(t)
+	pub.conn.cut.Store(true) // gone before the first ICE check
+	resp := r.post(t, "show-1", "application/sdp", pub.offer(t))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for r.whip.Sessions() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("session of a publisher that never connected still alive after 40 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	r.mu.Lock()
+	states := strings.Join(r.sessions, ",")
+	r.mu.Unlock()
+	if states != "started,connection failed" {
+		t.Errorf("session states %q", states)
+	}
+}
