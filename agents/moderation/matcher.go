@@ -214,7 +214,7 @@ type variant struct {
 
 // maskedVariants returns the term with one letter masked (自殺 → 自*, fuck → f*ck) where what
 // is left still says enough: a kanji, or at least two letters; Latin terms also lose two inner
-// letters to one mask (f**k squeezes to f*k).
+// letters to one mask (f**k squeezes to f*k), or one of a doubled letter (nig*er).
 func maskedVariants(f *textnorm.Folded) []variant {
 	b := f.Bytes()
 	runes := []rune(string(b))
@@ -256,6 +256,34 @@ func maskedVariants(f *textnorm.Folded) []variant {
 			mk(i, i+1)
 			if i+2 < n && n >= 4 && runes[i+1] != ' ' {
 				mk(i, i+2)
+			}
+		}
+		// One of a doubled letter masked: nigger → nig*er and ni*ger (the term is squeezed, the
+		// text is not, since the mask separates the pair).
+		for k := 0; k < n; k++ {
+			if runs[k] < 2 || runes[k] == ' ' {
+				continue
+			}
+			for _, after := range []bool{true, false} {
+				var sb strings.Builder
+				r := make([]uint8, 0, n+1)
+				for i, c := range runes {
+					if i == k && !after {
+						sb.WriteRune(textnorm.Mask)
+						r = append(r, 1)
+					}
+					sb.WriteRune(c)
+					if i == k {
+						r = append(r, 1)
+					} else {
+						r = append(r, runs[i])
+					}
+					if i == k && after {
+						sb.WriteRune(textnorm.Mask)
+						r = append(r, 1)
+					}
+				}
+				out = append(out, variant{sb.String(), r})
 			}
 		}
 		return out
