@@ -178,7 +178,8 @@ func TestBrowserApproveReachesTeleprompter(t *testing.T) {
 		chromedp.WaitVisible(`.draft.sel[data-id="`+next.DraftID+`"]`),
 		chromedp.KeyEvent("e"),
 		chromedp.WaitVisible(`#edit-box`),
-		chromedp.SetValue(`#edit-box`, edited),
+		// Set the text as typing would (an input event): the console re-renders on every event.
+		chromedp.Evaluate[chromedp.Void](`(() => { const b = document.getElementById("edit-box"); b.value = "`+edited+`"; b.dispatchEvent(new Event("input")); })()`),
 		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
 		chromedp.WaitVisible(`.draft.published[data-id="`+next.DraftID+`"]`),
 	); err != nil {

@@ -8,6 +8,7 @@
   let model = null, rerender = null;
   let selected = null;   // selected draft id
   let editing = null;    // draft id being edited
+  let editText = "", editSel = 0; // kept across re-renders, which replace the textarea
   let busy = new Set();  // draft ids / held seqs with a request in flight
   const showPath = "/api/shows/" + encodeURIComponent(LH.show);
 
@@ -84,7 +85,10 @@
       return el("div", { class: "draft " + d.status + (open ? "" : " done") + (d.draft_id === selected ? " sel" : ""), dataset: { id: d.draft_id },
           onclick: () => { if (open) { selected = d.draft_id; rerender(); } } },
         el("div", { class: "q" }, el("b", {}, d.user || "viewer"), "： ", d.question || ""),
-        isEditing ? el("textarea", { id: "edit-box", rows: 3 }, d.text) : el("div", { class: "a" }, d.text),
+        isEditing ? el("textarea", { id: "edit-box", rows: 3, dataset: { id: d.draft_id },
+          oninput: ev => { editText = ev.target.value; editSel = ev.target.selectionStart; },
+          onkeyup: ev => { editSel = ev.target.selectionStart; }, onclick: ev => { editSel = ev.target.selectionStart; } }, editText)
+          : el("div", { class: "a" }, d.text),
         el("div", { class: "meta" },
           d.count > 1 ? el("span", { class: "tag count" }, "×" + d.count) : null,
           d.intent ? el("span", { class: "tag" }, d.intent) : null,
@@ -105,7 +109,7 @@
     });
     $("drafts").replaceChildren(...(rows.length ? rows : [el("div", { class: "empty" }, "回答案はまだありません · no drafts yet")]));
     const box = $("edit-box");
-    if (box && document.activeElement !== box) { box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
+    if (box && document.activeElement !== box) { box.focus(); box.setSelectionRange(editSel, editSel); }
     const sel = $("drafts").querySelector(".draft.sel");
     if (sel && !isVisible(sel, $("drafts"))) sel.scrollIntoView({ block: "nearest" });
   }
@@ -122,7 +126,13 @@
     $("status").className = "pill" + (st === "live" ? " live" : "");
     const p = m.product(m.onAir, rerender);
     $("onair").textContent = "オンエア: " + (p ? p.name : (m.onAir || "—"));
-    counters(m); chat(m); held(m); drafts(m);
+    counters(m); chat(m); held(m);
+    // While a reply is being edited its textarea stays as it is: replacing it would break the
+    // IME composition of Japanese input. The queue refreshes when the edit ends.
+    const ed = editing && m.drafts.get(editing);
+    if (ed && ed.status !== "pending") { editing = null; LH.toast("この回答案は他の操作で確定しました · decided elsewhere"); }
+    const box = $("edit-box");
+    if (!editing || !box || box.dataset.id !== editing) drafts(m);
   }
 
   async function act(id, verb, body) {
@@ -135,10 +145,13 @@
     } finally { busy.delete(id); rerender(); }
   }
 
-  function startEdit(id) { editing = id; selected = id; act(id, "claim"); }
+  function startEdit(id) {
+    const d = model.drafts.get(id);
+    editing = id; selected = id; editText = d ? d.text : ""; editSel = editText.length;
+    act(id, "claim");
+  }
   function saveEdit(id) {
-    const box = $("edit-box");
-    const text = box ? box.value.trim() : "";
+    const text = editText.trim();
     if (!text) { LH.toast("回答が空です · the reply is empty", "error"); return; }
     act(id, "approve", { text });
   }
