@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -180,7 +181,7 @@ func (x *Escalator) checkModerations(ctx context.Context, text string) Escalatio
 		{c.Sexual || c.SexualMinors, CatSexual},
 		{c.SelfHarm || c.SelfHarmIntent || c.SelfHarmInstructions || c.Violence || c.ViolenceGraphic, CatHarassment},
 	} {
-		if f.on && !containsString(cats, f.name) {
+		if f.on && !slices.Contains(cats, f.name) {
 			cats = append(cats, f.name)
 		}
 	}
@@ -237,15 +238,6 @@ func (x *Escalator) checkChat(ctx context.Context, text string) Escalation {
 		es.Categories = []string{cat}
 	}
 	return es
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Escalated applies an escalation to the list verdict it followed: a flagged message that the
