@@ -85,6 +85,9 @@ func (j *Jitter) drain(out []*rtp.Packet) []*rtp.Packet {
 	}
 }
 
+// Held is the number of packets waiting behind a gap.
+func (j *Jitter) Held() int { return len(j.held) }
+
 // Flush releases every held packet in order, as at the end of a stream.
 func (j *Jitter) Flush(out []*rtp.Packet) []*rtp.Packet {
 	return j.flushTo(out[:0])

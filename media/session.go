@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -147,9 +149,26 @@ func (s *session) read(tr *webrtc.TrackRemote) {
 		}
 		return nil
 	}
+	waiting := false // a read deadline is set because packets wait behind a gap
 	for {
+		if held := jit.Held() > 0; held != waiting {
+			deadline := time.Time{}
+			if held {
+				deadline = time.Now().Add(s.w.cfg.JitterWait)
+			}
+			_ = tr.SetReadDeadline(deadline)
+			waiting = held
+		}
 		p, _, err := tr.ReadRTP()
 		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Nothing came to fill the gap in time: give up on it.
+				if err := write(jit.Flush(ready)); err != nil {
+					break
+				}
+				continue
+			}
 			break
 		}
 		ready = jit.Push(p, ready)

@@ -62,7 +62,8 @@ type WHIPConfig struct {
 	// UDPPortMin/Max bound the ports used for media, for a firewall; zero leaves them to the OS.
 	UDPPortMin, UDPPortMax uint16
 
-	JitterDepth int // 5 packets
+	JitterDepth int           // 5 packets waited for behind a gap …
+	JitterWait  time.Duration // … or 100 ms, whichever comes first (a sender may go quiet after a loss)
 	Logger      *slog.Logger
 }
 
@@ -90,6 +91,9 @@ func (c WHIPConfig) withDefaults() WHIPConfig {
 	}
 	if c.JitterDepth <= 0 {
 		c.JitterDepth = 5
+	}
+	if c.JitterWait <= 0 {
+		c.JitterWait = 100 * time.Millisecond
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

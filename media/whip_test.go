@@ -238,6 +238,13 @@ func (p *publisher) publish(t *testing.T, r *rig) string {
 // send encodes 48 kHz PCM with libopus into 20 ms packets and sends them at speed× real time.
 func (p *publisher) send(t *testing.T, pcm []float32, speed float64) {
 	t.Helper()
+	p.sendDropping(t, pcm, speed, -1)
+}
+
+// sendDropping is send with the packet at index drop lost on the way (its sequence number and
+// timestamp are skipped).
+func (p *publisher) sendDropping(t *testing.T, pcm []float32, speed float64, drop int) {
+	t.Helper()
 	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +257,14 @@ func (p *publisher) send(t *testing.T, pcm []float32, speed float64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p.track.WriteSample(pmedia.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}); err != nil {
+		if i/960 == drop {
+			continue
+		}
+		sample := pmedia.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}
+		if drop >= 0 && i/960 == drop+1 {
+			sample.PrevDroppedPackets = 1
+		}
+		if err := p.track.WriteSample(sample); err != nil {
 			t.Fatal(err)
 		}
 		<-tick.C
@@ -506,5 +520,31 @@ func TestWHIPPublisherNeverConnects(t *testing.T) {
 	r.mu.Unlock()
 	if states != "started,connection failed" {
 		t.Errorf("session states %q", states)
+	}
+}
+
+// TestWHIPLossThenQuiet: a packet is lost and the sender then sends only four more before going
+// quiet (as a muted source or DTX does). The packets behind the gap must not wait for packets that
+// never come: after JitterWait they are released, the VAD sees the silence, and the utterance is
+// transcribed without waiting for the end of the session.
+func TestWHIPLossThenQuiet(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := newRig(t, WHIPConfig{})
+	defer r.close()
+	pub := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+	defer pub.close(t)
+	loc := pub.publish(t, r)
+	a := speechtest.Sentences(t, "en", 48000, 300*time.Millisecond, 0, "Hello there, welcome.")
+	// Speech, then 260 ms of silence, a lost packet, and 4 packets (80 ms): 360 ms of silence in all,
+	// more than the 300 ms hangover only if the 4 packets behind the gap are released.
+	speechEnd := int(a.Spans[0].End.Seconds()*48000) / 960 * 960
+	pcm := append(a.Samples[:speechEnd:speechEnd], make([]float32, 18*960)...)
+	pub.sendDropping(t, pcm, 4, speechEnd/960+13)
+	got := r.transcripts(1, 5*time.Second) // no DELETE yet
+	if got[0].Dropped || got[0].Text == "" {
+		t.Errorf("transcript %+v", got[0])
+	}
+	if code := r.delete(t, loc); code != http.StatusOK {
+		t.Errorf("DELETE: %d", code)
 	}
 }
