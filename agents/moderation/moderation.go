@@ -467,6 +467,9 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 		if c.entry >= 0 {
 			en := &m.entries[c.entry]
 			cat, term, reason, sugg, rule = en.Category, en.Pattern, en.Reason, en.Suggestion, en.ID
+			if reason == "" {
+				reason = categoryReasons[cat]
+			}
 		}
 		dup := false
 		for _, prev := range v.Matches {
@@ -519,6 +522,20 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 		}
 	}
 	return e.finish(v)
+}
+
+// categoryReasons explain a match whose list entry gives no reason of its own.
+var categoryReasons = map[string]string{
+	CatProfanity:      "profanity / 暴言・卑語",
+	CatHarassment:     "harassment or threat / 嫌がらせ・脅迫・容姿への攻撃",
+	CatDiscrimination: "slur / 差別表現",
+	CatSexual:         "sexual content / 性的な表現",
+	CatPersonalInfo:   "personal information / 個人情報・連絡先",
+	CatSpam:           "spam / スパム・勧誘",
+	CatLink:           "link / リンク",
+	CatCompetitor:     "competitor mention / 競合への言及",
+	CatYakkiho:        "薬機法: a drug-like claim",
+	CatKeihyo:         "景品表示法: a claim that needs evidence",
 }
 
 func (e *Engine) finish(v Verdict) Verdict {
