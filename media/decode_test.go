@@ -159,3 +159,38 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// TestDecoderStereoSource: OBS publishes stereo Opus; the decoder mixes it down to mono.
+func TestDecoderStereoSource(t *testing.T) {
+	enc, err := opus.NewEncoder(48000, 2, opus.AppAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := sine(440, 48000, 48000, 0.5)
+	inter := make([]float32, 2*len(left))
+	for i, v := range left {
+		inter[2*i], inter[2*i+1] = v, v
+	}
+	d, err := NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float32
+	buf := make([]byte, 1500)
+	for i := 0; i+1920 <= len(inter); i += 1920 {
+		n, err := enc.EncodeFloat32(inter[i:i+1920], buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i / 1920), Timestamp: uint32(i / 2)}, Payload: buf[:n]}
+		if out, err = d.Decode(p, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(out) != 16000 {
+		t.Fatalf("%d samples for 1 s of stereo, want 16000", len(out))
+	}
+	if r := rms(out[1600:]) / rms(left); r < 0.8 || r > 1.2 {
+		t.Errorf("stereo → mono gain %.2f", r)
+	}
+}
