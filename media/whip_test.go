@@ -548,3 +548,52 @@ func TestWHIPLossThenQuiet(t *testing.T) {
 		t.Errorf("DELETE: %d", code)
 	}
 }
+
+// TestWHIPAcceptsVideoAlongside: OBS offers H.264 video with the Opus audio; the offer is accepted
+// (video is received and discarded) rather than refused.
+func TestWHIPAcceptsVideoAlongside(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := newRig(t, WHIPConfig{})
+	defer r.close()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	var se webrtc.SettingEngine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	resp := r.post(t, "show-1", "application/sdp", pc.LocalDescription().SDP)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("audio+video offer: %d %s", resp.StatusCode, body)
+	}
+	answer := string(body)
+	if !strings.Contains(answer, "m=video 9") || !strings.Contains(strings.ToLower(answer), "h264/90000") ||
+		!strings.Contains(strings.ToLower(answer), "opus/48000") {
+		t.Errorf("answer does not accept both sections:\n%s", answer)
+	}
+	if code := r.delete(t, resp.Header.Get("Location")); code != http.StatusOK {
+		t.Errorf("DELETE: %d", code)
+	}
+}
