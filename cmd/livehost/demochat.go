@@ -38,6 +38,8 @@ var (
 	questionsEN = []string{"How much is the %s?", "Is the %s still in stock?", "What colors does the %s come in?",
 		"What is the %s made of?", "Does the %s ship overseas?", "How do I use the %s?"}
 
+	reactionTails = []string{"", "", "！", "〜", "!!", "ｗ", "♪", "！！", "…"}
+
 	// What the moderation must catch: evasive NG words, spam, links and personal data.
 	ngMessages = []string{"しね", "ｼﾈ", "4ね", "死 ね", "ブスは黙れ", "きもい配信者", "ころすぞ", "バカじゃないの",
 		"稼げる副業あります→ http://bit.ly/xxxx", "フォロー返し100%！！！！", "LINE ID: earn_money_now 連絡ください",
@@ -59,9 +61,11 @@ func (g *chatGen) next() (user, platform, text string) {
 	}
 	switch {
 	case r < 0.40:
-		text = reactionsJA[g.rng.IntN(len(reactionsJA))]
+		// People decorate the same reaction differently; identical copies from many users are
+		// what the moderation's copy-paste rule holds.
+		text = reactionsJA[g.rng.IntN(len(reactionsJA))] + reactionTails[g.rng.IntN(len(reactionTails))]
 	case r < 0.48:
-		text = reactionsEN[g.rng.IntN(len(reactionsEN))]
+		text = reactionsEN[g.rng.IntN(len(reactionsEN))] + reactionTails[g.rng.IntN(len(reactionTails))]
 	case r < 0.78:
 		q := questionsJA[g.rng.IntN(len(questionsJA))]
 		if strings.Contains(q, "%s") {
