@@ -162,7 +162,8 @@ func (s *Server) getShow(c echo.Context) error {
 }
 
 func (s *Server) getState(c echo.Context) error {
-	rt, err := s.showFor(c, RoleModerator, RoleHost, RoleOverlay)
+	// Not for overlays: the state holds held and blocked messages, which viewers must not see.
+	rt, err := s.showFor(c, RoleModerator, RoleHost)
 	if err != nil {
 		return err
 	}

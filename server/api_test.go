@@ -27,6 +27,7 @@ func TestAPIContract(t *testing.T) {
 		{"unknown show", "GET", "/api/shows/nope", testAdmin, nil, 404, `no show "nope"`},
 		{"token of another show", "GET", "/api/shows/s1", other["moderator"], nil, 403, "another show"},
 		{"ingest may not read drafts", "GET", "/api/shows/s1/drafts", tok["ingest"], nil, 403, "role ingest may not"},
+		{"overlay may not read the moderation state", "GET", "/api/shows/s1/state", tok["overlay"], nil, 403, "role overlay may not"},
 		{"host may not ingest chat", "POST", "/api/shows/s1/chat", tok["host"], map[string]string{"user": "u", "text": "hi"}, 403, "role host may not"},
 		{"moderator may not create shows", "POST", "/api/shows", tok["moderator"], map[string]any{"title": "x"}, 403, ""},
 		{"moderator may not mint tokens", "POST", "/api/shows/s1/tokens", tok["moderator"], map[string]string{"role": "host"}, 403, ""},
