@@ -460,7 +460,6 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 	})
 	var orig []rune
 	worst := sevNone
-	var worstCand *cand
 	for i := range kept {
 		c := &kept[i]
 		cat, term, reason, sugg, rule := c.category, c.term, c.reason, "", c.rule
@@ -498,9 +497,7 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 		if !slices.Contains(v.Rules, rule) {
 			v.Rules = append(v.Rules, rule)
 		}
-		if sev > worst {
-			worst, worstCand = sev, c
-		}
+		worst = max(worst, sev)
 	}
 	switch worst {
 	case sevHigh:
@@ -508,17 +505,18 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 	case sevMedium:
 		v.Action = ActionHold
 	}
-	if worstCand != nil {
-		last := v.Matches[0]
+	if worst > sevNone {
+		// The reason is the first of the worst findings.
+		first := v.Matches[0]
 		for _, mt := range v.Matches {
 			if mt.Severity == worst.String() {
-				last = mt
+				first = mt
 				break
 			}
 		}
-		v.Reason = last.Category + ": " + last.Text
-		if last.Reason != "" {
-			v.Reason += " — " + last.Reason
+		v.Reason = first.Category + ": " + first.Text
+		if first.Reason != "" {
+			v.Reason += " — " + first.Reason
 		}
 	}
 	return e.finish(v)
