@@ -120,9 +120,11 @@ func (s *session) read(tr *webrtc.TrackRemote) {
 	defer s.readers.Done()
 
 	if !feed {
-		// Video from OBS, or a second audio track: read and discard so the transport keeps flowing.
+		// Video from OBS, or a second audio track: read and discard (into one buffer, video is
+		// megabits a second) so the receive buffers never fill.
+		buf := make([]byte, 1500)
 		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
+			if _, _, err := tr.Read(buf); err != nil {
 				return
 			}
 		}
