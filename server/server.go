@@ -46,6 +46,9 @@ type Options struct {
 	IngestBurst int
 	// MaxBatch is the most chat messages one request may carry (default 1000).
 	MaxBatch int
+	// AnswerWorkers is how many questions are answered at once (default 2). A model-backed
+	// answerer waits on the network, so it wants more than the offline one.
+	AnswerWorkers int
 	// DraftTTL is how long a draft may wait for a moderator before it expires (default 10 min;
 	// negative: never). A question that old has been answered on air or is moot.
 	DraftTTL time.Duration
@@ -111,6 +114,9 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.MaxBatch <= 0 || opt.MaxBatch > maxEventsPerRequest/3 {
 		opt.MaxBatch = maxEventsPerRequest / 3
 	}
+	if opt.AnswerWorkers <= 0 {
+		opt.AnswerWorkers = 2
+	}
 	if opt.DraftTTL == 0 {
 		opt.DraftTTL = 10 * time.Minute
 	}
@@ -152,8 +158,10 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		}
 	}
 	s.e = s.routes()
-	s.wg.Add(1)
-	go s.answerWorker()
+	for range opt.AnswerWorkers {
+		s.wg.Add(1)
+		go s.answerWorker()
+	}
 	if opt.DraftTTL > 0 {
 		s.wg.Add(1)
 		go s.expireDrafts(min(opt.DraftTTL/4, 15*time.Second))

@@ -30,6 +30,7 @@ type serveConfig struct {
 	demoRate                          float64
 	ingestRate                        float64
 	draftTTL                          time.Duration
+	answerWorkers                     int
 	jsonOut                           bool
 	adminToken                        string
 }
@@ -53,6 +54,7 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`)
 	fs.BoolVar(&cfg.demo, "demo", false, "create a demo show and feed it a simulated chat")
 	fs.Float64Var(&cfg.demoRate, "demo-rate", 2, "simulated chat messages per second with --demo")
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
+	fs.IntVar(&cfg.answerWorkers, "answer-workers", 2, "questions answered at once (raise it for a model-backed answerer)")
 	fs.DurationVar(&cfg.draftTTL, "draft-ttl", 10*time.Minute, "how long a drafted reply waits for a moderator before it expires (negative: never)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
@@ -114,7 +116,8 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	srv, err := server.New(ctx, server.Options{
 		Store: store, Moderator: agents.moderator, Answerer: agents.answerer, CrossSell: agents.crossSell,
 		Products: agents.products, AutoApprove: agents.autoApprove,
-		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, DraftTTL: cfg.draftTTL, Mount: extraRoutes,
+		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, DraftTTL: cfg.draftTTL,
+		AnswerWorkers: cfg.answerWorkers, Mount: extraRoutes,
 	})
 	if err != nil {
 		return err
