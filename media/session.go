@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -122,9 +123,9 @@ func (s *session) read(tr *webrtc.TrackRemote) {
 	if !feed {
 		// Video from OBS, or a second audio track: read and discard (into one buffer, video is
 		// megabits a second) so the receive buffers never fill.
-		buf := make([]byte, 1500)
+		buf := make([]byte, 8192)
 		for {
-			if _, _, err := tr.Read(buf); err != nil {
+			if _, _, err := tr.Read(buf); err != nil && !errors.Is(err, io.ErrShortBuffer) {
 				return
 			}
 		}
