@@ -194,3 +194,20 @@ func TestDecoderStereoSource(t *testing.T) {
 		t.Errorf("stereo → mono gain %.2f", r)
 	}
 }
+
+// TestDecoderGapRemainderCarries: gaps that are not a multiple of 3 samples at 48 kHz (a sender
+// whose clock is not an Opus frame multiple) must not lose the remainder each time, or session time
+// would drift from the audio.
+func TestDecoderGapRemainderCarries(t *testing.T) {
+	d, err := NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float32
+	for range 3000 {
+		out = d.silence(961, out)
+	}
+	if want := 3000 * 961 / 3; len(out) != want {
+		t.Fatalf("%d samples of silence, want %d", len(out), want)
+	}
+}
