@@ -6,12 +6,17 @@ package textnorm
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// Fold returns the folded form of s. Invalid UTF-8 bytes become U+FFFD and are dropped.
+// Fold returns the folded form of s. Invalid UTF-8 bytes are dropped first, so that they
+// cannot separate a letter from a combining mark that NFKC would join (Fold is idempotent).
 func Fold(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "")
+	}
 	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))

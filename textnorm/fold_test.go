@@ -22,7 +22,7 @@ func TestFold(t *testing.T) {
 }
 
 func FuzzFold(f *testing.F) {
-	for _, s := range []string{"ﾘｯﾌﾟ", "ＳＥＸ", "\xff\xfe", "し\u200bね"} {
+	for _, s := range []string{"ﾘｯﾌﾟ", "ＳＥＸ", "\xff\xfe", "し\u200bね", "ﾌ\xefﾟ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
