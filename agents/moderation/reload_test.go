@@ -146,3 +146,28 @@ func TestFloodAndRaid(t *testing.T) {
 		}
 	}
 }
+
+// Every compliance entry must say why it is risky and what to say instead; every list loads.
+func TestComplianceEntriesExplain(t *testing.T) {
+	ls, err := loadLists("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, e := range ls.entries {
+		if e.Kind == kindException {
+			continue
+		}
+		counts[e.Category]++
+		if (e.Category == CatYakkiho || e.Category == CatKeihyo) && (e.Reason == "" || e.Suggestion == "") {
+			t.Errorf("%s line %d %q: reason %q, suggestion %q", e.File, e.Line, e.Pattern, e.Reason, e.Suggestion)
+		}
+	}
+	for _, c := range []string{CatProfanity, CatHarassment, CatDiscrimination, CatSexual, CatPersonalInfo, CatSpam, CatLink,
+		CatCompetitor, CatYakkiho, CatKeihyo} {
+		if counts[c] == 0 {
+			t.Errorf("no entries in category %s", c)
+		}
+	}
+	t.Logf("entries per category: %v", counts)
+}
