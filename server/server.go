@@ -46,8 +46,9 @@ type Options struct {
 	IngestBurst int
 	// MaxBatch is the most chat messages one request may carry (default 1000).
 	MaxBatch int
-	// AnswerWorkers is how many questions are answered at once (default 2). A model-backed
-	// answerer waits on the network, so it wants more than the offline one.
+	// AnswerWorkers is how many questions are answered at once (default 1: the offline answerer
+	// is CPU-bound and must not starve ingest). A model-backed answerer waits on the network, so
+	// it wants more.
 	AnswerWorkers int
 	// DraftTTL is how long a draft may wait for a moderator before it expires (default 10 min;
 	// negative: never). A question that old has been answered on air or is moot.
@@ -115,7 +116,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		opt.MaxBatch = maxEventsPerRequest / 3
 	}
 	if opt.AnswerWorkers <= 0 {
-		opt.AnswerWorkers = 2
+		opt.AnswerWorkers = 1
 	}
 	if opt.DraftTTL == 0 {
 		opt.DraftTTL = 10 * time.Minute
