@@ -26,6 +26,7 @@ type session struct {
 
 	mu      sync.Mutex
 	closing bool
+	started bool           // reported to OnSession, so its end is reported too
 	audio   bool           // an audio track is already feeding the pipeline
 	readers sync.WaitGroup // track readers
 	once    sync.Once
@@ -200,7 +201,10 @@ func (s *session) close(reason string) {
 		}
 		cancel()
 		s.w.log.Info("whip session ended", "show", s.showID, "resource", s.id, "reason", reason)
-		if s.w.cfg.OnSession != nil {
+		s.mu.Lock()
+		started := s.started
+		s.mu.Unlock()
+		if started && s.w.cfg.OnSession != nil {
 			s.w.cfg.OnSession(s.showID, s.id, reason)
 		}
 		close(s.done)

@@ -44,7 +44,8 @@ type WHIPConfig struct {
 	Speech func(ctx context.Context, showID string) (speech.PipelineConfig, error)
 	// OnTranscript receives each transcript and dropped-segment notice of a session, in order.
 	OnTranscript func(ctx context.Context, showID string, t speech.Transcript)
-	// OnSession is told when a session starts ("started") and ends (the reason); optional.
+	// OnSession is told when a session starts ("started") and ends (the reason); optional. It must
+	// not call back into the endpoint.
 	OnSession func(showID, resourceID, state string)
 
 	PathPrefix  string // "/whip/": POST {prefix}{showID}, DELETE {prefix}{showID}/{resourceID}
@@ -219,16 +220,14 @@ func (w *WHIP) HandleOffer(ctx context.Context, showID string, offer []byte) (an
 		return nil, "", err
 	}
 	w.mu.Lock()
+	closed, full := w.closed, len(w.sessions) >= w.cfg.MaxSessions
+	w.mu.Unlock()
 	switch {
-	case w.closed:
-		w.mu.Unlock()
+	case closed:
 		return nil, "", ErrClosed
-	case len(w.sessions) >= w.cfg.MaxSessions:
-		w.mu.Unlock()
+	case full:
 		return nil, "", fmt.Errorf("%w (limit %d)", ErrTooMany, w.cfg.MaxSessions)
 	}
-	w.mu.Unlock()
-
 	pcfg, err := w.cfg.Speech(ctx, showID)
 	if err != nil {
 		return nil, "", fmt.Errorf("speech settings for show %s: %w", showID, err)
@@ -237,23 +236,40 @@ func (w *WHIP) HandleOffer(ctx context.Context, showID string, offer []byte) (an
 	if err != nil {
 		return nil, "", err
 	}
-	answer, err = s.negotiate(ctx, offer)
-	if err != nil {
-		s.close("negotiation failed")
-		return nil, "", err
-	}
+	// Listed before negotiation, so an ICE failure at any moment finds it and ends it.
 	w.mu.Lock()
-	if w.closed {
+	switch {
+	case w.closed:
 		w.mu.Unlock()
 		s.close("endpoint closed")
 		return nil, "", ErrClosed
+	case len(w.sessions) >= w.cfg.MaxSessions:
+		w.mu.Unlock()
+		s.close("too many sessions")
+		return nil, "", fmt.Errorf("%w (limit %d)", ErrTooMany, w.cfg.MaxSessions)
 	}
 	w.sessions[s.id] = s
 	w.mu.Unlock()
+
+	answer, err = s.negotiate(ctx, offer)
+	if err != nil {
+		w.end(s, "negotiation failed")
+		return nil, "", err
+	}
+	// Reported under the session's lock, so its end (reported by close, which takes the lock)
+	// can never come before its start.
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		w.end(s, "ended during negotiation")
+		return nil, "", fmt.Errorf("session for show %s ended during negotiation", showID)
+	}
+	s.started = true
 	w.log.Info("whip session started", "show", showID, "resource", s.id)
 	if w.cfg.OnSession != nil {
 		w.cfg.OnSession(showID, s.id, "started")
 	}
+	s.mu.Unlock()
 	return answer, s.id, nil
 }
 

@@ -597,3 +597,26 @@ func TestWHIPAcceptsVideoAlongside(t *testing.T) {
 		t.Errorf("DELETE: %d", code)
 	}
 }
+
+func TestWHIPSessionLimit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := newRig(t, WHIPConfig{MaxSessions: 1})
+	defer r.close()
+	first, second := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio), newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+	defer first.close(t)
+	defer second.close(t)
+	resp := r.post(t, "show-1", "application/sdp", first.offer(t))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %d", resp.StatusCode)
+	}
+	resp = r.post(t, "show-1", "application/sdp", second.offer(t))
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "too many") {
+		t.Errorf("second: %d %s", resp.StatusCode, body)
+	}
+	if n := r.whip.Sessions(); n != 1 {
+		t.Errorf("%d sessions", n)
+	}
+}
