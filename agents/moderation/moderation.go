@@ -559,9 +559,11 @@ func parseSev(s string) severity {
 	return v
 }
 
+// covered reports whether an exception of the category shares text with [start, end): a phrase
+// declared innocent wins over a match that overlaps it (治るまで in 肌荒れが治るまで).
 func covered(excs []excSpan, category string, start, end int) bool {
 	for _, x := range excs {
-		if x.start <= start && end <= x.end && (x.category == category || x.category == "global") {
+		if x.start < end && start < x.end && (x.category == category || x.category == "global") {
 			return true
 		}
 	}
