@@ -15,6 +15,7 @@ type Position struct {
 
 // Follower keeps a teleprompter's place in a script. It is not safe for concurrent use.
 type Follower struct {
+	read     Reader
 	script   []unit
 	lineEnds []int // rune offset where each line ends
 	pos      int   // index of the next script unit expected
@@ -28,9 +29,10 @@ type Follower struct {
 	MinScore   float64
 }
 
-// NewFollower prepares a script (lines separated by newlines).
-func NewFollower(script string) *Follower {
-	f := &Follower{script: units(script), Back: 30, Ahead: 600, MinMatched: 4, MinScore: 0.3}
+// NewFollower prepares a script (lines separated by newlines). read may be nil; with a Reader,
+// script and speech are compared by their readings.
+func NewFollower(script string, read Reader) *Follower {
+	f := &Follower{read: read, script: readUnits(script, read), Back: 30, Ahead: 600, MinMatched: 4, MinScore: 0.3}
 	n := 0
 	for _, line := range strings.Split(script, "\n") {
 		n += len([]rune(line))
@@ -71,7 +73,7 @@ const (
 // the end of the best match (local alignment, Smith–Waterman). Text that matches nowhere leaves
 // the place where it was.
 func (f *Follower) Advance(spoken string) Position {
-	sp := units(spoken)
+	sp := readUnits(spoken, f.read)
 	if len(sp) > maxSpoken {
 		sp = sp[len(sp)-maxSpoken:]
 	}

@@ -53,7 +53,7 @@ func TestFollower(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := NewFollower(tt.script)
+			f := NewFollower(tt.script, nil)
 			for i, s := range tt.steps {
 				p := f.Advance(s.spoken)
 				if p.Line != s.line || p.Moved != s.moved {
@@ -65,7 +65,7 @@ func TestFollower(t *testing.T) {
 }
 
 func TestFollowerEndsAtTheSpokenText(t *testing.T) {
-	f := NewFollower(jaScript)
+	f := NewFollower(jaScript, nil)
 	p := f.Advance("まずご紹介するのは、うるツヤリップティント")
 	lines := strings.Split(jaScript, "\n")
 	want := len([]rune(lines[0])) + 1 + len([]rune("まずご紹介するのは、うるツヤリップティント"))
@@ -133,6 +133,6 @@ func FuzzUnits(f *testing.F) {
 			}
 			last = u.start
 		}
-		NewFollower(s).Advance(s)
+		NewFollower(s, nil).Advance(s)
 	})
 }

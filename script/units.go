@@ -72,3 +72,48 @@ func units(text string) []unit {
 	flush()
 	return out
 }
+
+// Word is a word of a text with its reading, as a Japanese tokenizer gives it.
+type Word struct {
+	Start, End int    // rune offsets in the text
+	Reading    string // kana reading; "" to compare the word as written
+}
+
+// Reader splits text into words with readings (for example kagome with the IPA dictionary), so that
+// 「唇」 in a script and 「くちびる」 from speech-to-text compare equal.
+type Reader func(text string) []Word
+
+// readUnits is units over readings: each word's reading is split into units that all point back to
+// the word's span in the original text. Text between words is compared as written.
+func readUnits(text string, read Reader) []unit {
+	if read == nil {
+		return units(text)
+	}
+	runes := []rune(text)
+	var out []unit
+	at := 0
+	shifted := func(from, to int) {
+		for _, u := range units(string(runes[from:to])) {
+			u.start += from
+			u.end += from
+			out = append(out, u)
+		}
+	}
+	for _, w := range read(text) {
+		if w.Start < at || w.End > len(runes) || w.Start >= w.End {
+			continue // overlapping or out of range: keep what was read so far
+		}
+		shifted(at, w.Start)
+		if w.Reading == "" {
+			shifted(w.Start, w.End)
+		} else {
+			for _, u := range units(w.Reading) {
+				u.start, u.end = w.Start, w.End
+				out = append(out, u)
+			}
+		}
+		at = w.End
+	}
+	shifted(at, len(runes))
+	return out
+}
