@@ -20,7 +20,7 @@ const (
 // Transcript is one utterance as text, or a notice that an utterance had to be dropped.
 type Transcript struct {
 	Seq     int    `json:"seq"`      // 0, 1, 2, … in speaking order within a session
-	Text    string `json:"text"`     // empty when Dropped
+	Text    string `json:"text"`     // empty when Dropped, or when STT heard nothing intelligible
 	StartMS int64  `json:"start_ms"` // since the session's first sample
 	EndMS   int64  `json:"end_ms"`
 	Final   bool   `json:"final"`             // false only for interim text (browser recognition)
