@@ -144,6 +144,46 @@ func TestPostgresConcurrentUpserts(t *testing.T) {
 	}
 }
 
+// TestPostgresUpsertAtomicAcrossChunks makes the database itself refuse a row in the last of three
+// INSERT statements of one Upsert: the rows of the earlier statements must not stay, nor the updates.
+func TestPostgresUpsertAtomicAcrossChunks(t *testing.T) {
+	pgNoLeaks(t)
+	url := pgtest.URL(t)
+	s := pgOpenT(t, url)
+	ctx := context.Background()
+	contractLoad(t, s)
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.sku = 'zz-boom' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON catalog_products FOR EACH ROW EXECUTE FUNCTION refuse_boom();`); err != nil {
+		t.Fatal(err)
+	}
+	items := contractFixture()
+	items[0].Product.Name = "renamed"
+	for i := range 2*pgUpsertChunk + 10 {
+		items = append(items, Item{Product: Product{SKU: contractSKU(i), Name: "n", Price: 1}, Vector: []float32{1, 1, float32(i), 0}, TextHash: "h"})
+	}
+	// Rows are written in SKU order, so "zz-boom" lands in the last statement.
+	items = append(items, Item{Product: Product{SKU: "zz-boom", Name: "n", Price: 1}, Vector: []float32{1, 0, 0, 1}})
+	_, err = s.Upsert(ctx, items)
+	if err == nil || !strings.Contains(err.Error(), "refused by the test trigger") {
+		t.Fatalf("Upsert = %v; want the trigger's error", err)
+	}
+	if n := pgQueryInt(t, url, `SELECT count(*) FROM catalog_products`); n != len(contractFixture()) {
+		t.Errorf("%d products after a failed Upsert, want the %d from before", n, len(contractFixture()))
+	}
+	if p, _, _ := s.Get(ctx, "c-01"); p.Name != "モイストリップ" {
+		t.Errorf("a failed Upsert renamed c-01 to %q", p.Name)
+	}
+}
+
 func TestPostgresDataSurvivesReopen(t *testing.T) {
 	pgNoLeaks(t)
 	url := pgtest.URL(t)
