@@ -1,6 +1,7 @@
 // Package textnorm folds Japanese and English text into one comparable form: NFKC (full-width and
 // half-width forms), lower case, and katakana to hiragana, so that 「ﾘｯﾌﾟ」「りっぷ」「リップ」 compare
-// equal. Search and embedding use Fold; moderation builds its offset-keeping normalizer on the same rules.
+// equal. Search and embedding use Fold. Normalize is the moderation view: it goes further (see
+// Folded) and keeps a map from the folded text back to rune offsets in the original.
 package textnorm
 
 import (
