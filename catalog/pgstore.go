@@ -81,7 +81,8 @@ type pgStore struct {
 }
 
 // OpenPostgres connects to url, installs the vector extension and migrates the catalog schema.
-// hnsw.ef_search comes from LIVEHOST_PG_EF_SEARCH, else DefaultEfSearch.
+// hnsw.ef_search comes from LIVEHOST_PG_EF_SEARCH, else DefaultEfSearch. The URL may carry pgxpool
+// settings such as pool_max_conns (default: 4 or the number of CPUs, whichever is more).
 func OpenPostgres(ctx context.Context, url string) (Store, error) {
 	return OpenPostgresOptions(ctx, url, PostgresOptions{EfSearch: envconfig.Int(EnvEfSearch, 0)})
 }
