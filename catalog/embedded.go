@@ -482,6 +482,13 @@ func (s *EmbeddedStore) List(ctx context.Context) ([]Product, error) {
 	return s.mem.List(ctx)
 }
 
+func (s *EmbeddedStore) sharedProducts(ctx context.Context) ([]*Product, error) {
+	if err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s.mem.sharedProducts(ctx)
+}
+
 func (s *EmbeddedStore) TextHashes(ctx context.Context) (map[string]string, error) {
 	if err := s.refresh(ctx); err != nil {
 		return nil, err

@@ -283,6 +283,29 @@ func (s *MemoryStore) List(ctx context.Context) ([]Product, error) {
 	return out, nil
 }
 
+// sharedProducts returns the store's own products, sorted by SKU, for a Searcher's snapshot without a
+// copy of each: a stored product is never changed in place (an update stores a new one), so the
+// pointers stay valid and read-only.
+func (s *MemoryStore) sharedProducts(ctx context.Context) ([]*Product, error) {
+	s.mu.RLock()
+	if err := s.openErr(); err != nil {
+		s.mu.RUnlock()
+		return nil, err
+	}
+	out := make([]*Product, 0, s.ix.len())
+	for _, r := range s.ix.rows {
+		out = append(out, r.p)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	return out, nil
+}
+
+// productSharer is a store whose products a Searcher can share instead of copying.
+type productSharer interface {
+	sharedProducts(ctx context.Context) ([]*Product, error)
+}
+
 func (s *MemoryStore) TextHashes(ctx context.Context) (map[string]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

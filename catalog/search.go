@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/livehost/livehost/textnorm"
 )
 
 // Searcher is hybrid search over a Store: the store's vector search and an in-memory BM25 index
@@ -34,7 +32,7 @@ type Searcher struct {
 
 	mu    sync.RWMutex
 	docs  []*Product // SKU order
-	cats  []string   // folded categories, by doc
+	facts []facts    // what the filters read, by doc
 	bySKU map[string]int
 	lex   *lexIndex
 }
@@ -125,21 +123,32 @@ func (s *Searcher) Embedder() Embedder { return s.emb }
 // Reload rebuilds the lexical index and the product snapshot from the store (after an import or
 // changes made by another process).
 func (s *Searcher) Reload(ctx context.Context) error {
-	products, err := s.store.List(ctx)
-	if err != nil {
-		return err
+	var docs []*Product
+	if ps, ok := s.store.(productSharer); ok {
+		shared, err := ps.sharedProducts(ctx)
+		if err != nil {
+			return err
+		}
+		docs = shared
+	} else {
+		products, err := s.store.List(ctx)
+		if err != nil {
+			return err
+		}
+		docs = make([]*Product, len(products))
+		for i := range products {
+			docs[i] = &products[i]
+		}
 	}
-	docs := make([]*Product, len(products))
-	cats := make([]string, len(products))
-	bySKU := make(map[string]int, len(products))
-	for i := range products {
-		docs[i] = &products[i]
-		cats[i] = textnorm.Fold(products[i].Category)
-		bySKU[products[i].SKU] = i
+	fs := make([]facts, len(docs))
+	bySKU := make(map[string]int, len(docs))
+	for i, p := range docs {
+		fs[i] = factsOf(p)
+		bySKU[p.SKU] = i
 	}
 	lex := buildLexIndex(docs)
 	s.mu.Lock()
-	s.docs, s.cats, s.bySKU, s.lex = docs, cats, bySKU, lex
+	s.docs, s.facts, s.bySKU, s.lex = docs, fs, bySKU, lex
 	s.mu.Unlock()
 	return nil
 }
@@ -195,7 +204,9 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 
 	m := newMatcher(q.Filter)
 	s.mu.RLock()
-	lhits := s.lex.search(text, cand, func(d int) bool { return m.matchProduct(s.docs[d], s.cats[d]) })
+	lhits := s.lex.search(text, cand, func(d int) bool {
+		return m.matchFacts(&s.facts[d]) && (m.exclude == nil || !m.exclude[s.docs[d].SKU])
+	})
 	for i, lh := range lhits {
 		if float64(lh.score) < s.RelativeCut*float64(lhits[0].score) {
 			break
@@ -238,7 +249,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 			if err != nil {
 				return nil, err
 			}
-			if !ok || !m.matchProduct(&cur, textnorm.Fold(cur.Category)) {
+			if !ok || !m.matchProduct(&cur) {
 				continue
 			}
 			p = cur
@@ -297,7 +308,7 @@ func (s *Searcher) UpdateOffer(ctx context.Context, sku string, o Offer) error {
 	}
 	s.mu.Lock()
 	if i, ok := s.bySKU[sku]; ok {
-		s.docs[i] = &p
+		s.docs[i], s.facts[i] = &p, factsOf(&p)
 	}
 	s.mu.Unlock()
 	return nil

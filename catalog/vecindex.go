@@ -20,9 +20,9 @@ type vecIndex struct {
 }
 
 type indexRow struct {
-	p        *Product
-	category string // folded, for the category filter
-	hash     string // text hash
+	p     *Product
+	facts facts  // what the filters read, kept inline so a scan does not follow p
+	hash  string // text hash
 }
 
 func newVecIndex(dim, capacity int) *vecIndex {
@@ -39,7 +39,7 @@ func (ix *vecIndex) len() int { return len(ix.rows) }
 // put inserts or replaces a product; vec must have ix.dim entries and is normalized on the way in.
 // A nil vec keeps the stored one (only for an existing row). It reports whether the row is new.
 func (ix *vecIndex) put(p *Product, vec []float32, hash string) bool {
-	row := indexRow{p: p, category: textnorm.Fold(p.Category), hash: hash}
+	row := indexRow{p: p, facts: factsOf(p), hash: hash}
 	if i, ok := ix.pos[p.SKU]; ok {
 		ix.rows[i] = row
 		if vec != nil {
@@ -66,7 +66,7 @@ func (ix *vecIndex) setProduct(p *Product) bool {
 		return false
 	}
 	ix.rows[i].p = p
-	ix.rows[i].category = textnorm.Fold(p.Category)
+	ix.rows[i].facts = factsOf(p)
 	return true
 }
 
@@ -153,14 +153,23 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 		axpy(scores, ws[i], xs[i])
 	}
 	m := newMatcher(f)
+	var excluded map[int]bool
+	if len(f.ExcludeSKUs) > 0 {
+		excluded = make(map[int]bool, len(f.ExcludeSKUs))
+		for _, sku := range f.ExcludeSKUs {
+			if i, ok := ix.pos[sku]; ok {
+				excluded[i] = true
+			}
+		}
+	}
 	h := make(hitHeap, 0, k)
-	for i, s := range scores {
+	consider := func(i int, s float32) {
 		// Compare the score first: reading a row's SKU for each of 100k rows costs a cache miss each.
 		if len(h) == k && (s < h[0].score || (s == h[0].score && !h.better(s, ix.rows[i].p.SKU, h[0]))) {
-			continue
+			return
 		}
-		if !m.match(&ix.rows[i]) {
-			continue
+		if excluded[i] || !m.matchFacts(&ix.rows[i].facts) {
+			return
 		}
 		c := scored{score: s, row: i, sku: ix.rows[i].p.SKU}
 		if len(h) < k {
@@ -168,6 +177,20 @@ func (ix *vecIndex) search(q []float32, k int, f Filter) []Hit {
 		} else {
 			h[0] = c
 			heap.Fix(&h, 0)
+		}
+	}
+	// Rows with a positive score first; the others only when fewer than k rows pass the filter
+	// (a narrow filter would otherwise test every row that shares nothing with the query).
+	for i, s := range scores {
+		if s > 0 {
+			consider(i, s)
+		}
+	}
+	if len(h) < k {
+		for i, s := range scores {
+			if s <= 0 {
+				consider(i, s)
+			}
 		}
 	}
 	scorePool.Put(sp)
@@ -243,17 +266,53 @@ func (hitHeap) better(score float32, sku string, c scored) bool {
 	return sku < c.sku
 }
 
-// matcher applies a Filter.
+// facts are what the filters read of a product.
+type facts struct {
+	category int32   // interned folded category
+	price    float64 // effective price
+	inStock  bool
+}
+
+func factsOf(p *Product) facts {
+	return facts{category: internCategory(textnorm.Fold(p.Category)), price: p.EffectivePrice(), inStock: p.InStock()}
+}
+
+// Categories are interned, so a filter compares numbers rather than strings on every row. A
+// catalog has a handful of categories; the table only grows with new ones.
+var (
+	categoryMu  sync.RWMutex
+	categoryIDs = map[string]int32{}
+)
+
+func internCategory(folded string) int32 {
+	categoryMu.RLock()
+	id, ok := categoryIDs[folded]
+	categoryMu.RUnlock()
+	if ok {
+		return id
+	}
+	categoryMu.Lock()
+	defer categoryMu.Unlock()
+	if id, ok := categoryIDs[folded]; ok {
+		return id
+	}
+	id = int32(len(categoryIDs))
+	categoryIDs[folded] = id
+	return id
+}
+
+// matcher applies a Filter; excluded SKUs are the caller's to check.
 type matcher struct {
-	none     bool // the filter keeps everything
 	f        Filter
-	category string
+	category int32 // -1: any category
 	exclude  map[string]bool
 }
 
 func newMatcher(f Filter) *matcher {
-	m := &matcher{f: f, category: textnorm.Fold(f.Category)}
-	m.none = !f.InStockOnly && m.category == "" && f.MinPrice == nil && f.MaxPrice == nil && len(f.ExcludeSKUs) == 0
+	m := &matcher{f: f, category: -1}
+	if c := textnorm.Fold(f.Category); c != "" {
+		m.category = internCategory(c)
+	}
 	if len(f.ExcludeSKUs) > 0 {
 		m.exclude = make(map[string]bool, len(f.ExcludeSKUs))
 		for _, s := range f.ExcludeSKUs {
@@ -263,33 +322,29 @@ func newMatcher(f Filter) *matcher {
 	return m
 }
 
-func (m *matcher) match(r *indexRow) bool {
-	if m.none {
-		return true
+func (m *matcher) matchFacts(x *facts) bool {
+	if m.f.InStockOnly && !x.inStock {
+		return false
 	}
-	return m.matchProduct(r.p, r.category)
+	if m.category >= 0 && x.category != m.category {
+		return false
+	}
+	if m.f.MinPrice != nil && x.price < *m.f.MinPrice {
+		return false
+	}
+	if m.f.MaxPrice != nil && x.price > *m.f.MaxPrice {
+		return false
+	}
+	return true
 }
 
-func (m *matcher) matchProduct(p *Product, foldedCategory string) bool {
+// matchProduct applies the whole filter, exclusions included, to a product.
+func (m *matcher) matchProduct(p *Product) bool {
 	if m.exclude[p.SKU] {
 		return false
 	}
-	if m.f.InStockOnly && !p.InStock() {
-		return false
-	}
-	if m.category != "" && foldedCategory != m.category {
-		return false
-	}
-	if m.f.MinPrice != nil || m.f.MaxPrice != nil {
-		ep := p.EffectivePrice()
-		if m.f.MinPrice != nil && ep < *m.f.MinPrice {
-			return false
-		}
-		if m.f.MaxPrice != nil && ep > *m.f.MaxPrice {
-			return false
-		}
-	}
-	return true
+	x := factsOf(p)
+	return m.matchFacts(&x)
 }
 
 // cloneProduct copies a product deeply enough that the caller cannot change the store's copy.
