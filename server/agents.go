@@ -75,6 +75,3 @@ type CrossSeller interface {
 type Products interface {
 	Get(sku string) (catalog.Product, bool)
 }
-
-// AutoApprove decides whether a draft goes out without a moderator. Nil approves nothing.
-type AutoApprove func(a Answer) bool

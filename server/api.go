@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
 )
 
@@ -562,7 +563,7 @@ func (s *Server) getDrafts(c echo.Context) error {
 		return errorf(http.StatusBadRequest, "status %q: want pending, approved, published, rejected or expired", status)
 	}
 	rt.mu.Lock()
-	list := rt.v.draftList(status)
+	list := rt.v.drafts.list(status)
 	rt.mu.Unlock()
 	return c.JSON(http.StatusOK, map[string]any{"drafts": list})
 }
@@ -609,47 +610,43 @@ func (s *Server) draftAction(verb string) echo.HandlerFunc {
 			req.Text = &t
 		}
 		by := who(c)
-		now := time.Now()
 		var result draftItem
 		_, err = s.appendEvents(c.Request().Context(), rt, func(v *view, next int64) ([]show.NewEvent, error) {
-			d := v.drafts[id]
-			if d == nil {
+			d, ok := v.drafts.q.Get(id)
+			if !ok {
 				return nil, notFoundf("no draft %q", id)
 			}
-			if d.Status != "pending" {
-				return nil, conflictf("draft %s is already %s", id, d.Status)
-			}
-			if d.ClaimedBy != "" && d.ClaimedBy != by && now.Sub(d.ClaimedAt) < claimTimeout {
-				return nil, conflictf("draft %s is claimed by %s", id, d.ClaimedBy)
-			}
-			var evs []show.NewEvent
+			// The approval queue decides what is allowed (claims, final states) and records it.
+			var ch approval.Change
+			var err error
 			switch verb {
 			case "claim":
-				evs = append(evs, event(show.TypeDraftClaimed, show.DraftAction{DraftID: id, By: by}))
+				ch, err = v.drafts.q.Claim(id, by)
+			case "release":
+				ch, err = v.drafts.q.Release(id, by)
 			case "reject":
-				evs = append(evs, event(show.TypeDraftRejected, show.DraftAction{DraftID: id, By: by, Reason: req.Reason}))
+				ch, err = v.drafts.q.Reject(id, by, req.Reason)
 			case "approve":
-				typ, text := show.TypeDraftApproved, d.Text
 				if req.Text != nil && *req.Text != d.Text {
-					typ, text = show.TypeDraftEdited, *req.Text
+					ch, err = v.drafts.q.Edit(id, by, *req.Text)
+				} else {
+					ch, err = v.drafts.q.Approve(id, by)
 				}
-				evs = append(evs,
-					event(typ, show.DraftAction{DraftID: id, By: by, Text: text}),
-					event(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: text, By: by, To: []string{"chat", "host"}}))
 			}
-			return evs, nil
+			if err != nil {
+				return nil, queueError(err)
+			}
+			return changeEvents([]approval.Change{ch}), nil
 		})
 		if err != nil {
 			return s.httpErr(err)
 		}
 		rt.mu.Lock()
-		if d := rt.v.drafts[id]; d != nil {
-			result = *d
-		}
+		result, _ = rt.v.drafts.get(id)
 		s.setQueueGauges(rt)
 		rt.mu.Unlock()
-		if verb != "claim" {
-			s.m.drafts.WithLabelValues(map[string]string{"approve": "approved", "reject": "rejected"}[verb]).Inc()
+		if verb == "approve" || verb == "reject" {
+			s.m.drafts.WithLabelValues(verb + "d").Inc()
 		}
 		return c.JSON(http.StatusOK, result)
 	}

@@ -92,7 +92,7 @@ func TestDraftReview(t *testing.T) {
 			types = append(types, ev["type"].(string))
 		}
 	}
-	if got := strings.Join(types, " "); got != "draft.claimed draft.edited draft.published draft.rejected" {
+	if got := strings.Join(types, " "); got != "draft.asked draft.claimed draft.edited draft.published draft.rejected" {
 		t.Fatalf("draft events %q", got)
 	}
 }

@@ -74,7 +74,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	o := server.Options{
 		Store: st, Moderator: server.ModerationAgent(mod), Answerer: server.AnswerAgent(answer.NewOffline(searcher, nil)),
 		CrossSell: server.CatalogCrossSell(searcher), Products: server.CatalogProducts(searcher),
-		AutoApprove: server.DefaultAutoApprove, AdminToken: testAdmin,
+		AdminToken: testAdmin,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, f := range opts {

@@ -134,27 +134,32 @@ func (s *Server) answerShow(ctx context.Context, showID string, jobs []answerJob
 		var evs []show.NewEvent
 		now := time.Now()
 		for _, w := range work {
-			if w.job.onAir != "" || (w.a.Text == "" && len(w.xs) > 0) {
+			if w.job.onAir != "" {
 				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: w.job.onAir, Suggestions: w.xs, Text: w.xsTx}))
 				continue
 			}
 			a := w.a
 			evs = append(evs, event(show.TypeQuestionDetected, show.QuestionDetected{ChatSeq: w.job.seq, Intent: a.Intent, SKU: a.SKU, Lang: w.q.Lang}))
-			key := dedupeKey(a, w.job.text)
-			id, dup := v.openKey[key]
-			if !dup {
-				id = newDraftID()
-				newDrafts = append(newDrafts, id)
+			// The approval queue counts a repeat on the pending draft, or creates a draft and
+			// approves it at once when the show's policy allows.
+			facts := make([]approval.Fact, len(a.Facts))
+			for i, f := range a.Facts {
+				facts[i] = approval.Fact{Field: f.Field, Value: f.Value}
 			}
-			evs = append(evs, encodeDraft(id, key, w.job, a))
-			// Fold forward so a repeat later in this batch joins this draft.
-			v.openKey[key] = id
-			if !dup && s.opt.AutoApprove != nil && s.opt.AutoApprove(a) {
-				evs = append(evs,
-					event(show.TypeDraftApproved, show.DraftAction{DraftID: id, By: "auto", Text: a.Text, Reason: "auto-approve policy"}),
-					event(show.TypeDraftPublished, show.DraftPublished{DraftID: id, Text: a.Text, By: "auto", To: []string{"chat", "host"}}))
-				delete(v.openKey, key)
+			_, changes, err := v.drafts.q.Submit(approval.Proposal{
+				Show: rt.id, Question: approval.Question{Seq: w.job.seq, User: w.job.user, Text: w.job.text, At: w.job.at},
+				SKU: a.SKU, Intent: a.Intent, Text: a.Text, Facts: facts, Engine: a.Engine, Confidence: a.Confidence, NeedsReview: a.NeedsReview,
+			})
+			if err != nil {
+				s.log.Warn("answer agent: draft refused by the approval queue", "show", rt.id, "chat_seq", w.job.seq, "err", err)
+				continue
 			}
+			for _, ch := range changes {
+				if ch.Kind == approval.KindCreated {
+					newDrafts = append(newDrafts, ch.Draft)
+				}
+			}
+			evs = append(evs, changeEvents(changes)...)
 			if len(w.xs) > 0 && now.Sub(v.lastXSell[a.SKU]) > 5*time.Minute {
 				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: a.SKU, Suggestions: w.xs, Text: w.xsTx, ChatSeq: w.job.seq}))
 				v.lastXSell[a.SKU] = now
@@ -183,29 +188,6 @@ func (s *Server) answerShow(ctx context.Context, showID string, jobs []answerJob
 	rt.mu.Unlock()
 }
 
-// draftCreated is show.DraftCreated with the server's extra fields.
-type draftCreated struct {
-	show.DraftCreated
-	draftExtra
-}
-
-func encodeDraft(id, key string, j answerJob, a Answer) show.NewEvent {
-	return event(show.TypeDraftCreated, draftCreated{
-		DraftCreated: show.DraftCreated{DraftID: id, ChatSeq: j.seq, Question: j.text, User: j.user, Text: a.Text,
-			SKU: a.SKU, Intent: a.Intent, Facts: a.Facts, Confidence: a.Confidence, Engine: a.Engine},
-		draftExtra: draftExtra{NeedsReview: a.NeedsReview, Key: key},
-	})
-}
-
-// dedupeKey makes the same question asked many times one draft: same product and intent, or for
-// questions without a clear intent the same folded text.
-func dedupeKey(a Answer, text string) string {
-	if a.Intent != "" && a.Intent != "other" && a.Intent != "none" {
-		return a.SKU + "|" + a.Intent
-	}
-	return a.SKU + "|t|" + approval.Normalize(text)
-}
-
 func newDraftID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -214,7 +196,7 @@ func newDraftID() string {
 
 // setQueueGauges publishes a show's queue depths; call with rt.mu held.
 func (s *Server) setQueueGauges(rt *showRuntime) {
-	s.m.queueDepth.WithLabelValues("drafts_pending").Set(float64(rt.v.pendingDrafts()))
+	s.m.queueDepth.WithLabelValues("drafts_pending").Set(float64(rt.v.drafts.pending()))
 	s.m.queueDepth.WithLabelValues("held").Set(float64(len(rt.v.held)))
 }
 
@@ -236,24 +218,20 @@ func (s *Server) expireDrafts(interval time.Duration) {
 		}
 		s.mu.Unlock()
 		for _, rt := range rts {
-			rt.mu.Lock()
-			due := rt.v.expiredDrafts(time.Now(), s.opt.DraftTTL)
-			rt.mu.Unlock()
-			if len(due) == 0 {
-				continue
-			}
+			expired := 0
 			_, err := s.appendEvents(s.qctx, rt, func(v *view, next int64) ([]show.NewEvent, error) {
-				var evs []show.NewEvent
-				for _, id := range v.expiredDrafts(time.Now(), s.opt.DraftTTL) {
-					evs = append(evs, event(show.TypeDraftExpired, show.DraftAction{DraftID: id, By: "system", Reason: "no moderator decision in time"}))
-				}
-				return evs, nil
+				changes := v.drafts.q.ExpireDue()
+				expired = len(changes)
+				return changeEvents(changes), nil
 			})
 			if err != nil && !errors.Is(err, errServerClosed) && !errors.Is(err, context.Canceled) {
 				s.log.Error("expire drafts", "show", rt.id, "err", err)
 				continue
 			}
-			s.m.drafts.WithLabelValues("expired").Add(float64(len(due)))
+			if expired == 0 {
+				continue
+			}
+			s.m.drafts.WithLabelValues("expired").Add(float64(expired))
 			rt.mu.Lock()
 			s.setQueueGauges(rt)
 			rt.mu.Unlock()

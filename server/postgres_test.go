@@ -27,7 +27,7 @@ func TestPostgresLog(t *testing.T) {
 		}
 		srv, err := server.New(ctx, server.Options{
 			Store: st, Moderator: server.ModerationAgent(ag.mod), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-			Products: server.CatalogProducts(ag.searcher), AutoApprove: server.DefaultAutoApprove, AdminToken: testAdmin,
+			Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {

@@ -201,8 +201,10 @@ func (s *Server) reload(rt *showRuntime) error {
 	if err != nil {
 		return err
 	}
-	v := newView(sh)
+	v := newView(sh, s.qcfg)
 	v.Show.LastSeq = 0
+	v.drafts.replaying = true
+	defer func() { v.drafts.replaying = false }()
 	var after int64
 	for {
 		evs, err := s.store.Read(ctx, rt.id, after, show.ReadLimit)

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
 	"github.com/livehost/livehost/web"
 )
@@ -31,8 +32,10 @@ type Options struct {
 	Answerer  Answerer
 	CrossSell CrossSeller // optional
 	Products  Products    // optional: validates on-air SKUs and fills product cards
-	// AutoApprove publishes some drafts without a moderator (nil: every draft waits for one).
-	AutoApprove AutoApprove
+	// Policy is the auto-approve policy of the approval queue: which drafts go out without a
+	// moderator. Nil means approval.StandardPolicy (offline price and stock answers); a zero
+	// Policy approves nothing.
+	Policy *approval.Policy
 
 	// AdminToken is the admin bearer token (required; never stored, compared by hash).
 	AdminToken string
@@ -84,6 +87,7 @@ type Server struct {
 	shows  map[string]*showRuntime
 	drafts map[string]string // draft ID → show ID
 
+	qcfg    approval.Config // each show's approval queue
 	answerQ chan answerJob
 	quit    chan struct{}
 	qctx    context.Context // canceled by Close: ends streams
@@ -139,6 +143,15 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		quit:    make(chan struct{}),
 	}
 	s.qctx, s.qcancel = context.WithCancel(context.Background())
+	s.qcfg = approval.DefaultConfig()
+	s.qcfg.NewID = newDraftID // draft IDs are global in the API (/api/drafts/{id})
+	s.qcfg.ClaimTTL = claimTimeout
+	if opt.DraftTTL > 0 {
+		s.qcfg.PendingTTL = opt.DraftTTL
+	}
+	if opt.Policy != nil {
+		s.qcfg.Policy = *opt.Policy
+	}
 	// The log's own series (commits, appends, subscribers) are served on the same /metrics.
 	if err := s.store.RegisterMetrics(s.m.reg); err != nil {
 		return nil, fmt.Errorf("server: register log metrics: %w", err)
@@ -216,8 +229,8 @@ func (s *Server) runtime(ctx context.Context, id string) (*showRuntime, error) {
 	default:
 	}
 	s.shows[id] = rt
-	for id := range rt.v.drafts {
-		s.drafts[id] = rt.id
+	for _, d := range rt.v.drafts.q.List(rt.id) {
+		s.drafts[d.ID] = rt.id
 	}
 	s.wg.Add(1)
 	go s.appender(rt)
@@ -263,6 +276,7 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/drafts/:draft/claim", s.draftAction("claim"))
 	api.POST("/drafts/:draft/approve", s.draftAction("approve"))
 	api.POST("/drafts/:draft/reject", s.draftAction("reject"))
+	api.POST("/drafts/:draft/release", s.draftAction("release"))
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
 )
 
@@ -20,8 +21,7 @@ type view struct {
 	chat      []*chatItem // newest last, at most maxChat
 	chatIdx   map[int64]*chatItem
 	held      map[int64]*heldItem
-	drafts    map[string]*draftItem
-	openKey   map[string]string // dedupe key of a pending question → its draft
+	drafts    *draftBook // the approval queue and what was published
 	compl     []complianceItem
 	trans     []transcriptItem
 	xsell     []crossSellItem
@@ -51,20 +51,6 @@ type heldItem struct {
 	Text    string    `json:"text"`
 	Reason  string    `json:"reason,omitempty"`
 	At      time.Time `json:"at"`
-}
-
-type draftItem struct {
-	show.DraftCreated
-	Status      string    `json:"status"` // pending | approved | published | rejected | expired
-	Count       int       `json:"count"`
-	CreatedAt   time.Time `json:"created_at"`
-	ClaimedBy   string    `json:"claimed_by,omitempty"`
-	ClaimedAt   time.Time `json:"claimed_at,omitzero"`
-	DecidedBy   string    `json:"decided_by,omitempty"`
-	Edited      bool      `json:"edited,omitempty"`
-	PublishedAt time.Time `json:"published_at,omitzero"`
-	NeedsReview bool      `json:"needs_review,omitempty"`
-	key         string
 }
 
 type complianceItem struct {
@@ -102,19 +88,12 @@ type counters struct {
 	Compliance int `json:"compliance"`
 }
 
-// draftExtra are the fields draft.created carries beyond show.DraftCreated.
-type draftExtra struct {
-	NeedsReview bool   `json:"needs_review,omitempty"`
-	Key         string `json:"key,omitempty"`
-}
-
-func newView(sh show.Show) *view {
+func newView(sh show.Show, qcfg approval.Config) *view {
 	return &view{
 		Show:      sh,
 		chatIdx:   map[int64]*chatItem{},
 		held:      map[int64]*heldItem{},
-		drafts:    map[string]*draftItem{},
-		openKey:   map[string]string{},
+		drafts:    newDraftBook(sh.ID, qcfg),
 		lastXSell: map[string]time.Time{},
 	}
 }
@@ -192,62 +171,9 @@ func (v *view) apply(ev show.Event) {
 		}
 	case show.TypeQuestionDetected:
 		v.counters.Questions++
-	case show.TypeDraftCreated:
-		var p show.DraftCreated
-		var x draftExtra
-		if ev.Decode(&p) != nil || ev.Decode(&x) != nil {
-			return
-		}
-		if d := v.drafts[p.DraftID]; d != nil {
-			d.Count++ // the same question again: one draft with a count
-			return
-		}
-		d := &draftItem{DraftCreated: p, Status: "pending", Count: 1, CreatedAt: ev.At, NeedsReview: x.NeedsReview, key: x.Key}
-		v.drafts[p.DraftID] = d
-		if x.Key != "" {
-			v.openKey[x.Key] = p.DraftID
-		}
-		v.counters.Drafts++
-	case show.TypeDraftClaimed, show.TypeDraftApproved, show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired:
-		var p show.DraftAction
-		if ev.Decode(&p) != nil {
-			return
-		}
-		d := v.drafts[p.DraftID]
-		if d == nil {
-			return
-		}
-		switch ev.Type {
-		case show.TypeDraftClaimed:
-			d.ClaimedBy, d.ClaimedAt = p.By, ev.At
-		case show.TypeDraftApproved, show.TypeDraftEdited:
-			d.Status, d.DecidedBy = "approved", p.By
-			d.Edited = ev.Type == show.TypeDraftEdited
-			if p.Text != "" {
-				d.Text = p.Text
-			}
-			v.counters.Approved++
-		case show.TypeDraftRejected:
-			d.Status, d.DecidedBy = "rejected", p.By
-			v.counters.Rejected++
-		case show.TypeDraftExpired:
-			d.Status = "expired"
-		}
-		if d.Status != "pending" {
-			v.closeDraft(d)
-		}
-	case show.TypeDraftPublished:
-		var p show.DraftPublished
-		if ev.Decode(&p) == nil {
-			if d := v.drafts[p.DraftID]; d != nil {
-				d.Status, d.PublishedAt = "published", ev.At
-				if p.Text != "" {
-					d.Text = p.Text
-				}
-				v.closeDraft(d)
-			}
-			v.counters.Published++
-		}
+	case show.TypeDraftCreated, typeDraftAsked, show.TypeDraftClaimed, typeDraftReleased, show.TypeDraftApproved,
+		show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished:
+		v.drafts.apply(ev, &v.counters)
 	case show.TypeCrossSellSuggested:
 		var p show.CrossSellSuggested
 		if ev.Decode(&p) == nil {
@@ -268,59 +194,12 @@ func (v *view) apply(ev show.Event) {
 	}
 }
 
-// closeDraft frees the draft's dedupe key and forgets the oldest decided drafts.
-func (v *view) closeDraft(d *draftItem) {
-	if d.key != "" && v.openKey[d.key] == d.DraftID {
-		delete(v.openKey, d.key)
-	}
-	var done []*draftItem
-	for _, x := range v.drafts {
-		if x.Status != "pending" && x.Status != "approved" {
-			done = append(done, x)
-		}
-	}
-	if len(done) <= maxDone {
-		return
-	}
-	sort.Slice(done, func(i, j int) bool { return done[i].CreatedAt.Before(done[j].CreatedAt) })
-	for _, x := range done[:len(done)-maxDone] {
-		delete(v.drafts, x.DraftID)
-	}
-}
-
 func appendRecent[T any](s []T, x T) []T {
 	s = append(s, x)
 	if len(s) > maxRecent {
 		s = s[len(s)-maxRecent:]
 	}
 	return s
-}
-
-func (v *view) pendingDrafts() int {
-	n := 0
-	for _, d := range v.drafts {
-		if d.Status == "pending" {
-			n++
-		}
-	}
-	return n
-}
-
-// draftList returns the drafts with the given status ("" for all), oldest first.
-func (v *view) draftList(status string) []draftItem {
-	out := []draftItem{}
-	for _, d := range v.drafts {
-		if status == "" || d.Status == status {
-			out = append(out, *d)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].DraftID < out[j].DraftID
-	})
-	return out
 }
 
 // snapshot is GET /api/shows/{id}/state: everything a page shows, as of LastSeq.
@@ -342,7 +221,7 @@ type snapshot struct {
 func (v *view) snapshot() snapshot {
 	s := snapshot{
 		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, OnAirAt: v.OnAirAt, Counters: v.counters,
-		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.draftList(""),
+		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.drafts.forPages(),
 		Compliance: append([]complianceItem{}, v.compl...), Transcript: append([]transcriptItem{}, v.trans...),
 		CrossSell: append([]crossSellItem{}, v.xsell...),
 	}
@@ -355,20 +234,4 @@ func (v *view) snapshot() snapshot {
 	}
 	sort.Slice(s.Held, func(i, j int) bool { return s.Held[i].ChatSeq < s.Held[j].ChatSeq })
 	return s
-}
-
-// expiredDrafts lists pending drafts older than ttl that no one holds a live claim on.
-func (v *view) expiredDrafts(now time.Time, ttl time.Duration) []string {
-	var out []string
-	for id, d := range v.drafts {
-		if d.Status != "pending" || now.Sub(d.CreatedAt) < ttl {
-			continue
-		}
-		if d.ClaimedBy != "" && now.Sub(d.ClaimedAt) < claimTimeout {
-			continue
-		}
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -4,19 +4,12 @@ import (
 	"context"
 
 	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/show"
 )
 
 // Adapters from the real agent packages to the server's small interfaces.
-
-// DefaultAutoApprove is the approval package's standard policy: offline, catalog-grounded
-// answers about price and stock with confidence 0.8 or more go out without a person.
-func DefaultAutoApprove(a Answer) bool {
-	return approval.StandardPolicy().Allows(approval.Proposal{Engine: a.Engine, Intent: a.Intent, Confidence: a.Confidence, NeedsReview: a.NeedsReview})
-}
 
 // CatalogProducts gives the server product cards by SKU from the catalog.
 func CatalogProducts(s *catalog.Searcher) Products { return catalogProducts{s} }

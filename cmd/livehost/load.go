@@ -191,7 +191,7 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 	}
 	cfg.admin = server.NewToken()
 	srv, err := server.New(ctx, server.Options{Store: st, Moderator: ag.moderator, Answerer: ag.answerer, CrossSell: ag.crossSell,
-		Products: ag.products, AutoApprove: ag.autoApprove, AdminToken: cfg.admin, Logger: log, IngestRate: -1})
+		Products: ag.products, AdminToken: cfg.admin, Logger: log, IngestRate: -1})
 	if err != nil {
 		st.Close()
 		os.RemoveAll(dir)

@@ -115,7 +115,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	defer store.Close()
 	srv, err := server.New(ctx, server.Options{
 		Store: store, Moderator: agents.moderator, Answerer: agents.answerer, CrossSell: agents.crossSell,
-		Products: agents.products, AutoApprove: agents.autoApprove,
+		Products:   agents.products,
 		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, DraftTTL: cfg.draftTTL,
 		AnswerWorkers: cfg.answerWorkers, Mount: extraRoutes,
 	})

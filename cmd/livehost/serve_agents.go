@@ -18,7 +18,6 @@ type agentSet struct {
 	answerer     server.Answerer
 	crossSell    server.CrossSeller
 	products     server.Products
-	autoApprove  server.AutoApprove
 	count        int
 	demoProducts []demoProduct
 }
@@ -46,12 +45,11 @@ func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, 
 		return nil, fmt.Errorf("load moderation lists: %w", err)
 	}
 	ag := &agentSet{
-		moderator:   server.ModerationAgent(mod),
-		answerer:    server.AnswerAgent(answer.NewOffline(searcher, nil)),
-		crossSell:   server.CatalogCrossSell(searcher),
-		products:    server.CatalogProducts(searcher),
-		autoApprove: server.DefaultAutoApprove,
-		count:       len(products),
+		moderator: server.ModerationAgent(mod),
+		answerer:  server.AnswerAgent(answer.NewOffline(searcher, nil)),
+		crossSell: server.CatalogCrossSell(searcher),
+		products:  server.CatalogProducts(searcher),
+		count:     len(products),
 	}
 	// The demo's lineup: products of the catalog's first category, as a themed show would have.
 	for _, p := range products {

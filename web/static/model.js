@@ -56,11 +56,13 @@
           const prev = this.drafts.get(ev.draft_id);
           if (prev) { prev.count = (prev.count || 1) + 1; break; }
           const d = Object.assign({}, ev, { status: "pending", created_at: ev.at, count: ev.count || 1 });
-          delete d.seq; delete d.type; delete d.at; delete d.show; delete d.v;
+          delete d.seq; delete d.type; delete d.at; delete d.show; delete d.v; delete d.change;
           this.drafts.set(ev.draft_id, d); c.drafts++;
           break;
         }
+        case "draft.asked": this.updDraft(ev, d => { d.count = (d.count || 1) + 1; }); break;
         case "draft.claimed": this.updDraft(ev, d => { d.claimed_by = ev.by; }); break;
+        case "draft.released": this.updDraft(ev, d => { d.claimed_by = ""; }); break;
         case "draft.approved": case "draft.edited":
           this.updDraft(ev, d => { d.status = "approved"; d.edited = ev.type === "draft.edited"; if (ev.text) d.text = ev.text; d.decided_by = ev.by; });
           c.approved++; break;

@@ -1,0 +1,212 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/livehost/livehost/agents/approval"
+	"github.com/livehost/livehost/show"
+)
+
+// Draft events the show package has no constant for: a repeat of a pending draft's question, and
+// a moderator giving a claim up.
+const (
+	typeDraftAsked    = "draft.asked"
+	typeDraftReleased = "draft.released"
+)
+
+// draftBook is a show's drafts: the approval queue (the state machine: claims, decisions, expiry,
+// repeats counted on one draft, the auto-approve policy) and which approved drafts went out.
+//
+// Every queue change is logged as an event carrying the change ("change"), so that a restart
+// replays the queue exactly. Live, the queue is changed by its methods inside an append's build
+// and the event that follows is only folded for the rest of the view; on replay (rebuilding the
+// view from the log) the events' changes are applied to a fresh queue.
+type draftBook struct {
+	show      string
+	q         *approval.Queue
+	replaying bool
+	published map[string]time.Time
+}
+
+func newDraftBook(showID string, cfg approval.Config) *draftBook {
+	return &draftBook{show: showID, q: approval.New(cfg), published: map[string]time.Time{}}
+}
+
+// draftChange is the part of every draft event this book reads.
+type draftChange struct {
+	DraftID string           `json:"draft_id"`
+	Change  *approval.Change `json:"change"`
+}
+
+func (b *draftBook) apply(ev show.Event, c *counters) {
+	var p draftChange
+	if ev.Decode(&p) != nil {
+		return
+	}
+	if ev.Type == show.TypeDraftPublished {
+		b.published[p.DraftID] = ev.At
+		c.Published++
+		return
+	}
+	if p.Change == nil {
+		return
+	}
+	if b.replaying {
+		// A change that does not apply (an older log's shape) is skipped: the rest still replays.
+		_ = b.q.Apply(*p.Change)
+	}
+	switch p.Change.Kind {
+	case approval.KindCreated:
+		c.Drafts++
+	case approval.KindApproved, approval.KindEdited:
+		c.Approved++
+	case approval.KindRejected:
+		c.Rejected++
+	}
+}
+
+// changeEvents turns queue changes into the show's events; an approval is also published.
+func changeEvents(changes []approval.Change) []show.NewEvent {
+	var evs []show.NewEvent
+	for _, ch := range changes {
+		ch := ch
+		act := show.DraftAction{DraftID: ch.Draft, By: ch.By, Text: ch.Text, Reason: ch.Reason}
+		switch ch.Kind {
+		case approval.KindCreated:
+			p := ch.Proposal
+			facts := make([]show.Fact, len(p.Facts))
+			for i, f := range p.Facts {
+				facts[i] = show.Fact{Field: f.Field, Value: f.Value}
+			}
+			evs = append(evs, event(show.TypeDraftCreated, struct {
+				show.DraftCreated
+				NeedsReview bool             `json:"needs_review,omitempty"`
+				Change      *approval.Change `json:"change"`
+			}{show.DraftCreated{DraftID: ch.Draft, ChatSeq: p.Question.Seq, Question: p.Question.Text, User: p.Question.User,
+				Text: p.Text, SKU: p.SKU, Intent: p.Intent, Facts: facts, Confidence: p.Confidence, Engine: p.Engine}, p.NeedsReview, &ch}))
+		case approval.KindAsked:
+			evs = append(evs, event(typeDraftAsked, struct {
+				DraftID  string           `json:"draft_id"`
+				ChatSeq  int64            `json:"chat_seq,omitempty"`
+				User     string           `json:"user,omitempty"`
+				Question string           `json:"question"`
+				Change   *approval.Change `json:"change"`
+			}{ch.Draft, ch.Question.Seq, ch.Question.User, ch.Question.Text, &ch}))
+		case approval.KindClaimed, approval.KindReleased, approval.KindRejected, approval.KindExpired,
+			approval.KindApproved, approval.KindEdited:
+			typ := map[approval.Kind]string{approval.KindClaimed: show.TypeDraftClaimed, approval.KindReleased: typeDraftReleased,
+				approval.KindRejected: show.TypeDraftRejected, approval.KindExpired: show.TypeDraftExpired,
+				approval.KindApproved: show.TypeDraftApproved, approval.KindEdited: show.TypeDraftEdited}[ch.Kind]
+			evs = append(evs, event(typ, struct {
+				show.DraftAction
+				Until  time.Time        `json:"until,omitzero"`
+				Change *approval.Change `json:"change"`
+			}{act, ch.Until, &ch}))
+			if ch.Kind == approval.KindApproved || ch.Kind == approval.KindEdited {
+				evs = append(evs, event(show.TypeDraftPublished, show.DraftPublished{DraftID: ch.Draft, Text: ch.Text, By: ch.By, To: []string{"chat", "host"}}))
+			}
+		}
+	}
+	return evs
+}
+
+// queueError maps the queue's refusals to HTTP statuses.
+func queueError(err error) error {
+	switch {
+	case errors.Is(err, approval.ErrNotFound):
+		return &stateError{http.StatusNotFound, err.Error()}
+	case errors.Is(err, approval.ErrClaimed), errors.Is(err, approval.ErrFinal), errors.Is(err, approval.ErrNotClaimed):
+		return &stateError{http.StatusConflict, err.Error()}
+	case errors.Is(err, approval.ErrInvalid):
+		return &stateError{http.StatusBadRequest, err.Error()}
+	}
+	return err
+}
+
+// draftItem is a draft as the pages and GET /drafts show it.
+type draftItem struct {
+	show.DraftCreated
+	Status      string    `json:"status"` // pending | approved | published | rejected | expired
+	Count       int       `json:"count"`
+	CreatedAt   time.Time `json:"created_at"`
+	ClaimedBy   string    `json:"claimed_by,omitempty"`
+	ClaimedTill time.Time `json:"claimed_until,omitzero"`
+	DecidedBy   string    `json:"decided_by,omitempty"`
+	Edited      bool      `json:"edited,omitempty"`
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	NeedsReview bool      `json:"needs_review,omitempty"`
+}
+
+func (b *draftBook) item(d approval.Draft) draftItem {
+	it := draftItem{
+		DraftCreated: show.DraftCreated{DraftID: d.ID, Text: d.Text, SKU: d.SKU, Intent: d.Intent, Confidence: d.Confidence, Engine: d.Engine},
+		Status:       string(d.Status), Count: d.Count, CreatedAt: d.CreatedAt, DecidedBy: d.DecidedBy, NeedsReview: d.NeedsReview,
+	}
+	if len(d.Questions) > 0 {
+		it.ChatSeq, it.Question, it.User = d.Questions[0].Seq, d.Questions[0].Text, d.Questions[0].User
+	}
+	for _, f := range d.Facts {
+		it.Facts = append(it.Facts, show.Fact{Field: f.Field, Value: f.Value})
+	}
+	if d.Claim != nil {
+		it.ClaimedBy, it.ClaimedTill = d.Claim.By, d.Claim.Until
+	}
+	switch d.Status {
+	case approval.StatusApproved, approval.StatusEdited:
+		it.Status, it.Edited = "approved", d.Status == approval.StatusEdited
+		if d.FinalText != "" {
+			it.Text = d.FinalText
+		}
+		if at, ok := b.published[d.ID]; ok {
+			it.Status, it.PublishedAt = "published", at
+		}
+	}
+	return it
+}
+
+func (b *draftBook) get(id string) (draftItem, bool) {
+	d, ok := b.q.Get(id)
+	if !ok {
+		return draftItem{}, false
+	}
+	return b.item(d), true
+}
+
+// list returns drafts with the page status ("" for all), oldest first.
+func (b *draftBook) list(status string) []draftItem {
+	out := []draftItem{}
+	for _, d := range b.q.List(b.show) {
+		it := b.item(d)
+		if status == "" || it.Status == status {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// forPages is what a page loads: every pending draft and the latest decided ones.
+func (b *draftBook) forPages() []draftItem {
+	all := b.list("")
+	var pending, done []draftItem
+	for _, it := range all {
+		if it.Status == "pending" {
+			pending = append(pending, it)
+		} else {
+			done = append(done, it)
+		}
+	}
+	if len(done) > maxDone {
+		done = done[len(done)-maxDone:]
+	}
+	out := append(pending, done...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	if out == nil {
+		out = []draftItem{}
+	}
+	return out
+}
+
+func (b *draftBook) pending() int { return len(b.q.List(b.show, approval.StatusPending)) }
