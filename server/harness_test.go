@@ -75,7 +75,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		Store: st, Moderator: server.ModerationAgent(mod), Answerer: server.AnswerAgent(answer.NewOffline(searcher, nil)),
 		CrossSell: server.CatalogCrossSell(searcher), Products: server.CatalogProducts(searcher),
 		AdminToken: testAdmin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, f := range opts {
 		f(&o)
