@@ -29,6 +29,7 @@ type draftBook struct {
 	q         *approval.Queue
 	replaying bool
 	published map[string]time.Time
+	nPending  int // kept from the changes: counting the queue's list costs O(drafts)
 }
 
 func newDraftBook(showID string, cfg approval.Config) *draftBook {
@@ -61,10 +62,15 @@ func (b *draftBook) apply(ev show.Event, c *counters) {
 	switch p.Change.Kind {
 	case approval.KindCreated:
 		c.Drafts++
+		b.nPending++
 	case approval.KindApproved, approval.KindEdited:
 		c.Approved++
+		b.nPending--
 	case approval.KindRejected:
 		c.Rejected++
+		b.nPending--
+	case approval.KindExpired:
+		b.nPending--
 	}
 }
 
@@ -209,4 +215,4 @@ func (b *draftBook) forPages() []draftItem {
 	return out
 }
 
-func (b *draftBook) pending() int { return len(b.q.List(b.show, approval.StatusPending)) }
+func (b *draftBook) pending() int { return b.nPending }
