@@ -185,11 +185,10 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 
 	type fused struct {
-		p       *Product
-		rrf     float64
-		vec     float64
-		lexical bool
-		fresh   bool // p came from the store just now
+		p     *Product
+		rrf   float64
+		vec   float64
+		fresh bool // p came from the store just now (a vector hit)
 	}
 	all := map[string]*fused{}
 	rank := 0
@@ -218,7 +217,6 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 			all[p.SKU] = f
 		}
 		f.rrf += 1 / float64(rrfK+i+1)
-		f.lexical = true
 	}
 	s.mu.RUnlock()
 
@@ -242,10 +240,10 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 		if len(hits) == k {
 			break
 		}
-		p := cloneProduct(f.p)
+		p := *f.p // a vector hit's product is already the caller's copy
 		if !f.fresh {
 			// A lexical-only hit comes from the snapshot: take the store's current offer.
-			cur, ok, err := s.store.Get(ctx, p.SKU)
+			cur, ok, err := s.store.Get(ctx, f.p.SKU)
 			if err != nil {
 				return nil, err
 			}

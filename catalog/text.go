@@ -97,11 +97,70 @@ func japaneseTokenizer() *tokenizer.Tokenizer {
 }
 
 // readings returns the folded kana readings of the kanji words in text, consecutive kanji words
-// joined into one run (化粧水 → けしょうすい). Text without kanji has no readings.
+// joined into one run (化粧水 → けしょうすい). Text without kanji has no readings. Only the chunks of
+// text that hold kanji (with the hiragana around them: 黒い, 日焼け止め) are tokenized, and each
+// chunk's readings are cached, so a catalog's repeated words are analysed once.
 func readings(text string) []string {
 	if !hasHan(text) {
 		return nil
 	}
+	var out []string
+	for _, chunk := range kanjiChunks(norm.NFKC.String(text)) {
+		out = append(out, chunkReadings(chunk)...)
+	}
+	return out
+}
+
+// kanjiChunks returns the maximal runs of kanji and hiragana that hold at least one kanji.
+func kanjiChunks(s string) []string {
+	var out []string
+	start, han := -1, false
+	flush := func(end int) {
+		if start >= 0 && han {
+			out = append(out, s[start:end])
+		}
+		start, han = -1, false
+	}
+	for i, r := range s {
+		h := isHan(r)
+		if h || unicode.Is(unicode.Hiragana, r) {
+			if start < 0 {
+				start = i
+			}
+			han = han || h
+			continue
+		}
+		flush(i)
+	}
+	flush(len(s))
+	return out
+}
+
+const readingCacheMax = 200_000
+
+var (
+	readingMu    sync.RWMutex
+	readingCache = map[string][]string{}
+)
+
+func chunkReadings(chunk string) []string {
+	readingMu.RLock()
+	rs, ok := readingCache[chunk]
+	readingMu.RUnlock()
+	if ok {
+		return rs
+	}
+	rs = tokenizeReadings(chunk)
+	readingMu.Lock()
+	if len(readingCache) >= readingCacheMax {
+		clear(readingCache) // a crude bound: start over rather than grow without end
+	}
+	readingCache[chunk] = rs
+	readingMu.Unlock()
+	return rs
+}
+
+func tokenizeReadings(chunk string) []string {
 	tk := japaneseTokenizer()
 	if tk == nil {
 		return nil
@@ -114,7 +173,7 @@ func readings(text string) []string {
 			run.Reset()
 		}
 	}
-	for _, tok := range tk.Tokenize(norm.NFKC.String(text)) {
+	for _, tok := range tk.Tokenize(chunk) {
 		if !hasHan(tok.Surface) {
 			flush()
 			continue
