@@ -29,6 +29,9 @@ type appendReq struct {
 type showRuntime struct {
 	id   string
 	reqs chan *appendReq
+	// stopped is closed when the appender has returned; a request it never took is then failed
+	// by its sender, since a send can win the race against quit after the last drain.
+	stopped chan struct{}
 
 	mu sync.Mutex // guards v
 	v  *view
@@ -58,7 +61,17 @@ func (s *Server) appendEvents(ctx context.Context, rt *showRuntime, b build) ([]
 	}
 	// Once handed over, the append completes even if the caller goes away: a 202 must not depend
 	// on the client staying connected.
-	<-r.done
+	select {
+	case <-r.done:
+	case <-rt.stopped:
+		// The appender finishes every request it takes before it returns, so one still not done
+		// was never taken.
+		select {
+		case <-r.done:
+		default:
+			return nil, errServerClosed
+		}
+	}
 	return r.out, r.err
 }
 
@@ -81,6 +94,7 @@ func notFoundf(format string, args ...any) error {
 
 func (s *Server) appender(rt *showRuntime) {
 	defer s.wg.Done()
+	defer close(rt.stopped)
 	batch := make([]*appendReq, 0, maxCoalesce)
 	for {
 		batch = batch[:0]

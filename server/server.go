@@ -214,7 +214,7 @@ func (s *Server) runtime(ctx context.Context, id string) (*showRuntime, error) {
 		}
 		return nil, err
 	}
-	rt = &showRuntime{id: id, reqs: make(chan *appendReq, 1024)}
+	rt = &showRuntime{id: id, reqs: make(chan *appendReq, 1024), stopped: make(chan struct{})}
 	if err := s.reload(rt); err != nil {
 		return nil, err
 	}
