@@ -465,39 +465,15 @@ func (s *Server) postTranscript(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	req.Text = strings.TrimSpace(req.Text)
-	if req.Text == "" {
-		return errorf(http.StatusBadRequest, "text is empty")
-	}
-	if utf8.RuneCountInString(req.Text) > maxSpeech {
-		return errorf(http.StatusBadRequest, "text is longer than %d characters", maxSpeech)
-	}
 	if req.Final == nil {
 		return errorf(http.StatusBadRequest, `"final" is required (true for a finished segment)`)
 	}
-	seg := show.TranscriptSegment{Text: req.Text, Final: *req.Final, StartMS: req.StartMS, EndMS: req.EndMS, Source: req.Source}
-	var flags *show.HostCompliance
-	// Only finished segments are checked: interim ones change under the host's breath.
-	if seg.Final {
-		if v := s.opt.Moderator.ModerateHost(req.Text); len(v.Matches) > 0 {
-			flags = &show.HostCompliance{Text: req.Text, Matches: v.Matches}
-		}
-	}
-	out, err := s.appendEvents(c.Request().Context(), rt, func(v *view, next int64) ([]show.NewEvent, error) {
-		evs := []show.NewEvent{event(show.TypeTranscriptSegment, seg)}
-		if flags != nil {
-			flags.TranscriptSeq = next
-			evs = append(evs, event(show.TypeHostCompliance, *flags))
-		}
-		return evs, nil
-	})
+	res, err := s.ingestTranscript(c.Request().Context(), rt, TranscriptInput{
+		Text: req.Text, Final: *req.Final, StartMS: req.StartMS, EndMS: req.EndMS, Source: req.Source})
 	if err != nil {
 		return s.httpErr(err)
 	}
-	if flags != nil {
-		s.m.compliance.Inc()
-	}
-	return c.JSON(http.StatusAccepted, map[string]any{"seq": out[0].Seq, "compliance": flags})
+	return c.JSON(http.StatusAccepted, res)
 }
 
 // publicTypes are what an overlay (a viewer-facing graphic) may see.
