@@ -316,7 +316,9 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 		s := &subscriber{seen: make([]bool, total), lastSeq: sh.LastSeq}
 		subs[i] = s
 		u := fmt.Sprintf("%s/api/shows/%s/stream?after=%d&token=%s", wsBase, showID, sh.LastSeq, url.QueryEscape(tokens["moderator"]))
-		conn, _, err := websocket.Dial(ctx, u, nil)
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		conn, _, err := websocket.Dial(dctx, u, nil)
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %d: %w", i, err)
 		}

@@ -94,6 +94,9 @@ func startServe(t *testing.T, bin, data string, extra ...string) *proc {
 	return nil
 }
 
+// testClient never waits long: a hung server fails the test instead of hanging it.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 func call(url, token, method string, body any, out any) (int, error) {
 	var r io.Reader
 	if body != nil {
@@ -105,7 +108,7 @@ func call(url, token, method string, body any, out any) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
+	res, err := testClient.Do(req)
 	if err != nil {
 		return 0, err
 	}
