@@ -57,7 +57,8 @@ var conceptLabels = map[string]prompts.Text{
 	"ingredients": {JA: "成分", EN: "ingredients"}, "compatibility": {JA: "対応", EN: "compatibility"},
 	"capacity": {JA: "容量", EN: "capacity"}, "shelf_life": {JA: "賞味期限", EN: "shelf life"},
 	"origin": {JA: "産地", EN: "origin"}, "warranty": {JA: "保証", EN: "warranty"}, "uv": {JA: "UVカット効果", EN: "UV protection"},
-	"skin_type": {JA: "対応肌質", EN: "skin type"},
+	"skin_type": {JA: "対応肌質", EN: "skin type"}, "keeping": {JA: "保存方法", EN: "storage"},
+	"battery": {JA: "バッテリー", EN: "battery"}, "scent": {JA: "香り", EN: "scent"},
 }
 
 // Answer implements Engine.
@@ -209,11 +210,28 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		}
 	}
 
-	intent := q.Intent
-	if (intent == IntentStock && q.strength < 1) || intent == IntentOther {
+	intent, strength := q.Intent, q.strength
+	// qtext is what the message asks about the product: when it named another product, the name's
+	// words are cut out, so that 「タンブラーの容量は？」 asks for the capacity and the name's own
+	// words (バッテリー in モバイルバッテリー, 32mm in a hair iron's name) are not taken for cues.
+	qtext := req.Text
+	if r.mentioned {
+		qtext = withoutName(req.Text, &p)
+		if intent != IntentComparison && intent != IntentShipping {
+			if in, st := bestIntent(qtext, prepareQuestion(qtext)); st > 0 {
+				intent, strength = in, st
+			} else {
+				intent, strength = IntentOther, 0
+			}
+			if intent != q.Intent {
+				d.intent = intent
+			}
+		}
+	}
+	if (intent == IntentStock && strength < 1) || intent == IntentOther {
 		// 「カーキありますか」: a value of one of the product's attributes, asked with no stronger cue,
 		// asks about that attribute, not about stock.
-		if name, _, _, ok := valueHit(req.Text, &p); ok {
+		if name, _, _, ok := valueHit(qtext, &p); ok {
 			intent = IntentOther
 			for _, ci := range fieldConcepts(name) {
 				if concepts[ci].intent != "" {
@@ -227,7 +245,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	switch intent {
 	case IntentPrice:
 		for _, c := range untilCues {
-			if strings.Contains(textnorm.Fold(req.Text), c) {
+			if strings.Contains(textnorm.Fold(qtext), c) {
 				d.needsReview = true
 				d.confidence *= 0.5
 				break
@@ -266,8 +284,8 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.confidence *= 0.4
 		}
 	case IntentOther:
-		if f, label, hit, ok := selectAttribute(req.Text, IntentOther, &p, lang); ok && !r.mentioned {
-			// 「容量は？」「賞味期限は？」: no intent of its own, but an attribute answers it.
+		if f, label, hit, ok := selectAttribute(qtext, IntentOther, &p, lang); ok {
+			// 「容量は？」「タンブラーの容量は？」: no intent of its own, but an attribute answers it.
 			td.Label, td.Value, td.Hit = label, f.Value, hit
 			d.facts = append(d.facts, Fact{f.Name, f.Value})
 			d.text = render("attribute")
@@ -284,7 +302,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.confidence *= 0.4
 		}
 	default:
-		f, label, hit, ok := selectAttribute(req.Text, intent, &p, lang)
+		f, label, hit, ok := selectAttribute(qtext, intent, &p, lang)
 		if !ok {
 			td.Label = intentLabels[intent].In(lang)
 			d.text, d.needsReview = render("unknown"), true
@@ -296,7 +314,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		if td.SoldOut {
 			stockFact()
 		}
-		if !answersSpecifics(req.Text, intent, f.Value, &p) {
+		if !answersSpecifics(qtext, intent, f.Value, &p) {
 			// 「石けんで落ちる？」 answered with a usage text that says nothing about soap: the fact is
 			// right, but it is not the answer; a person should add it.
 			d.needsReview = true

@@ -73,6 +73,19 @@ var cueFolded = func() []string {
 	return out
 }()
 
+var cueSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range cueFolded {
+		m[c] = true
+	}
+	for _, c := range concepts {
+		for _, cue := range c.cues {
+			m[cue] = true
+		}
+	}
+	return m
+}()
+
 var pronounsEN = map[string]bool{"it": true, "this": true, "that": true, "one": true, "these": true, "those": true, "product": true, "item": true}
 
 // word kinds of a residue word.
@@ -258,6 +271,19 @@ func mention(folded string, words []resWord, p *catalog.Product) float64 {
 		}
 	}
 	if best == 0 {
+		// Two kanji that are a word of the message by themselves (煎茶, 財布) name a product as
+		// well as three kana do; inside a longer run (保存方法) they do not.
+		// Only the name counts here, and never a word about the show: a ring light tagged 配信 is
+		// not what 「次の配信はいつ？」 asks about.
+		name := textnorm.Fold(p.Name)
+		for _, w := range words {
+			if w.kind == kindKanji && utf8.RuneCountInString(w.text) == 2 && allHan(w.text) && !cueSet[w.text] &&
+				!partOfAny(w.text, showTopicsFolded) && strings.Contains(name, w.text) {
+				best = 2
+			}
+		}
+	}
+	if best == 0 {
 		return 0
 	}
 	cover := 0
@@ -278,6 +304,92 @@ func attrContains(p *catalog.Product, w string) bool {
 		}
 	}
 	return false
+}
+
+// withoutName returns the message (NFKC) with every run it shares with the product's name, category
+// or tags cut out (runs of at least two runes of kana or kanji, or three Latin letters), so that
+// the words that named the product do not also count as cues of what is asked about it: in
+// 「モバイルバッテリーの保証は？」 the question is 保証, not the battery.
+func withoutName(text string, p *catalog.Product) string {
+	// Runs are found on folded text and cut from the NFKC text, which keeps katakana for the script
+	// runs read later; the two line up rune for rune when folding kept the length.
+	orig := []rune(norm.NFKC.String(text))
+	q := []rune(textnorm.Fold(string(orig)))
+	if len(q) != len(orig) {
+		orig = q
+	}
+	names := make([]string, 0, 2+len(p.Tags))
+	for _, s := range append([]string{p.Name, p.Category}, p.Tags...) {
+		if s != "" {
+			names = append(names, textnorm.Fold(s))
+		}
+	}
+	for _, name := range names {
+		nr := []rune(name)
+		for {
+			start, n := commonRun(q, nr)
+			run := q[start : start+n]
+			// A run that is itself a cue (保存 in 保存容器) is what the viewer asks about.
+			if !nameRun(orig[start:start+n]) || cueSet[string(run)] {
+				break
+			}
+			q = append(q[:start:start], append([]rune{' '}, q[start+n:]...)...)
+			orig = append(orig[:start:start], append([]rune{' '}, orig[start+n:]...)...)
+		}
+	}
+	return string(orig)
+}
+
+// commonRun returns the start in a and the length of the longest run of letters or digits a
+// shares with b.
+func commonRun(a, b []rune) (start, n int) {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			if a[i-1] == b[j-1] && (unicode.IsLetter(a[i-1]) || unicode.IsDigit(a[i-1]) || a[i-1] == 'ー') {
+				cur[j] = prev[j-1] + 1
+				if cur[j] > n {
+					start, n = i-cur[j], cur[j]
+				}
+			} else {
+				cur[j] = 0
+			}
+		}
+		prev, cur = cur, prev
+	}
+	return start, n
+}
+
+// nameRun reports whether a run shared with a product name is long enough to be part of the name
+// rather than a chance match: two kanji (煎茶), three runes with katakana, kanji or Latin in them,
+// or four of hiragana (grammar such as 「いく」 or 「ですか」 meets names by chance).
+func nameRun(rs []rune) bool {
+	han, hira := 0, 0
+	for _, r := range rs {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case r >= 0x3041 && r <= 0x309F:
+			hira++
+		}
+	}
+	switch {
+	case len(rs) >= 2 && han == len(rs):
+		return true
+	case hira == len(rs):
+		return len(rs) >= 4
+	}
+	return len(rs) >= 3
+}
+
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // longestCommon returns the rune length of the longest common substring of a and b that counts as
