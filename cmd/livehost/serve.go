@@ -45,7 +45,7 @@ On restart the state (pending drafts, held messages, product on air) is rebuilt 
 
 --demo imports the example catalog, creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
-its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`)
+its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.data, "data", envOr(env, "LIVEHOST_DATA", "./livehost-data"), "data directory of the embedded store (env LIVEHOST_DATA)")
@@ -113,16 +113,24 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return fmt.Errorf("open event log: %w", err)
 	}
 	defer store.Close()
+	voice, err := newVoice(env, log)
+	if err != nil {
+		return err
+	}
+	defer voice.Close()
 	srv, err := server.New(ctx, server.Options{
 		Store: store, Moderator: agents.moderator, Answerer: agents.answerer, CrossSell: agents.crossSell,
 		Products:   agents.products,
 		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, DraftTTL: cfg.draftTTL,
-		AnswerWorkers: cfg.answerWorkers, Mount: extraRoutes,
+		AnswerWorkers: cfg.answerWorkers, Mount: append(extraRoutes, voice.Mount),
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if err := voice.Attach(srv); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -166,6 +174,8 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	defer cancel()
 	// Streams are hijacked connections that Shutdown does not wait for; srv.Close ends them.
 	shutErr := hs.Shutdown(sctx)
+	// WHIP sessions end before the server, so their last utterances still reach the log.
+	voice.Close()
 	srv.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)
@@ -187,13 +197,14 @@ func printStartup(env *cliEnv, cfg serveConfig, info startupInfo) {
 	}
 	if info.Show != "" {
 		fmt.Fprintf(w, "\ndemo show %s — open these pages:\n", info.Show)
-		for _, k := range []string{"control", "console", "teleprompter"} {
+		for _, k := range []string{"control", "console", "teleprompter", "mic"} {
 			fmt.Fprintf(w, "  %-13s %s\n", k, info.Pages[k])
 		}
 		fmt.Fprintln(w, "\ntokens for scripts (Authorization: Bearer TOKEN):")
 		for _, k := range []string{"moderator", "host", "ingest", "overlay"} {
 			fmt.Fprintf(w, "  %-10s %s\n", k, info.Tokens[k])
 		}
+		fmt.Fprintf(w, "\nhost voice: open the mic page above, or in OBS 30+ (Settings → Stream → WHIP) use\n  Server %s/whip/%s  Bearer token %s\n", info.URL, info.Show, info.Tokens["host"])
 		fmt.Fprintf(w, "\ntry: curl -s -H 'Authorization: Bearer %s' -d '{\"user\":\"you\",\"text\":\"いくらですか？\"}' %s/api/shows/%s/chat\n",
 			info.Tokens["ingest"], info.URL, info.Show)
 	}

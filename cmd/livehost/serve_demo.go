@@ -60,6 +60,7 @@ func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, er
 	d.pages["control"] = pageURL(base, "control", demoShowID, d.tokens["moderator"])
 	d.pages["console"] = pageURL(base, "console", demoShowID, d.tokens["moderator"])
 	d.pages["teleprompter"] = pageURL(base, "teleprompter", demoShowID, d.tokens["host"])
+	d.pages["mic"] = pageURL(base, "mic", demoShowID, d.tokens["host"]) // the host's microphone over WHIP
 	if cur.OnAir == "" {
 		if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+demoShowID+"/on-air", map[string]string{"sku": skus[0]}, nil); err != nil {
 			return nil, err
