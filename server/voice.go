@@ -133,9 +133,9 @@ func (v *Voice) serve(auth Auth) echo.HandlerFunc {
 			return s.httpErr(err)
 		}
 		if c.Request().Method == http.MethodPost && v.cfg.STT == nil {
-			return errorf(http.StatusServiceUnavailable, "voice ingest needs a speech-to-text server: %v. "+
-				"Set LIVEHOST_STT_BASE_URL (an OpenAI-compatible /v1 base URL such as a local Whisper server, or https://api.openai.com/v1 with OPENAI_API_KEY) "+
-				"and LIVEHOST_STT_MODEL; or use the mic page's browser speech recognition, which needs no server", v.cfg.NoSTT)
+			return errorf(http.StatusServiceUnavailable, "voice ingest needs a speech-to-text server (%v): point LIVEHOST_STT_BASE_URL at an "+
+				"OpenAI-compatible /v1 base URL (a local Whisper server, or https://api.openai.com/v1 with OPENAI_API_KEY), optionally "+
+				"LIVEHOST_STT_MODEL, and restart; the mic page's browser speech recognition works without one", v.cfg.NoSTT)
 		}
 		v.whip.ServeHTTP(c.Response(), c.Request())
 		return nil
