@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -75,7 +76,12 @@ const (
 	kindWildcard            // contains '*': any run of up to wildcardSpan letters
 	kindRegex               // "re:" prefix, over the folded text
 	kindException           // "!" prefix: a phrase that keeps text allowed
+	kindPair                // "A + B": a term of A followed within Gap characters by a term of B, same sentence
 )
+
+// defaultPairGap is how many characters may stand between the two sides of a pair entry
+// (シミ|が本当に|消える): particles and an adverb, not a second clause.
+const defaultPairGap = 8
 
 // Source says whose words are being checked.
 type Source uint8
@@ -114,14 +120,20 @@ type entry struct {
 	Reason     string
 	Suggestion string
 	Sources    Source
-	File       string
-	Line       int
+	// Forms are the literals a verb term (消える~) expands to; nil means Pattern itself.
+	Forms []string
+	// Left and Right are the expanded terms of a pair entry; Gap bounds the characters between.
+	Left, Right []string
+	Gap         int
+	File        string
+	Line        int
 }
 
 // listSet is every entry of the loaded files plus the link allow and deny lists.
 type listSet struct {
 	entries      []entry
 	allowDomains map[string]bool
+	groups       map[string][]string // @group NAME: expanded terms, used as @NAME in pair entries
 }
 
 // fileDefaults are what a file's "@" directives set for the entries below them.
@@ -153,7 +165,7 @@ func defaultSeverity(category string) severity {
 // loadLists reads the embedded defaults (unless defaults is false) and then every *.txt file of dir (if dir is not empty),
 // in name order.
 func loadLists(dir string, defaults bool) (*listSet, error) {
-	ls := &listSet{allowDomains: map[string]bool{}}
+	ls := &listSet{allowDomains: map[string]bool{}, groups: map[string][]string{}}
 	pattern := "lists/*.txt"
 	if !defaults {
 		pattern = "lists/none"
@@ -223,6 +235,9 @@ func listFiles(dir string) ([]string, error) {
 //	te*rm                 ('*' stands for up to a few letters; at the end of a Latin word, any ending)
 //	re:REGEX              (Go regular expression over the folded text)
 //	!phrase               (exception: matches inside this phrase are not reported)
+//	消える~               (a verb in dictionary form: matches its affirmative conjugations; ~1 ichidan, ~5 godan, ~s suru)
+//	@group NAME a, b~, c  (a named set of terms for pair entries)
+//	A, B + @NAME | gap=8  (pair: a term of the left side, then within gap characters of the same sentence a term of the right)
 //	-term                 (removes a term of the same category loaded before, e.g. a default)
 func (ls *listSet) parse(r io.Reader, name string) error {
 	def := fileDefaults{category: strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".txt")}
@@ -249,7 +264,8 @@ func (ls *listSet) parse(r io.Reader, name string) error {
 }
 
 func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line int) error {
-	if strings.HasPrefix(text, "@") {
+	head, _, _ := strings.Cut(text, " | ")
+	if strings.HasPrefix(text, "@") && !strings.Contains(head, " + ") { // "@group + …" is a pair entry
 		key, val, _ := strings.Cut(text[1:], " ")
 		val = strings.TrimSpace(val)
 		switch key {
@@ -278,6 +294,16 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 			def.sources = src
 		case "reading":
 			def.reading = val != "off"
+		case "group":
+			name, items, _ := strings.Cut(val, " ")
+			if name == "" || strings.TrimSpace(items) == "" {
+				return fmt.Errorf("@group needs a name and terms: @group NAME a, b~, c")
+			}
+			terms, err := ls.expandSide(items)
+			if err != nil {
+				return fmt.Errorf("@group %s: %w", name, err)
+			}
+			ls.groups[name] = terms
 		case "allow-domain":
 			if val == "" {
 				return fmt.Errorf("@allow-domain needs a domain")
@@ -299,8 +325,24 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 		e.Kind, pat = kindException, strings.TrimSpace(pat[1:])
 	case strings.HasPrefix(pat, "re:"):
 		e.Kind, pat = kindRegex, pat[3:]
+	case strings.Contains(pat, " + "):
+		left, right, _ := strings.Cut(pat, " + ")
+		var err error
+		if e.Left, err = ls.expandSide(left); err != nil {
+			return fmt.Errorf("pair %q, left side: %w", pat, err)
+		}
+		if e.Right, err = ls.expandSide(right); err != nil {
+			return fmt.Errorf("pair %q, right side: %w", pat, err)
+		}
+		e.Kind, e.Gap = kindPair, defaultPairGap
 	case strings.Contains(pat, "*"):
 		e.Kind = kindWildcard
+	case strings.Contains(pat, "~"):
+		forms, err := expandTerm(pat)
+		if err != nil {
+			return err
+		}
+		e.Forms = forms
 	}
 	if pat == "" || strings.Trim(pat, "*") == "" {
 		return fmt.Errorf("empty pattern")
@@ -324,6 +366,15 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 			e.Suggestion = v
 		case ok && k == "id":
 			e.ID = v
+		case ok && k == "gap":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 40 {
+				return fmt.Errorf("gap=%s: want a number of characters from 0 to 40", v)
+			}
+			if e.Kind != kindPair {
+				return fmt.Errorf("gap= only applies to a pair entry (A + B)")
+			}
+			e.Gap = n
 		case ok && k == "sources":
 			var src Source
 			for _, p := range strings.Split(v, ",") {
@@ -347,6 +398,33 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 	}
 	ls.entries = append(ls.entries, e)
 	return nil
+}
+
+// expandSide turns "a, b~, @group" into literal terms (verbs conjugated, groups inlined).
+func (ls *listSet) expandSide(side string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(side, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+			return nil, fmt.Errorf("empty term in %q", side)
+		case strings.HasPrefix(item, "@"):
+			g, ok := ls.groups[item[1:]]
+			if !ok {
+				return nil, fmt.Errorf("unknown group %s (define it above with @group)", item)
+			}
+			out = append(out, g...)
+		case strings.ContainsAny(item, "*!"):
+			return nil, fmt.Errorf("term %q: a pair side holds literals and verbs only", item)
+		default:
+			forms, err := expandTerm(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, forms...)
+		}
+	}
+	return out, nil
 }
 
 func (ls *listSet) remove(category, pat string) {

@@ -22,6 +22,8 @@ const (
 	refTerm refKind = iota
 	refException
 	refAnchor // a literal piece of a wildcard or regex entry: run that entry's regexp
+	refLeft   // a term of a pair entry's left side (シミ in シミ + 消える~)
+	refRight  // a term of its right side
 )
 
 // ref ties one automaton pattern to the entry it came from.
@@ -103,41 +105,63 @@ func compile(ls *listSet, readings readingFunc, tok *tokenizer.Tokenizer) (*matc
 			kind, pattern = kindLiteral, strings.Trim(pattern, "*")
 		}
 		switch kind {
-		case kindLiteral, kindException:
-			f.Reset(pattern)
-			folded := string(f.Bytes())
-			if folded == "" {
-				return nil, fmt.Errorf("list %s line %d: %q folds to nothing", e.File, e.Line, e.Pattern)
-			}
-			rk := refTerm
-			if kind == kindException {
-				rk = refException
-			}
-			base := newRef(int32(i), rk, &f)
-			base.wordStart = base.wordStart && !openStart
-			base.wordEnd = base.wordEnd && !openEnd
-			add(folded, base)
-			if rk == refTerm {
-				for _, v := range maskedVariants(&f) {
-					r := base
-					r.masked = true
-					r.runs = v.runs
-					m.masks[v.text] = append(m.masks[v.text], int32(len(m.refs)))
-					m.refs = append(m.refs, r)
-					m.maskMax = max(m.maskMax, len(v.text))
+		case kindPair:
+			for side, terms := range [][]string{e.Left, e.Right} {
+				rk := refLeft
+				if side == 1 {
+					rk = refRight
+				}
+				for _, t := range terms {
+					f.Reset(t)
+					if len(f.Bytes()) == 0 {
+						return nil, fmt.Errorf("list %s line %d: pair term %q folds to nothing", e.File, e.Line, t)
+					}
+					add(string(f.Bytes()), newRef(int32(i), rk, &f))
 				}
 			}
-			if readings != nil && (e.Reading || kind == kindException) {
-				rd := readings(pattern)
-				if rd != "" {
-					var rf textnorm.Folded
-					rf.Reset(rd)
-					// Short readings (じい for 自慰) would hit ordinary kana words; those terms
-					// keep only the message-reading pass.
-					if rt := string(rf.Bytes()); rt != folded && utf8.RuneCountInString(rt) >= 3 {
-						add(rt, newRef(int32(i), rk, &rf))
+		case kindLiteral, kindException:
+			forms := e.Forms
+			if forms == nil {
+				forms = []string{pattern}
+			}
+			for k, pattern := range forms {
+				f.Reset(pattern)
+				folded := string(f.Bytes())
+				if folded == "" {
+					return nil, fmt.Errorf("list %s line %d: %q folds to nothing", e.File, e.Line, e.Pattern)
+				}
+				rk := refTerm
+				if kind == kindException {
+					rk = refException
+				}
+				base := newRef(int32(i), rk, &f)
+				base.wordStart = base.wordStart && !openStart
+				base.wordEnd = base.wordEnd && !openEnd
+				add(folded, base)
+				if rk == refTerm && k == 0 {
+					for _, v := range maskedVariants(&f) {
+						r := base
+						r.masked = true
+						r.runs = v.runs
+						m.masks[v.text] = append(m.masks[v.text], int32(len(m.refs)))
+						m.refs = append(m.refs, r)
+						m.maskMax = max(m.maskMax, len(v.text))
 					}
-					readingTerms = append(readingTerms, readingTerm{entry: int32(i), text: string(rf.Bytes()), kind: rk})
+				}
+				if readings != nil && (e.Reading || kind == kindException) {
+					rd := readings(pattern)
+					if rd != "" {
+						var rf textnorm.Folded
+						rf.Reset(rd)
+						// Short readings (じい for 自慰) would hit ordinary kana words; those terms
+						// keep only the message-reading pass.
+						if rt := string(rf.Bytes()); rt != folded && utf8.RuneCountInString(rt) >= 3 {
+							add(rt, newRef(int32(i), rk, &rf))
+						}
+						if k == 0 {
+							readingTerms = append(readingTerms, readingTerm{entry: int32(i), text: string(rf.Bytes()), kind: rk})
+						}
+					}
 				}
 			}
 		case kindWildcard, kindRegex:

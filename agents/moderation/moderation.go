@@ -225,7 +225,15 @@ type scratch struct {
 	cands   []cand
 	excs    []excSpan
 	pending []int32
+	sides   []sideHit
 	hints   uint8
+}
+
+// sideHit is where a term of a pair entry's side matched, in folded bytes.
+type sideHit struct {
+	entry int32
+	i, j  int32
+	right bool
 }
 
 // excSpan is where an exception matched; it keeps matches of its category inside it allowed
@@ -250,7 +258,7 @@ type cand struct {
 func (e *Engine) Moderate(text string, src Source) Verdict {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	s.cands, s.excs, s.pending, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], 0
+	s.cands, s.excs, s.pending, s.sides, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], s.sides[:0], 0
 	e.collect(s, text, src)
 	return e.verdict(s, text, src)
 }
@@ -260,7 +268,7 @@ func (e *Engine) Moderate(text string, src Source) Verdict {
 func (e *Engine) ModerateChat(msg Message) Verdict {
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
-	s.cands, s.excs, s.pending, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], 0
+	s.cands, s.excs, s.pending, s.sides, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], s.sides[:0], 0
 	e.collect(s, msg.Text, SourceChat)
 	at := msg.At
 	if at.IsZero() {
@@ -314,6 +322,12 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 				if en.Sources&src == 0 {
 					continue
 				}
+				if r.kind == refLeft || r.kind == refRight {
+					if r.fits(&s.f, i, j) {
+						s.sides = append(s.sides, sideHit{r.entry, int32(i), int32(j), r.kind == refRight})
+					}
+					continue
+				}
 				if r.kind == refAnchor {
 					if !slices.Contains(s.pending, r.entry) {
 						s.pending = append(s.pending, r.entry)
@@ -335,6 +349,9 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 				s.cands = append(s.cands, c)
 			}
 		}
+	}
+	if len(s.sides) > 1 {
+		e.pairs(s, m, text)
 	}
 	if len(m.masks) > 0 && bytes.IndexByte(b, textnorm.Mask) >= 0 {
 		e.maskScan(s, m, src)
@@ -375,6 +392,72 @@ func (e *Engine) collect(s *scratch, text string, src Source) {
 	if src == SourceChat {
 		e.rules(s, text, m)
 	}
+}
+
+// negationTails, right after a pair's second term, turn a claim into its denial
+// (「シミが消えるわけではありません」), which is what a careful host says.
+var negationTails = func() [][]byte {
+	var out [][]byte
+	for _, t := range []string{"わけではありません", "わけではない", "わけじゃない", "わけではござ", "とは言えません", "とはいえません",
+		"とは限りません", "とはかぎりません", "ことはありません", "ものではありません", "と言うことはできません", "とは言えない",
+		// make-up wording: the look, not the skin, changes (「シミが消えたように見せる」)
+		"ように見", "ようにみ", "みたいに見", "みたいにみ"} {
+		out = append(out, []byte(textnorm.Fold(t)))
+	}
+	return out
+}()
+
+// pairs turns side hits into findings: a left term, then the nearest right term of the same entry
+// at most Gap characters later with no sentence end between them.
+func (e *Engine) pairs(s *scratch, m *matcher, text string) {
+	b := s.f.Bytes()
+	var orig []rune
+	for _, l := range s.sides {
+		if l.right {
+			continue
+		}
+		en := &m.entries[l.entry]
+		_, lEnd := s.f.Span(int(l.i), int(l.j))
+		for _, r := range s.sides {
+			if !r.right || r.entry != l.entry || r.i < l.j {
+				continue
+			}
+			rSt, rEnd := s.f.Span(int(r.i), int(r.j))
+			if rSt-lEnd > en.Gap {
+				break // hits come in text order: later ones are further away
+			}
+			if orig == nil {
+				orig = []rune(text)
+			}
+			if sentenceBreak(orig, lEnd, rSt) || negated(b[r.j:]) {
+				break
+			}
+			lSt, _ := s.f.Span(int(l.i), int(l.j))
+			s.cands = append(s.cands, cand{entry: l.entry, start: lSt, end: rEnd, sev: en.Severity, via: "pair"})
+			break
+		}
+	}
+}
+
+func sentenceBreak(orig []rune, from, to int) bool {
+	from, to = clamp(from, len(orig)), clamp(to, len(orig))
+	for _, c := range orig[from:to] {
+		switch c {
+		case '。', '．', '.', '！', '!', '？', '?', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+func negated(after []byte) bool {
+	after = bytes.TrimLeft(after, " ")
+	for _, t := range negationTails {
+		if bytes.HasPrefix(after, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // maskScan looks up every window around each mask in the folded text among the masked terms.
