@@ -49,7 +49,7 @@ var concepts = []concept{
 	{"material", IntentMaterial, []string{"material", "素材", "fabric", "outer", "inner", "metal", "cover", "sole", "back", "body", "shell", "lining"},
 		[]string{"material", "made", "made of", "made out", "made from", "fabric", "cotton", "polyest", "leather", "metal", "plastic", "wood", "silk", "wool", "nylon", "spandex", "brass", "素材", "生地", "材質", "綿", "コットン", "ポリエステル", "革", "レザー", "ウール", "シルク", "何でできて", "でできて", "できてますか"}},
 	{"dimensions", IntentDimensions, []string{"dimension", "寸法", "大きさ", "width", "height", "length", "depth", "diameter"},
-		[]string{"dimension", "wide", "width", "long", "length", "height", "tall", "deep", "depth", "diamet", "inch", "mm", "measur", "寸法", "大きさ", "幅", "高さ", "奥行", "縦", "横", "長さ", "直径", "ミリ", "センチ"}},
+		[]string{"dimension", "big", "wide", "width", "long", "length", "height", "tall", "deep", "depth", "diamet", "inch", "mm", "measur", "寸法", "大きさ", "幅", "高さ", "奥行", "縦", "横", "長さ", "直径", "ミリ", "センチ"}},
 	{"weight", IntentDimensions, []string{"weight", "重さ", "重量"},
 		[]string{"weigh", "heavy", "light", "pound", "ounc", "lb", "gram", "kilogram", "kg", "carri", "carry", "重さ", "重い", "軽い", "重量", "グラム", "キロ"}},
 	{"usage", IntentUsage, []string{"usage", "how_to_use", "use", "使い方", "使用方法", "落とし方", "お手入れ", "洗い方", "recommended", "instructions", "care"},

@@ -84,7 +84,10 @@ func TestWithoutName(t *testing.T) {
 		{"LH-COS-008", "マスカラいくら？", " いくら?"},
 		{"LH-HOM-006", "保存容器の保存方法は？", " の保存方法は?"},
 		{"LH-FOD-002", "煎茶の産地は？", " の産地は?"},
-		{"LH-HOM-004", "what is the capacity of the tumbler?", "what is the capacity of the tumbler?"},
+		// English words whose Japanese translation is in the name named it.
+		{"LH-HOM-004", "what is the capacity of the tumbler?", "what is the capacity of the  ?"},
+		{"LH-FOD-002", "Where is the Green Tea from?", "Where is the     from?"},
+		{"LH-HOM-004", "does it come in green?", "does it come in green?"},
 	}
 	for _, tt := range tests {
 		p, ok, err := s.Get(context.Background(), tt.sku)

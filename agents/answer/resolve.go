@@ -93,6 +93,7 @@ const (
 	kindLatin = iota
 	kindKatakana
 	kindKanji
+	kindLexicon // a Japanese product noun found for an English word (loanwords.tsv)
 )
 
 // resWord is one word of a question's residue.
@@ -270,6 +271,13 @@ func mention(folded string, words []resWord, p *catalog.Product) float64 {
 			best = n
 		}
 	}
+	for _, w := range words {
+		// A product noun from the English lexicon names the product when its name holds it
+		// whole, however short (茶, 容器).
+		if w.kind == kindLexicon && strings.Contains(text, w.text) {
+			best = max(best, utf8.RuneCountInString(w.text))
+		}
+	}
 	if best == 0 {
 		// Two kanji that are a word of the message by themselves (煎茶, 財布) name a product as
 		// well as three kana do; inside a longer run (保存方法) they do not.
@@ -337,7 +345,54 @@ func withoutName(text string, p *catalog.Product) string {
 			orig = append(orig[:start:start], append([]rune{' '}, orig[start+n:]...)...)
 		}
 	}
+	if detectLang(string(q)) == "en" {
+		return withoutLoanwords(string(orig), names)
+	}
 	return string(orig)
+}
+
+// withoutLoanwords blanks the English words of a message whose lexicon translation is in one of
+// the names: "green" in "where is the green tea from?" named 煎茶, it does not ask for a color.
+func withoutLoanwords(text string, names []string) string {
+	drop := map[string]bool{}
+	for _, t := range translate(textnorm.Fold(text)) {
+		for _, n := range names {
+			if strings.Contains(n, t.ja) {
+				for _, w := range t.words {
+					drop[w] = true
+				}
+			}
+		}
+	}
+	if len(drop) == 0 {
+		return text
+	}
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		if w := text[start:end]; drop[stem(textnorm.Fold(w))] {
+			b.WriteString(" ")
+		} else {
+			b.WriteString(w)
+		}
+		start = -1
+	}
+	for i, r := range text {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			flush(i)
+		}
+		if !word {
+			b.WriteRune(r)
+		}
+	}
+	if start >= 0 {
+		flush(len(text))
+	}
+	return b.String()
 }
 
 // commonRun returns the start in a and the length of the longest run of letters or digits a
@@ -448,6 +503,9 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	rest := residue(req.Text, q.Lang)
 	// Coverage counts every word of the message, cues included: 黒 is a color cue and a name part.
 	all := mentionWords(req.Text, q.Lang)
+	if q.Lang == "en" {
+		folded, rest, all = withLoanwords(folded, rest, all)
+	}
 	onAirScore := 0.0
 	if r.onAirOK {
 		// Words that describe the on-air product (its colors, sizes) keep the question on it:
@@ -458,6 +516,19 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 			onAirScore = math.Inf(1)
 		}
 	}
+	// A cue the on-air product has an attribute for names nothing else: 「バッテリーはどのくらい持つ？」
+	// about earphones with a battery attribute is not about the mobile battery.
+	candFolded, candAll := folded, all
+	if r.onAirOK {
+		candAll = nil
+		for _, w := range all {
+			if asksAttribute(w.text, &r.onAir) {
+				candFolded = strings.ReplaceAll(candFolded, w.text, " ")
+			} else {
+				candAll = append(candAll, w)
+			}
+		}
+	}
 	// Candidates: the lineup, then search hits when the message has words that could be a name.
 	var best catalog.Product
 	bestScore, bestLineup := 0.0, false
@@ -465,7 +536,7 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		if r.onAirOK && p.SKU == r.onAir.SKU {
 			return
 		}
-		sc := mention(folded, all, &p)
+		sc := mention(candFolded, candAll, &p)
 		if sc > bestScore || (sc == bestScore && sc > 0 && lineup && !bestLineup) {
 			best, bestScore, bestLineup = p, sc, lineup
 		}
@@ -542,6 +613,60 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	return r, nil
 }
 
+// withLoanwords adds the Japanese product nouns of an English message's words (tumbler →
+// タンブラー) to its folded text, its mention words and its residue, where they replace the English
+// words they translate so that catalog search gets the catalog's language. A word that is also a
+// cue ("battery", "sunscreen") is a product noun only when the message names nothing else: in "how
+// long does the earphones battery last?" it asks about the earphones' battery.
+func withLoanwords(folded string, rest, all []resWord) (string, []resWord, []resWord) {
+	var nouns, cueNouns []translated
+	for _, t := range translate(folded) {
+		if allCues(t.words) {
+			cueNouns = append(cueNouns, t)
+		} else {
+			nouns = append(nouns, t)
+		}
+	}
+	if len(nouns) == 0 {
+		nouns = cueNouns
+	}
+	if len(nouns) == 0 {
+		return folded, rest, all
+	}
+	replaced := map[string]bool{}
+	var b strings.Builder
+	b.WriteString(folded)
+	for _, t := range nouns {
+		b.WriteString(" ")
+		b.WriteString(t.ja)
+		for _, w := range t.words {
+			replaced[w] = true
+		}
+	}
+	keep := func(ws []resWord) []resWord {
+		out := ws[:0:0]
+		for _, w := range ws {
+			if !replaced[stem(w.text)] {
+				out = append(out, w)
+			}
+		}
+		for _, t := range nouns {
+			out = append(out, resWord{t.ja, kindLexicon})
+		}
+		return out
+	}
+	return b.String(), keep(rest), keep(all)
+}
+
+func allCues(ws []string) bool {
+	for _, w := range ws {
+		if !isCueWord(w) {
+			return false
+		}
+	}
+	return true
+}
+
 // describes is the rune length of the message's words that are values of the product's
 // attributes or part of its name.
 func describes(words []resWord, p *catalog.Product) float64 {
@@ -553,6 +678,25 @@ func describes(words []resWord, p *catalog.Product) float64 {
 		}
 	}
 	return float64(n)
+}
+
+// asksAttribute reports whether a word is a cue of a concept one of the product's attributes
+// answers: 「バッテリー」 about earphones with a battery attribute asks about their battery, it does
+// not name the mobile battery.
+func asksAttribute(w string, p *catalog.Product) bool {
+	if !cueSet[w] {
+		return false
+	}
+	for name := range p.Attributes {
+		for _, ci := range fieldConcepts(name) {
+			for _, cue := range concepts[ci].cues {
+				if cue == w {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // deictic reports whether the message points at the product in front of the viewer.
@@ -627,7 +771,7 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 			continue
 		}
 		switch {
-		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3:
+		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3, w.kind == kindLexicon:
 			return elseTopic
 		case w.kind == kindLatin && len(w.text) >= 3:
 			verdict = elseUnsure
@@ -639,5 +783,6 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 // aboutOnAir reports whether a leftover word still points at the on-air product, through its
 // brand, description or a value of one of its attributes (「ピンクは？」 while a pink tint is on air).
 func aboutOnAir(w string, p *catalog.Product) bool {
-	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w)
+	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) ||
+		asksAttribute(w, p)
 }
