@@ -25,6 +25,7 @@ type view struct {
 	compl     []complianceItem
 	trans     []transcriptItem
 	xsell     []crossSellItem
+	mentions  []mentionItem
 	lastXSell map[string]time.Time // SKU → when cross-sell was last suggested for it
 	counters  counters
 }
@@ -65,6 +66,14 @@ type transcriptItem struct {
 	Text  string    `json:"text"`
 	Final bool      `json:"final"`
 	At    time.Time `json:"at"`
+}
+
+// mentionItem is a lineup product the host spoke about while another was on air.
+type mentionItem struct {
+	SKU           string    `json:"sku"`
+	TranscriptSeq int64     `json:"transcript_seq"`
+	Text          string    `json:"text,omitempty"`
+	At            time.Time `json:"at"`
 }
 
 type crossSellItem struct {
@@ -185,6 +194,11 @@ func (v *view) apply(ev show.Event) {
 		if ev.Decode(&p) == nil {
 			v.trans = appendRecent(v.trans, transcriptItem{Seq: ev.Seq, Text: p.Text, Final: p.Final, At: ev.At})
 		}
+	case show.TypeProductMentioned:
+		var p show.ProductMentioned
+		if ev.Decode(&p) == nil {
+			v.mentions = appendRecent(v.mentions, mentionItem{SKU: p.SKU, TranscriptSeq: p.TranscriptSeq, Text: p.Text, At: ev.At})
+		}
 	case show.TypeHostCompliance:
 		var p show.HostCompliance
 		if ev.Decode(&p) == nil {
@@ -215,6 +229,7 @@ type snapshot struct {
 	Compliance []complianceItem           `json:"compliance"`
 	Transcript []transcriptItem           `json:"transcript"`
 	CrossSell  []crossSellItem            `json:"cross_sell"`
+	Mentions   []mentionItem              `json:"mentions"`
 	Counters   counters                   `json:"counters"`
 }
 
@@ -223,7 +238,7 @@ func (v *view) snapshot() snapshot {
 		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, OnAirAt: v.OnAirAt, Counters: v.counters,
 		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.drafts.forPages(),
 		Compliance: append([]complianceItem{}, v.compl...), Transcript: append([]transcriptItem{}, v.trans...),
-		CrossSell: append([]crossSellItem{}, v.xsell...),
+		CrossSell: append([]crossSellItem{}, v.xsell...), Mentions: append([]mentionItem{}, v.mentions...),
 	}
 	s.Show.Lineup = append([]string{}, v.Show.Lineup...)
 	for _, c := range v.chat {

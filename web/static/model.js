@@ -18,6 +18,7 @@
       this.compliance = snap.compliance || [];
       this.transcript = snap.transcript || [];
       this.crossSell = snap.cross_sell || [];
+      this.mentions = snap.mentions || [];
       this.counters = Object.assign({ chat: 0, allow: 0, hold: 0, block: 0, questions: 0, drafts: 0,
         approved: 0, rejected: 0, published: 0, compliance: 0 }, snap.counters || {});
     }
@@ -80,6 +81,10 @@
         case "transcript.segment":
           this.transcript.push({ seq: ev.seq, text: ev.text, final: ev.final, at: ev.at });
           if (this.transcript.length > MAX_RECENT) this.transcript.shift();
+          break;
+        case "product.mentioned":
+          this.mentions.push({ sku: ev.sku, transcript_seq: ev.transcript_seq, text: ev.text, at: ev.at });
+          if (this.mentions.length > MAX_RECENT) this.mentions.shift();
           break;
         case "host.compliance":
           this.compliance.push({ transcript_seq: ev.transcript_seq, text: ev.text, matches: ev.matches || [], at: ev.at });

@@ -72,6 +72,28 @@
     $("xsell").replaceChildren(el("span", { class: "xlabel" }, "次に紹介"), x.text || ("あわせて紹介: " + names.join("、")));
   }
 
+  // mention: the host is talking about another lineup product; offer to put it on air (button or
+  // the S key) for a minute after it was said.
+  let switchTo = "";
+  function mention(m) {
+    const last = m.mentions[m.mentions.length - 1];
+    const box = $("mention");
+    switchTo = "";
+    if (!last || last.sku === m.onAir || Date.now() - new Date(last.at).getTime() > 60000) { box.className = "mention hidden"; return; }
+    switchTo = last.sku;
+    const p = m.product(last.sku, rerender);
+    box.className = "mention";
+    box.replaceChildren(el("span", { class: "xlabel" }, "話題の商品"), (p ? p.name : last.sku) + " ",
+      el("button", { onclick: () => putOnAir(last.sku), title: "オンエアに切り替え · put on air (S)" }, "▶ オンエア (S)"));
+  }
+  function putOnAir(sku) {
+    LH.api("POST", "/api/shows/" + encodeURIComponent(LH.show) + "/on-air", { sku })
+      .catch(e => LH.toast("切り替えに失敗しました: " + e.message, "error"));
+  }
+  document.addEventListener("keydown", ev => {
+    if ((ev.key === "s" || ev.key === "S") && switchTo && !ev.ctrlKey && !ev.metaKey && !ev.altKey) putOnAir(switchTo);
+  });
+
   const LAW = { yakkiho: "薬機法", keihyo: "景品表示法" };
 
   function compliance(m) {
@@ -103,7 +125,7 @@
     const st = m.show.status;
     $("status").textContent = st === "live" ? "● LIVE" : st === "stopped" ? "終了" : "準備中";
     $("status").className = "pill" + (st === "live" ? " live" : "");
-    product(m); questions(m); crossSell(m); compliance(m); said(m);
+    product(m); questions(m); crossSell(m); mention(m); compliance(m); said(m);
   }
   setInterval(() => rerender && rerender(), 5000); // let old warnings expire
 
