@@ -117,7 +117,8 @@ func TestTranscriptCompliance(t *testing.T) {
 		t.Fatalf("risky claim not flagged: %+v", out)
 	}
 	m := out.Compliance.Matches[0]
-	if m.Category != "yakkiho" || m.Suggestion == "" || string([]rune("このクリームを使えばシミが消えるんです")[m.Start:m.End]) != "シミが消え" {
+	span := string([]rune("このクリームを使えばシミが消えるんです")[m.Start:m.End])
+	if m.Category != "yakkiho" || m.Suggestion == "" || !strings.Contains(span, "シミ") || !strings.Contains(span, "消え") {
 		t.Fatalf("match %+v", m)
 	}
 	out.Compliance = nil
@@ -269,15 +270,15 @@ func TestSlowStreamClient(t *testing.T) {
 func TestRestartRebuildsState(t *testing.T) {
 	e := newEnv(t)
 	tok := e.newShow("s1")
-	e.do("POST", "/api/shows/s1/on-air", tok["host"], map[string]string{"sku": "LH-COS-002"}, nil)
-	e.do("POST", "/api/shows/s1/chat", tok["ingest"], []map[string]string{{"user": "a", "text": "ブスは黙れ"}, {"user": "b", "text": "リップライナーの使い方を教えてください"}}, nil)
+	e.do("POST", "/api/shows/s1/chat", tok["ingest"], []map[string]string{{"user": "a", "text": "ブスは黙れ"}, {"user": "b", "text": "リップティントの成分は何ですか？"}}, nil)
 	pending := e.waitDrafts("s1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 })
+	e.do("POST", "/api/shows/s1/on-air", tok["host"], map[string]string{"sku": "LH-COS-002"}, nil)
 	e.HTTP.CloseClientConnections()
 	e.Srv.Close()
 
 	ag, _ := agents()
 	srv2, err := server.New(context.Background(), server.Options{
-		Store: e.Store, Moderator: server.ModerationAgent(ag.mod), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
+		Store: e.Store, Moderator: server.ModerationAgent(freshModeration(t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
 		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

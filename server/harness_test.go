@@ -36,7 +36,7 @@ type env struct {
 
 type envOpt func(*server.Options)
 
-// The agents are built once: loading the moderation lists with their readings takes a while.
+// The catalog index is built once for all tests.
 var agents = sync.OnceValues(func() (*agentsT, error) {
 	ctx := context.Background()
 	res, err := catalog.ReadFile(filepath.Join("..", "examples", "catalog.jsonl"), "")
@@ -47,16 +47,11 @@ var agents = sync.OnceValues(func() (*agentsT, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := moderation.NewDefault()
-	if err != nil {
-		return nil, err
-	}
-	return &agentsT{searcher, mod}, nil
+	return &agentsT{searcher}, nil
 })
 
 type agentsT struct {
 	searcher *catalog.Searcher
-	mod      *moderation.Engine
 }
 
 func newEnv(t *testing.T, opts ...envOpt) *env {
@@ -66,7 +61,13 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	searcher, mod := ag.searcher, ag.mod
+	// A fresh moderation engine per server: its flood rules remember users and texts, and one
+	// test's chat must not make another's look like copy-paste spam.
+	searcher := ag.searcher
+	mod, err := moderation.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := show.OpenStore(ctx, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -200,4 +201,13 @@ func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func freshModeration(t *testing.T) *moderation.Engine {
+	t.Helper()
+	m, err := moderation.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

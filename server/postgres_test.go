@@ -26,7 +26,7 @@ func TestPostgresLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv, err := server.New(ctx, server.Options{
-			Store: st, Moderator: server.ModerationAgent(ag.mod), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
+			Store: st, Moderator: server.ModerationAgent(freshModeration(t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
 			Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
