@@ -12,7 +12,8 @@ import (
 func FuzzModerate(f *testing.F) {
 	for _, s := range []string{"しね", "ｼﾈ", "し\u200bね", "自○", "4ね", "k1ll yourself", "f u c k", "ѕех", "\xff\xfe",
 		"ｈｔｔｐ：／／ｅｖｉｌ．ｃｏｍ", "090-1234-5678", "LINE ID: abc_123", "a@b.co", "シミが消える", "業界最安値",
-		"\u202eしね", "市ね", "example。com", "ばかばかばかばかばかばか"} {
+		"\u202eしね", "市ね", "example。com", "ばかばかばかばかばかばか",
+		"シミがすーっと消えちゃう", "シミ。消える", "シミが消えるわけではありません", "erases wrinkles", "wrinkles disappear", "通常価格5,000円のところ"} {
 		f.Add(s)
 	}
 	e := engine(f)
@@ -47,7 +48,8 @@ func FuzzModerate(f *testing.F) {
 // is not.
 func FuzzParseList(f *testing.F) {
 	for _, s := range []string{"しね | high | reading\n!シネマ\n", "@category x\n@severity hold\nre:(a|b)c\n", "te*rm | reason=r | suggest=s\n",
-		"-しね\n", "@allow-domain a.example\n", "re:(\n", "***\n", "a | bogus\n", "re:\\d+ %\n"} {
+		"-しね\n", "@allow-domain a.example\n",
+		"@group g 消える~, 治す~5, 解消する~\nシミが, シワ + @g, 改善 | gap=3 | reason=r\n", "@g + x | gap=40\n", "消える~1 | high\n", "~\n", "a + ~\n", "re:(\n", "***\n", "a | bogus\n", "re:\\d+ %\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

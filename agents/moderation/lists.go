@@ -303,6 +303,9 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 			if err != nil {
 				return fmt.Errorf("@group %s: %w", name, err)
 			}
+			if ls.groups == nil {
+				ls.groups = map[string][]string{}
+			}
 			ls.groups[name] = terms
 		case "allow-domain":
 			if val == "" {
