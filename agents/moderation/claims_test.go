@@ -90,6 +90,9 @@ func TestOutcomeClaims(t *testing.T) {
 		{"it removes dark spots", CatYakkiho, ""},
 		{"wrinkles disappear in a week", CatYakkiho, ""},
 		{"this cures acne", CatYakkiho, ""},
+		{"服用するだけでシミが消える", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
+		{"シャツも人気です。シミが消える美容液も", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
+		{"it gets rid of fine lines", CatYakkiho, ""},
 		{"guaranteed to lose weight", CatKeihyo, ""},
 		{"他社より圧倒的に安い", CatKeihyo, ""},
 		{"どこよりもお得です", CatKeihyo, ""},
@@ -168,6 +171,22 @@ func TestOutcomeClaims(t *testing.T) {
 		"一番人気のカラーはどれですか",
 		"サイズはSとMとLです",
 		"小ジワを目立たなくするクリーム",
+		"コーヒーのシミが取れる洗剤です",
+		"シワが伸びる素材です、アイロン不要",
+		"シワが取れるスチーマー",
+		"シミがついてもお洗濯で落ちます",
+		"冷えたビールにどうぞ",
+		"体重が気になる方にも人気です",
+		"脂肪分控えめのお菓子です",
+		"肌荒れが気になるときは使用をやめてください",
+		"白髪染めです、白髪がしっかり染まります",
+		"肩こりがひどくて、今日は配信短めです",
+		"このアイシャドウは消えにくい",
+		"在庫がなくなり次第終了です",
+		"治るまで使用を中止してください",
+		"通常価格に戻ります",
+		"spots left in stock: only 3",
+		"it removes makeup and dirt gently",
 	}
 	for _, text := range allow {
 		v := e.Moderate(text, SourceHost)
@@ -186,6 +205,8 @@ func TestPairEntryErrors(t *testing.T) {
 		"シミ | gap=3",
 		"シミ + 消える~x",
 		"@group empty",
+		"シミ | unless=洗剤",
+		"シミ + 消える~ | unless=@nosuch",
 	} {
 		ls := &listSet{allowDomains: map[string]bool{}, groups: map[string][]string{}}
 		def := fileDefaults{category: CatYakkiho, severity: sevMedium, sources: SourceHost}

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/livehost/livehost/textnorm"
 )
 
 // The default lists, one file per category. A brand's list directory adds files of the same
@@ -125,8 +127,11 @@ type entry struct {
 	// Left and Right are the expanded terms of a pair entry; Gap bounds the characters between.
 	Left, Right []string
 	Gap         int
-	File        string
-	Line        int
+	// Unless holds folded words that, anywhere in the same sentence, make a pair innocent
+	// (シミ near 洗剤 is a stain on cloth, not a spot on skin).
+	Unless []string
+	File   string
+	Line   int
 }
 
 // listSet is every entry of the loaded files plus the link allow and deny lists.
@@ -237,7 +242,8 @@ func listFiles(dir string) ([]string, error) {
 //	!phrase               (exception: matches inside this phrase are not reported)
 //	消える~               (a verb in dictionary form: matches its affirmative conjugations; ~1 ichidan, ~5 godan, ~s suru)
 //	@group NAME a, b~, c  (a named set of terms for pair entries)
-//	A, B + @NAME | gap=8  (pair: a term of the left side, then within gap characters of the same sentence a term of the right)
+//	A, B + @NAME | gap=8 | unless=x, @g  (pair: a term of the left side, then within gap characters of the same
+//	                      sentence a term of the right; unless one of the unless words is in that sentence)
 //	-term                 (removes a term of the same category loaded before, e.g. a default)
 func (ls *listSet) parse(r io.Reader, name string) error {
 	def := fileDefaults{category: strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".txt")}
@@ -369,6 +375,19 @@ func (ls *listSet) parseLine(text string, def *fileDefaults, name string, line i
 			e.Suggestion = v
 		case ok && k == "id":
 			e.ID = v
+		case ok && k == "unless":
+			if e.Kind != kindPair {
+				return fmt.Errorf("unless= only applies to a pair entry (A + B)")
+			}
+			terms, err := ls.expandSide(v)
+			if err != nil {
+				return fmt.Errorf("unless=: %w", err)
+			}
+			for _, t := range terms {
+				if ft := textnorm.Fold(t); ft != "" {
+					e.Unless = append(e.Unless, ft)
+				}
+			}
 		case ok && k == "gap":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 40 {

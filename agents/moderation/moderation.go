@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -429,10 +430,10 @@ func (e *Engine) pairs(s *scratch, m *matcher, text string) {
 			if orig == nil {
 				orig = []rune(text)
 			}
-			if sentenceBreak(orig, lEnd, rSt) || negated(b[r.j:]) {
+			lSt, _ := s.f.Span(int(l.i), int(l.j))
+			if sentenceBreak(orig, lEnd, rSt) || negated(b[r.j:]) || (len(en.Unless) > 0 && innocentSentence(orig, lSt, rEnd, en.Unless)) {
 				break
 			}
-			lSt, _ := s.f.Span(int(l.i), int(l.j))
 			s.cands = append(s.cands, cand{entry: l.entry, start: lSt, end: rEnd, sev: en.Severity, via: "pair"})
 			break
 		}
@@ -442,10 +443,35 @@ func (e *Engine) pairs(s *scratch, m *matcher, text string) {
 func sentenceBreak(orig []rune, from, to int) bool {
 	from, to = clamp(from, len(orig)), clamp(to, len(orig))
 	for _, c := range orig[from:to] {
-		switch c {
-		case '。', '．', '.', '！', '!', '？', '?', '\n':
+		if isSentenceEnd(c) {
 			return true
 		}
+	}
+	return false
+}
+
+// innocentSentence reports whether the sentence around [from, to) holds one of the words.
+func innocentSentence(orig []rune, from, to int, words []string) bool {
+	from, to = clamp(from, len(orig)), clamp(to, len(orig))
+	for from > 0 && !isSentenceEnd(orig[from-1]) {
+		from--
+	}
+	for to < len(orig) && !isSentenceEnd(orig[to]) {
+		to++
+	}
+	sentence := textnorm.Fold(string(orig[from:to]))
+	for _, w := range words {
+		if strings.Contains(sentence, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func isSentenceEnd(c rune) bool {
+	switch c {
+	case '。', '．', '.', '！', '!', '？', '?', '\n':
+		return true
 	}
 	return false
 }
