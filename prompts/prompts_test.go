@@ -14,7 +14,7 @@ func TestDefaultRendersEveryAnswer(t *testing.T) {
 	}
 	data := map[string]any{
 		"Name": "リップティント", "Price": "2,980円", "Regular": "3,980円", "OnSale": true, "SoldOut": false, "Stock": 3,
-		"Label": "カラー", "Value": "ピンク", "Hit": "ピンク", "OtherName": "ライナー", "OtherPrice": "1,650円",
+		"Label": "カラー", "Value": "ピンク", "Hit": "ピンク", "Sentence": false, "Clause": false, "OtherName": "ライナー", "OtherPrice": "1,650円",
 		"Policy": map[string]any{"Fee": "550円", "FreeOver": "5,000円", "ShipDays": 3, "ShippingNote": "", "ReturnDays": 8, "ReturnsNote": ""},
 	}
 	for _, lang := range []string{"ja", "en"} {
@@ -32,6 +32,23 @@ func TestDefaultRendersEveryAnswer(t *testing.T) {
 	out, _ := s.Answer("ja", "price", data)
 	if out != "リップティントは税込2,980円（セール中・通常3,980円）です！" {
 		t.Errorf("ja price = %q", out)
+	}
+	// A value that is a sentence or a clause reads as one: no 「…してください。です！」.
+	for _, tt := range []struct {
+		lang             string
+		sentence, clause bool
+		value, want      string
+	}{
+		{"ja", false, false, "ピンク", "リップティントのカラーはピンクです！"},
+		{"ja", true, false, "唇に塗ってください。", "リップティントのカラーは、唇に塗ってください。"},
+		{"ja", false, true, "直射日光を避けて保存", "リップティントのカラーは「直射日光を避けて保存」です！"},
+		{"en", false, false, "pink", "The カラー of リップティント: pink."},
+		{"en", true, false, "Apply to lips.", "The カラー of リップティント: Apply to lips."},
+	} {
+		data["Value"], data["Sentence"], data["Clause"] = tt.value, tt.sentence, tt.clause
+		if out, err := s.Answer(tt.lang, "attribute", data); err != nil || out != tt.want {
+			t.Errorf("%s attribute %q = %q, %v; want %q", tt.lang, tt.value, out, err, tt.want)
+		}
 	}
 	if s.Policy.ShippingFee != 550 || s.Policy.ReturnWithinDays != 8 {
 		t.Errorf("default policy = %+v", s.Policy)

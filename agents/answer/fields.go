@@ -49,11 +49,11 @@ var concepts = []concept{
 	{"material", IntentMaterial, []string{"material", "素材", "fabric", "outer", "inner", "metal", "cover", "sole", "back", "body", "shell", "lining"},
 		[]string{"material", "made", "made of", "made out", "made from", "fabric", "cotton", "polyest", "leather", "metal", "plastic", "wood", "silk", "wool", "nylon", "spandex", "brass", "素材", "生地", "材質", "綿", "コットン", "ポリエステル", "革", "レザー", "ウール", "シルク", "何でできて", "でできて", "できてますか"}},
 	{"dimensions", IntentDimensions, []string{"dimension", "寸法", "大きさ", "width", "height", "length", "depth", "diameter"},
-		[]string{"dimension", "big", "wide", "width", "long", "length", "height", "tall", "deep", "depth", "diamet", "inch", "mm", "measur", "寸法", "大きさ", "幅", "高さ", "奥行", "縦", "横", "長さ", "直径", "ミリ", "センチ"}},
+		[]string{"dimension", "big", "wide", "width", "long", "length", "height", "tall", "deep", "depth", "diamet", "inch", "mm", "measur", "寸法", "大きさ", "幅", "高さ", "奥行", "縦", "横", "長さ", "直径", "ミリ", "センチ", "サイズ", "サイズ感"}},
 	{"weight", IntentDimensions, []string{"weight", "重さ", "重量"},
 		[]string{"weigh", "heavy", "light", "pound", "ounc", "lb", "gram", "kilogram", "kg", "carri", "carry", "重さ", "重い", "軽い", "重量", "グラム", "キロ"}},
 	{"usage", IntentUsage, []string{"usage", "how_to_use", "use", "使い方", "使用方法", "落とし方", "お手入れ", "洗い方", "recommended", "instructions", "care"},
-		[]string{"use", "usage", "apply", "wash", "how", "使い方", "使用方法", "使う", "使い", "使用", "塗り方", "使え", "使っ", "落ちる", "落とし", "洗え", "洗濯", "石けん", "石鹸", "クレンジング", "どうやって", "つけ方", "重ね", "お手入れ", "手入れ", "洗い方", "手洗い", "クリーニング", "care"}},
+		[]string{"use", "usage", "apply", "wash", "how", "使い方", "使用方法", "使う", "使い", "使用", "塗り方", "使え", "使っ", "落ちる", "落とし", "洗え", "洗濯", "石けん", "石鹸", "クレンジング", "どうやって", "つけ方", "重ね", "お手入れ", "手入れ", "洗い方", "手洗い", "クリーニング", "care", "淹れ方", "作り方", "飲み方", "食べ方", "召し上がり方"}},
 	{"ingredients", IntentIngredients, []string{"ingredient", "成分", "全成分", "allergen", "アレルギー", "アレルゲン", "nutrition", "nutritional"},
 		[]string{"ingredient", "contain", "allerg", "nut", "peanut", "gluten", "dairy", "vegan", "alcohol", "fragranc", "paraben", "calori", "protein", "carb", "sugar", "成分", "アレルギー", "アレルゲン", "含ま", "入って", "小麦", "卵", "乳", "ナッツ", "アルコール", "香料", "パラベン", "無添加", "敏感肌", "肌に", "カロリー"}},
 	{"shipping", IntentShipping, []string{"shipping", "配送", "送料", "delivery", "return", "返品", "交換"},
@@ -222,6 +222,8 @@ type questionInfo struct {
 
 func prepareQuestion(q string) questionInfo {
 	f := textnorm.Fold(q)
+	// 「大丈夫」 holds 丈 (length), a size cue; it asks whether something is fine.
+	f = strings.ReplaceAll(strings.ReplaceAll(f, "大丈夫", "  "), "だいじょうぶ", "  ")
 	qi := questionInfo{folded: f, words: map[string]bool{}, concepts: map[int]float64{}, intentScore: map[string]float64{}}
 	for _, w := range words(f) {
 		if !englishStop[w] && !qi.words[w] {

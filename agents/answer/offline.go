@@ -123,6 +123,9 @@ type templateData struct {
 	OnSale, SoldOut      bool
 	Stock                int
 	Label, Value, Hit    string
+	// Sentence is set when Value is a sentence of its own (「…してください。」), Clause when it is
+	// a clause (「直射日光を避けて保存」): the templates do not follow either with 「です」.
+	Sentence, Clause bool
 	OtherName            string
 	OtherPrice           string
 	Policy               policyData
@@ -287,6 +290,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		if f, label, hit, ok := selectAttribute(qtext, IntentOther, &p, lang); ok {
 			// 「容量は？」「タンブラーの容量は？」: no intent of its own, but an attribute answers it.
 			td.Label, td.Value, td.Hit = label, f.Value, hit
+			td.Sentence, td.Clause = valueShape(f.Value)
 			d.facts = append(d.facts, Fact{f.Name, f.Value})
 			d.text = render("attribute")
 			d.confidence = math.Max(d.confidence, 0.7)
@@ -310,6 +314,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			break
 		}
 		td.Label, td.Value, td.Hit = label, f.Value, hit
+		td.Sentence, td.Clause = valueShape(f.Value)
 		d.facts = append(d.facts, Fact{f.Name, f.Value})
 		if td.SoldOut {
 			stockFact()
@@ -321,9 +326,10 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.confidence *= 0.5
 		}
 		guessed = false
-		if intent == IntentIngredients {
-			// Never 「はい、小麦がございます」 to someone asking whether it is safe with an allergy:
-			// state the list.
+		if intent == IntentIngredients || !variantField(f.Name) {
+			// Never 「はい、小麦がございます」 to someone asking whether it is safe with an allergy,
+			// nor 「敏感肌がございます」: 「はい、…がございます」 fits variants (colors, sizes) only;
+			// otherwise state the value.
 			hit = ""
 			td.Hit = ""
 		}
@@ -338,6 +344,46 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		d.confidence *= 0.6
 	}
 	return d, renderErr
+}
+
+// valueShape tells how an attribute value reads: a sentence of its own (ending in 。 or a polite
+// verb form, or in English with a full stop), or a clause with a verb in it (を, て outside
+// parentheses) that reads best quoted. Lists (「綿98%・ポリウレタン2%」) and plain nouns are neither.
+func valueShape(v string) (sentence, clause bool) {
+	t := strings.TrimSpace(v)
+	for _, end := range []string{"。", "！", "!", ".", "?", "？", "ください", "ます", "です", "ません"} {
+		if strings.HasSuffix(t, end) {
+			return true, false
+		}
+	}
+	// 「洗濯機可（裏返してネット使用）」 is a noun with a note, not a clause.
+	var b strings.Builder
+	depth := 0
+	for _, r := range t {
+		switch r {
+		case '（', '(':
+			depth++
+		case '）', ')':
+			depth = max(0, depth-1)
+		default:
+			if depth == 0 {
+				b.WriteRune(r)
+			}
+		}
+	}
+	outer := b.String()
+	return false, strings.ContainsAny(outer, "をて")
+}
+
+// variantField reports whether an attribute lists variants a viewer picks from (colors, sizes), the
+// only values 「はい、ピンクがございます」 fits.
+func variantField(name string) bool {
+	for _, ci := range fieldConcepts(name) {
+		if n := concepts[ci].name; n == "color" || n == "size" {
+			return true
+		}
+	}
+	return false
 }
 
 // selectAttribute picks the attribute that answers a question: every attribute is ranked by
@@ -387,12 +433,15 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	}
 	f = fields[pick]
 	label = f.Name
-	if !isLabelIn(f.Name, lang) {
-		if l, ok := attributeLabels[f.Name]; ok {
-			label = l.In(lang)
-		} else if l, ok := conceptLabels[pickConcept]; ok {
+	if l, ok := attributeLabels[f.Name]; ok {
+		// Known keys read better named ("SPF", "shelf life", 「賞味期限」) in either language.
+		label = l.In(lang)
+	} else if !isLabelIn(f.Name, lang) {
+		if l, ok := conceptLabels[pickConcept]; ok {
 			label = l.In(lang)
 		}
+	} else if lang == "en" {
+		label = strings.ReplaceAll(f.Name, "_", " ")
 	}
 	folded := textnorm.Fold(question)
 	for _, v := range p.Attributes[f.Name] {

@@ -93,7 +93,8 @@ const (
 	kindLatin = iota
 	kindKatakana
 	kindKanji
-	kindLexicon // a Japanese product noun found for an English word (loanwords.tsv)
+	kindLexicon  // a Japanese product noun found for an English word (loanwords.tsv)
+	kindHiragana // a hiragana word left once grammar is cut: もこもこ, はちみつ, ごみ箱's ごみ
 )
 
 // resWord is one word of a question's residue.
@@ -116,6 +117,9 @@ func residue(text string, lang string) []resWord {
 		runs = []string{nf}
 	}
 	var out []resWord
+	if lang == "ja" {
+		out = hiraganaWords(nf)
+	}
 	for _, run := range runs {
 		for _, w := range strings.FieldsFunc(textnorm.Fold(run), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if w[0] < 0x80 {
@@ -138,6 +142,103 @@ func residue(text string, lang string) []resWord {
 		}
 	}
 	return out
+}
+
+// grammarJA are hiragana words and endings that are never part of a product name; hiragana runs
+// are cut at them before what is left is taken for a name.
+var grammarJA = []string{
+	"ありますか", "あります", "ございますか", "ございます", "ですか", "ますか", "ません", "でしょう", "ください", "ある", "ない",
+	"いる", "です", "ます", "でした", "って", "なの", "かな", "やつ", "もの", "こと", "とか", "など", "ほしい", "欲しい", "いい",
+	"できる", "できます", "まだ", "もう", "ちょっと", "すごく", "とても", "めっちゃ", "けど", "から", "まで", "より", "だけ",
+	"じゃ", "ほう", "なん", "なに", "どう", "いくつ", "くらい", "ぐらい",
+	"について", "として", "という", "みたい", "ような", "よう", "ので", "のは", "のが", "のを", "のに", "ねえ", "ねー",
+}
+
+var grammarFolded = foldAll(grammarJA)
+
+// particlesJA are the one-rune particles a hiragana word is cut at when they end it or stand
+// between two words: 「もこもこは」 is もこもこ, 「はちみつのやつ」 is はちみつ.
+const particlesJA = "はがをにでともの、やへかねよ"
+
+// hiraganaWords returns the hiragana words of NFKC text that could be (part of) a product name:
+// runs of hiragana, with the kanji that follow one straight on (ごみ箱), with grammar, cues and
+// filler cut out and particles trimmed, kept when three runes or longer.
+func hiraganaWords(nf string) []resWord {
+	var out []resWord
+	var cur []rune
+	flush := func() {
+		run := string(cur)
+		cur = cur[:0]
+		if utf8.RuneCountInString(run) < 3 {
+			return
+		}
+		// Filler is not cut inside a run (この in もこもこの), only matched whole below.
+		for _, piece := range cutWords(run, grammarFolded, cueFolded) {
+			// Cut at particles only between words of three runes or more, so that は in はちみつ
+			// stays.
+			for _, w := range splitParticles(piece) {
+				if utf8.RuneCountInString(w) >= 3 && !partOfAny(w, grammarFolded) && !partOfAny(w, cueFolded) && !partOfAny(w, fillerFolded) {
+					out = append(out, resWord{w, kindHiragana})
+				}
+			}
+		}
+	}
+	joined := false // cur is hiragana followed by kanji: ごみ箱
+	for _, r := range nf {
+		hira := r >= 0x3041 && r <= 0x3096
+		han := unicode.Is(unicode.Han, r)
+		switch {
+		case hira && !joined:
+			cur = append(cur, r)
+		case han && len(cur) > 0 && (joined || !strings.ContainsRune(particlesJA, cur[len(cur)-1])):
+			// Hiragana that runs straight into kanji without a particle between is one word.
+			cur = append(cur, r)
+			joined = true
+		default:
+			flush()
+			joined = false
+			if hira {
+				cur = append(cur, r)
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+// cutWords removes every word of the lists found in w (two runes or longer) and returns what is
+// left.
+func cutWords(w string, lists ...[]string) []string {
+	for _, list := range lists {
+		for _, c := range list {
+			if utf8.RuneCountInString(c) >= 2 && strings.Contains(w, c) {
+				var out []string
+				for _, part := range strings.Split(w, c) {
+					if part != "" {
+						out = append(out, cutWords(part, lists...)...)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return []string{w}
+}
+
+// splitParticles trims particles from the ends of a hiragana piece and splits it at a particle
+// that has three runes or more on both sides.
+func splitParticles(w string) []string {
+	// Only the end: a leading は or も may be the name's own (はちみつ, もこもこ).
+	rs := []rune(strings.TrimRight(w, particlesJA))
+	for i := 3; i+3 < len(rs); i++ {
+		if strings.ContainsRune(particlesJA, rs[i]) && i >= 3 && len(rs)-i-1 >= 3 {
+			return append([]string{string(rs[:i])}, splitParticles(string(rs[i+1:]))...)
+		}
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	return []string{string(rs)}
 }
 
 // cutKnown removes every cue and filler phrase found inside w and returns the pieces left.
@@ -516,13 +617,14 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 			onAirScore = math.Inf(1)
 		}
 	}
-	// A cue the on-air product has an attribute for names nothing else: 「バッテリーはどのくらい持つ？」
-	// about earphones with a battery attribute is not about the mobile battery.
+	// A cue the on-air product has an attribute for, or a value of one of its attributes, names
+	// nothing else: 「バッテリーはどのくらい持つ？」 about earphones with a battery attribute is not about
+	// the mobile battery, 「ホワイトある？」 about earphones in white not about a white towel.
 	candFolded, candAll := folded, all
 	if r.onAirOK {
 		candAll = nil
 		for _, w := range all {
-			if asksAttribute(w.text, &r.onAir) {
+			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) {
 				candFolded = strings.ReplaceAll(candFolded, w.text, " ")
 			} else {
 				candAll = append(candAll, w)
@@ -678,6 +780,18 @@ func describes(words []resWord, p *catalog.Product) float64 {
 		}
 	}
 	return float64(n)
+}
+
+// attrValue reports whether a word is one of the product's attribute values, whole.
+func attrValue(w string, p *catalog.Product) bool {
+	for _, vs := range p.Attributes {
+		for _, v := range vs {
+			if textnorm.Fold(v) == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // asksAttribute reports whether a word is a cue of a concept one of the product's attributes
