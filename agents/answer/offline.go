@@ -126,9 +126,9 @@ type templateData struct {
 	// Sentence is set when Value is a sentence of its own (「…してください。」), Clause when it is
 	// a clause (「直射日光を避けて保存」): the templates do not follow either with 「です」.
 	Sentence, Clause bool
-	OtherName            string
-	OtherPrice           string
-	Policy               policyData
+	OtherName        string
+	OtherPrice       string
+	Policy           policyData
 }
 
 type policyData struct {
