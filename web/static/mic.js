@@ -81,7 +81,11 @@
         body: pc.localDescription.sdp,
       });
       const body = await res.text();
-      if (res.status !== 201) throw new Error(res.status + " " + body.trim());
+      if (res.status !== 201) {
+        let msg = body.trim();
+        try { msg = JSON.parse(msg).error || msg; } catch (_) { /* WHIP errors are plain text */ }
+        throw new Error(res.status + " " + msg);
+      }
       location_ = res.headers.get("Location");
       await pc.setRemoteDescription({ type: "answer", sdp: body });
       $("detail").replaceChildren("WHIP セッション · session ", LH.el("code", {}, location_ || "?"));

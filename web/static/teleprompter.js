@@ -101,7 +101,9 @@
     const box = $("alert");
     // A warning stays up for a minute: long enough to correct, not so long it becomes noise.
     if (!last || Date.now() - new Date(last.at).getTime() > 60000) { box.className = "alert hidden"; return; }
-    const fixes = last.matches.filter(x => x.suggestion).map(x => "「" + x.term + "」→ " + x.suggestion);
+    // What was said (the rune span), not the rule's term, which may be a pattern.
+    const spoken = x => [...last.text].slice(x.start, x.end).join("") || x.term;
+    const fixes = last.matches.filter(x => x.suggestion).map(x => "「" + spoken(x) + "」→ " + x.suggestion);
     const laws = [...new Set(last.matches.map(x => LAW[x.category] || x.category))].join("・");
     const why = [...new Set(last.matches.map(x => x.reason).filter(Boolean))].slice(0, 2).join(" / ");
     box.className = "alert";
