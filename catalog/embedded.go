@@ -482,12 +482,14 @@ func (s *EmbeddedStore) List(ctx context.Context) ([]Product, error) {
 	return s.mem.List(ctx)
 }
 
-func (s *EmbeddedStore) sharedProducts(ctx context.Context) ([]*Product, error) {
+func (s *EmbeddedStore) sharedProducts(ctx context.Context) ([]*Product, int64, error) {
 	if err := s.refresh(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	return s.mem.sharedProducts(ctx)
 }
+
+func (s *EmbeddedStore) snapshotVersion() int64 { return s.mem.snapshotVersion() }
 
 func (s *EmbeddedStore) TextHashes(ctx context.Context) (map[string]string, error) {
 	if err := s.refresh(ctx); err != nil {

@@ -284,26 +284,36 @@ func (s *MemoryStore) List(ctx context.Context) ([]Product, error) {
 }
 
 // sharedProducts returns the store's own products, sorted by SKU, for a Searcher's snapshot without a
-// copy of each: a stored product is never changed in place (an update stores a new one), so the
-// pointers stay valid and read-only.
-func (s *MemoryStore) sharedProducts(ctx context.Context) ([]*Product, error) {
+// copy of each, and the index version they are of. A stored product is never changed in place (an
+// update stores a new one), so the pointers stay valid and read-only.
+func (s *MemoryStore) sharedProducts(ctx context.Context) ([]*Product, int64, error) {
 	s.mu.RLock()
 	if err := s.openErr(); err != nil {
 		s.mu.RUnlock()
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]*Product, 0, s.ix.len())
 	for _, r := range s.ix.rows {
 		out = append(out, r.p)
 	}
+	v := s.ix.version
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
-	return out, nil
+	return out, v, nil
 }
 
-// productSharer is a store whose products a Searcher can share instead of copying.
+// snapshotVersion is the version of the products as last read (no refresh).
+func (s *MemoryStore) snapshotVersion() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ix.version
+}
+
+// productSharer is a store whose products a Searcher can share instead of copying, and whose
+// changes it can notice.
 type productSharer interface {
-	sharedProducts(ctx context.Context) ([]*Product, error)
+	sharedProducts(ctx context.Context) ([]*Product, int64, error)
+	snapshotVersion() int64
 }
 
 func (s *MemoryStore) TextHashes(ctx context.Context) (map[string]string, error) {

@@ -35,6 +35,8 @@ type Searcher struct {
 	facts []facts    // what the filters read, by doc
 	bySKU map[string]int
 	lex   *lexIndex
+	// version is the store's version the snapshot was taken at (stores that share their products).
+	version int64
 }
 
 // Query is one search.
@@ -124,12 +126,13 @@ func (s *Searcher) Embedder() Embedder { return s.emb }
 // changes made by another process).
 func (s *Searcher) Reload(ctx context.Context) error {
 	var docs []*Product
+	var version int64
 	if ps, ok := s.store.(productSharer); ok {
-		shared, err := ps.sharedProducts(ctx)
+		shared, v, err := ps.sharedProducts(ctx)
 		if err != nil {
 			return err
 		}
-		docs = shared
+		docs, version = shared, v
 	} else {
 		products, err := s.store.List(ctx)
 		if err != nil {
@@ -148,7 +151,7 @@ func (s *Searcher) Reload(ctx context.Context) error {
 	}
 	lex := buildLexIndex(docs)
 	s.mu.Lock()
-	s.docs, s.facts, s.bySKU, s.lex = docs, fs, bySKU, lex
+	s.docs, s.facts, s.bySKU, s.lex, s.version = docs, fs, bySKU, lex, version
 	s.mu.Unlock()
 	return nil
 }
@@ -181,6 +184,9 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	vhits, err := s.store.VectorSearch(ctx, vecs[0], cand, q.Filter)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.catchUp(ctx); err != nil {
 		return nil, err
 	}
 
@@ -255,6 +261,48 @@ func (s *Searcher) Search(ctx context.Context, q Query) ([]Hit, error) {
 		hits = append(hits, Hit{Product: p, Score: f.rrf / best})
 	}
 	return hits, nil
+}
+
+// catchUp brings the snapshot up to date when the store changed behind the searcher (another
+// process's `catalog offer` or import on the same embedded store, a direct Store call): when the
+// same SKUs are still there, the products and filter facts are swapped in place (cheap: a price or
+// stock change); otherwise the whole snapshot and lexical index are rebuilt.
+func (s *Searcher) catchUp(ctx context.Context) error {
+	ps, ok := s.store.(productSharer)
+	if !ok {
+		return nil
+	}
+	s.mu.RLock()
+	current := ps.snapshotVersion() == s.version
+	s.mu.RUnlock()
+	if current {
+		return nil
+	}
+	shared, v, err := ps.sharedProducts(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	same := len(shared) == len(s.docs)
+	for i := 0; same && i < len(shared); i++ {
+		p := shared[i]
+		if p == s.docs[i] {
+			continue // the store hands out the same pointer until a product changes
+		}
+		if p.SKU != s.docs[i].SKU || p.EmbedText() != s.docs[i].EmbedText() {
+			same = false // added, removed or rewritten products: the lexical index is stale
+			break
+		}
+		s.docs[i], s.facts[i] = p, factsOf(p)
+	}
+	if same {
+		s.version = v
+	}
+	s.mu.Unlock()
+	if same {
+		return nil
+	}
+	return s.Reload(ctx)
 }
 
 // Nearest returns the k products most similar to sku (the product itself excluded), for

@@ -204,3 +204,42 @@ func TestHashEmbedderFolding(t *testing.T) {
 		t.Error("jean and jeans are far apart")
 	}
 }
+
+func TestSearcherCatchesUpWithAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := openTestStore(t, dir)
+	if _, err := Import(ctx, a, NewHashEmbedder(0), exampleCatalog(t), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSearcher(ctx, a, NewHashEmbedder(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inStock := func() []string {
+		hits, err := s.Search(ctx, Query{Text: "リップバーム", K: 10, Filter: Filter{InStockOnly: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hitSKUs(hits)
+	}
+	if slices.Contains(inStock(), "LH-COS-003") {
+		t.Fatal("the sold-out lip balm is found in stock")
+	}
+	// Another process (its own store on the same directory) restocks it and adds a product.
+	b := openTestStore(t, dir)
+	n := 30
+	if err := b.UpdateOffer(ctx, "LH-COS-003", Offer{Stock: &n}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inStock(); len(got) == 0 || got[0] != "LH-COS-003" {
+		t.Errorf("after the restock: %v, want the lip balm first", got)
+	}
+	newP := Product{SKU: "LH-NEW-001", Name: "ミントリップバーム 新発売", Category: "コスメ", Price: 880, Currency: "JPY"}
+	if _, err := Import(ctx, b, NewHashEmbedder(0), []Product{newP}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inStock(); !slices.Contains(got, "LH-NEW-001") {
+		t.Errorf("a product imported by another process is not found: %v", got)
+	}
+}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 
 	"github.com/livehost/livehost/textnorm"
 )
@@ -13,10 +14,13 @@ import (
 // non-zero dimensions of 256) touches a fraction of the memory; a dense query touches it all. The
 // result is the same exact cosine either way. It is not safe for concurrent use: its owner locks.
 type vecIndex struct {
-	dim  int
-	cols [][]float32 // cols[j][row]
-	rows []indexRow
-	pos  map[string]int // sku → row
+	// version changes with every change to the index (a value from one counter shared by all
+	// indexes, so a reloaded index never repeats an old one's version).
+	version int64
+	dim     int
+	cols    [][]float32 // cols[j][row]
+	rows    []indexRow
+	pos     map[string]int // sku → row
 }
 
 type indexRow struct {
@@ -25,8 +29,12 @@ type indexRow struct {
 	hash  string // text hash
 }
 
+var indexVersions atomic.Int64
+
+func (ix *vecIndex) changed() { ix.version = indexVersions.Add(1) }
+
 func newVecIndex(dim, capacity int) *vecIndex {
-	ix := &vecIndex{dim: dim, cols: make([][]float32, dim), pos: make(map[string]int, capacity)}
+	ix := &vecIndex{version: indexVersions.Add(1), dim: dim, cols: make([][]float32, dim), pos: make(map[string]int, capacity)}
 	for j := range ix.cols {
 		ix.cols[j] = make([]float32, 0, capacity)
 	}
@@ -39,6 +47,7 @@ func (ix *vecIndex) len() int { return len(ix.rows) }
 // put inserts or replaces a product; vec must have ix.dim entries and is normalized on the way in.
 // A nil vec keeps the stored one (only for an existing row). It reports whether the row is new.
 func (ix *vecIndex) put(p *Product, vec []float32, hash string) bool {
+	ix.changed()
 	row := indexRow{p: p, facts: factsOf(p), hash: hash}
 	if i, ok := ix.pos[p.SKU]; ok {
 		ix.rows[i] = row
@@ -65,6 +74,7 @@ func (ix *vecIndex) setProduct(p *Product) bool {
 	if !ok {
 		return false
 	}
+	ix.changed()
 	ix.rows[i].p = p
 	ix.rows[i].facts = factsOf(p)
 	return true
@@ -76,6 +86,7 @@ func (ix *vecIndex) remove(sku string) bool {
 	if !ok {
 		return false
 	}
+	ix.changed()
 	last := len(ix.rows) - 1
 	if i != last {
 		ix.rows[i] = ix.rows[last]
