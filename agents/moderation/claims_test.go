@@ -93,6 +93,10 @@ func TestOutcomeClaims(t *testing.T) {
 		{"服用するだけでシミが消える", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
 		{"シャツも人気です。シミが消える美容液も", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
 		{"it gets rid of fine lines", CatYakkiho, ""},
+		{"シミ消えた！", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
+		{"シワなくなっちゃう", CatYakkiho, "乾燥による小ジワを目立たなくする（効能評価試験済みの場合）"},
+		{"シミが一瞬で消える", CatYakkiho, "日やけによるシミ・そばかすを防ぐ"},
+		{"you'll lose 10 pounds", CatYakkiho, ""},
 		{"guaranteed to lose weight", CatKeihyo, ""},
 		{"他社より圧倒的に安い", CatKeihyo, ""},
 		{"どこよりもお得です", CatKeihyo, ""},
@@ -186,6 +190,7 @@ func TestOutcomeClaims(t *testing.T) {
 		"治るまで使用を中止してください",
 		"通常価格に戻ります",
 		"spots left in stock: only 3",
+		"カバー力が高いのでシミが気にならなくなります",
 		"it removes makeup and dirt gently",
 	}
 	for _, text := range allow {
