@@ -15,6 +15,9 @@ import (
 //go:embed loanwords.tsv
 var loanwordsTSV string
 
+//go:embed colorwords.tsv
+var colorwordsTSV string
+
 // loanword is one lexicon entry: an English phrase as stemmed, folded words and the folded
 // Japanese words it stands for.
 type loanword struct {
@@ -22,8 +25,12 @@ type loanword struct {
 	ja []string
 }
 
-// loanwords is the embedded lexicon, longest phrases first; parsed once.
-var loanwords = mustLexicon(loanwordsTSV)
+// loanwords is the embedded lexicon of product nouns, colorWords that of color names; longest
+// phrases first, parsed once.
+var (
+	loanwords  = mustLexicon(loanwordsTSV)
+	colorWords = mustLexicon(colorwordsTSV)
+)
 
 func mustLexicon(s string) []loanword {
 	lex, err := parseLexicon(strings.NewReader(s))
@@ -86,11 +93,28 @@ type translated struct {
 
 // translate finds the lexicon's phrases in a folded English message, longest first, each word used
 // once: "the hair iron" gives ヘアアイロン, not also an iron.
-func translate(folded string) []translated {
+func translate(folded string) []translated { return translateWith(loanwords, folded) }
+
+// withColorWords appends to a folded English question the Japanese spellings of the colors it
+// names, for matching attribute values; other text is returned as it is.
+func withColorWords(folded string) string {
+	if detectLang(folded) != "en" {
+		return folded
+	}
+	var b strings.Builder
+	b.WriteString(folded)
+	for _, t := range translateWith(colorWords, folded) {
+		b.WriteString(" ")
+		b.WriteString(t.ja)
+	}
+	return b.String()
+}
+
+func translateWith(lexicon []loanword, folded string) []translated {
 	ws := enWords(folded)
 	used := make([]bool, len(ws))
 	var out []translated
-	for _, lw := range loanwords {
+	for _, lw := range lexicon {
 		n := len(lw.en)
 	scan:
 		for i := 0; i+n <= len(ws); i++ {

@@ -94,3 +94,31 @@ func TestEnglishNamesJapaneseProduct(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishColorNames checks that an English color name finds the Japanese attribute value and
+// that color words never name another product.
+func TestEnglishColorNames(t *testing.T) {
+	if len(colorWords) < 20 {
+		t.Fatalf("embedded color lexicon has %d entries", len(colorWords))
+	}
+	eng := NewOffline(searcherFor(t, exampleCatalog), nil)
+	tests := []struct{ onAir, text, sku, intent, contains string }{
+		{"LH-APP-008", "do you have it in khaki?", "LH-APP-008", IntentColor, "Yes, 撥水 マウンテンパーカー ネイビー comes in カーキ"},
+		{"LH-APP-005", "do you have it in gray?", "LH-APP-005", IntentColor, "comes in グレー"},
+		{"LH-ELE-001", "is there a white one?", "LH-ELE-001", IntentColor, "comes in ホワイト"},
+		{"LH-APP-008", "do you have it in black?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
+		{"LH-APP-008", "do you have it in pink?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
+	}
+	for _, tt := range tests {
+		res, err := eng.Answer(context.Background(), Request{Text: tt.text, OnAir: tt.onAir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.SKU != tt.sku || res.Intent != tt.intent || !strings.Contains(res.Answer, tt.contains) {
+			t.Errorf("%q on air %s: sku %q intent %q answer %q; want %s %s containing %q", tt.text, tt.onAir, res.SKU, res.Intent, res.Answer, tt.sku, tt.intent, tt.contains)
+		}
+	}
+	if got := withColorWords("ネイビーある?"); got != "ネイビーある?" {
+		t.Errorf("withColorWords changed Japanese text: %q", got)
+	}
+}

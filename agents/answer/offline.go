@@ -443,7 +443,7 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	} else if lang == "en" {
 		label = strings.ReplaceAll(f.Name, "_", " ")
 	}
-	folded := textnorm.Fold(question)
+	folded := withColorWords(textnorm.Fold(question))
 	for _, v := range p.Attributes[f.Name] {
 		if mentionsValue(folded, v) {
 			hit = v
@@ -490,7 +490,7 @@ func isLatinWordRune(r rune) bool {
 // valueHit finds an attribute whose value the question names (「カーキ」 for color: カーキ); values
 // under two runes are too ambiguous to count.
 func valueHit(question string, p *catalog.Product) (name, value, hit string, ok bool) {
-	folded := textnorm.Fold(question)
+	folded := withColorWords(textnorm.Fold(question))
 	names := make([]string, 0, len(p.Attributes))
 	for k := range p.Attributes {
 		names = append(names, k)
