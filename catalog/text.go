@@ -27,36 +27,71 @@ type segment struct {
 	reading bool
 }
 
-// segments splits text into folded segments; withReadings adds the kana readings of kanji words.
+// Script classes of a segment: a change of script is a word boundary in Japanese text (黒い|デニム,
+// 高保湿|ローション), so n-grams never straddle one.
+const (
+	scriptOther = iota
+	scriptLatin
+	scriptKatakana
+	scriptKanjiKana // kanji with the hiragana around them (黒い, 日焼け止め)
+)
+
+func scriptOf(r rune, prev int) int {
+	switch {
+	case isLatinRune(r):
+		return scriptLatin
+	case r == 'ー' || r == 'ｰ': // a long vowel mark belongs to the word before it
+		if prev != scriptOther {
+			return prev
+		}
+		return scriptKatakana
+	case unicode.Is(unicode.Katakana, r):
+		return scriptKatakana
+	case unicode.Is(unicode.Hiragana, r) || isHan(r):
+		return scriptKanjiKana
+	}
+	return scriptOther
+}
+
+// segments splits text into folded segments at spaces, punctuation and changes of script;
+// withReadings adds the kana readings of kanji words and the synonym segments.
 func segments(text string, withReadings bool) []segment {
-	folded := textnorm.Fold(text)
+	nfkc := norm.NFKC.String(text)
+	var folded strings.Builder
+	folded.Grow(len(nfkc))
 	var out []segment
 	var cur []rune
-	curLatin := false
+	curScript := scriptOther
 	flush := func() {
 		if len(cur) > 0 {
-			out = append(out, segment{runes: cur, latin: curLatin})
+			out = append(out, segment{runes: cur, latin: curScript == scriptLatin})
 			cur = nil
 		}
 	}
-	for _, r := range folded {
-		if !isWordRune(r) {
-			flush()
+	for _, r := range nfkc {
+		if r == unicode.ReplacementChar {
 			continue
 		}
-		l := isLatinRune(r)
-		if len(cur) > 0 && l != curLatin {
+		f := textnorm.FoldRune(r)
+		folded.WriteRune(f)
+		if !isWordRune(f) {
+			flush()
+			curScript = scriptOther
+			continue
+		}
+		sc := scriptOf(r, curScript)
+		if len(cur) > 0 && sc != curScript {
 			flush()
 		}
-		curLatin = l
-		cur = append(cur, r)
+		curScript = sc
+		cur = append(cur, f)
 	}
 	flush()
 	if withReadings {
 		for _, rd := range readings(text) {
 			out = append(out, segment{runes: []rune(rd), reading: true})
 		}
-		out = append(out, synonymSegments(folded, out)...)
+		out = append(out, synonymSegments(folded.String(), out)...)
 	}
 	return out
 }
