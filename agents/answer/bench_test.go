@@ -48,6 +48,10 @@ var benchQuestions = []Request{
 	{Text: "次の配信はいつ？", OnAir: "TINT-01"},
 	{Text: "かわいい！", OnAir: "TINT-01"},
 	{Text: "在庫ありますか？", OnAir: "GLOSS-01"},
+	// Another product named with a field asked, an English noun for a Japanese name, a hiragana word.
+	{Text: "美容液の容量は？", OnAir: "TINT-01"},
+	{Text: "how much is the serum?", OnAir: "TINT-01"},
+	{Text: "もこもこのやつある？", OnAir: "TINT-01"},
 }
 
 // BenchmarkOffline10k answers a mix of questions against a 10k-product catalog and reports the
