@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/livehost/livehost/internal/envconfig"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init, so the
@@ -116,15 +118,14 @@ Commands:`)
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, `
-Run "livehost <command> --help" for a command's flags.
-
-Environment:
-  LIVEHOST_DATA           data directory of the embedded store (default ./livehost-data)
-  LIVEHOST_DATABASE_URL   PostgreSQL URL; when set, PostgreSQL + pgvector is the store
-  OPENAI_API_KEY, OPENAI_BASE_URL
-                          an OpenAI-compatible server; without them the offline engines are used
-  LIVEHOST_LOG_LEVEL      debug, info, warn or error (default info)`)
+	fmt.Fprintln(w, "\nRun \"livehost <command> --help\" for a command's flags. Flags win over the environment.\n\nEnvironment:")
+	for _, v := range envconfig.All {
+		def := ""
+		if v.Default != "" {
+			def = " (default " + v.Default + ")"
+		}
+		fmt.Fprintf(w, "  %-29s %s%s\n", v.Name, v.Usage, def)
+	}
 }
 
 // newFlagSet builds a flag set whose --help prints the summary, the usage line and the flags.
