@@ -27,6 +27,9 @@ type State struct {
 	Interim    string               `json:"interim"`    // the latest non-final segment's text
 	Compliance []ComplianceFlag     `json:"compliance"` // recent host compliance flags, newest last
 	CrossSell  []CrossSellSuggested `json:"cross_sell"` // recent suggestions, newest last
+	// ScriptLine is the host's line in the script (script.position), -1 when there is no script
+	// or the host has not reached it yet.
+	ScriptLine int `json:"script_line"`
 
 	draftStatus map[string]string      // every draft's status, for the counts
 	chats       map[int64]ChatReceived // recent chat messages by seq, to fill held messages
@@ -90,6 +93,7 @@ type Counters struct {
 	CrossSell   int            `json:"cross_sell"`
 	Mentions    int            `json:"mentions"`
 	Utterances  int            `json:"utterances"`
+	Dropped     int            `json:"dropped"` // host speech never transcribed (transcript.dropped)
 	OnAirSwitch int            `json:"on_air_switches"`
 }
 
@@ -118,6 +122,7 @@ func NewState(showID string) *State {
 		Drafts:      []DraftState{},
 		Answered:    []DraftState{},
 		Transcript:  []TranscriptLine{},
+		ScriptLine:  -1,
 		Compliance:  []ComplianceFlag{},
 		CrossSell:   []CrossSellSuggested{},
 		Counters:    Counters{Drafts: map[string]int{}},
@@ -274,6 +279,16 @@ func (st *State) Apply(ev Event) error {
 		st.Counters.Mentions++
 	case TypeAvatarUtterance:
 		st.Counters.Utterances++
+	case TypeTranscriptDropped:
+		st.Counters.Dropped++
+	case TypeScriptSet:
+		st.ScriptLine = -1
+	case TypeScriptPosition:
+		var p ScriptPosition
+		if err := ev.Decode(&p); err != nil {
+			return err
+		}
+		st.ScriptLine = p.Line
 	}
 	return nil
 }

@@ -37,6 +37,9 @@ func scenario() []NewEvent {
 		e(TypeHostCompliance, HostCompliance{TranscriptSeq: 25, Text: "このリップはシミが消える", Matches: []Match{{Term: "シミが消える", Category: "yakkiho", Start: 6, End: 12, Suggestion: "シミを隠す"}}}),
 		e(TypeProductMentioned, ProductMentioned{SKU: "LIP-001", TranscriptSeq: 25}),
 		e(TypeAvatarUtterance, AvatarUtterance{Text: "こんにちは"}),
+		e(TypeTranscriptDropped, TranscriptDropped{StartMS: 1000, EndMS: 2500, Reason: "stt: 503", Source: "whip"}),
+		e(TypeScriptSet, ScriptSet{Text: "一行目\n二行目\n三行目"}),
+		e(TypeScriptPosition, ScriptPosition{Offset: 7, Line: 1, Score: 0.8, TranscriptSeq: 25}),
 		e(TypeProductOnAir, ProductOnAir{SKU: "EYE-002"}),
 		e("custom.unknown", map[string]int{"x": 1}),
 	}
@@ -86,6 +89,8 @@ func TestStateFold(t *testing.T) {
 		{"cross sell", st.CrossSell[0].Suggestions, []string{"LINER-01"}},
 		{"mentions", st.Counters.Mentions, 1},
 		{"utterances", st.Counters.Utterances, 1},
+		{"dropped", st.Counters.Dropped, 1},
+		{"script line", st.ScriptLine, 1},
 		{"on-air switches", st.Counters.OnAirSwitch, 2},
 	}
 	for _, c := range checks {

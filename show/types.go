@@ -33,6 +33,9 @@ const (
 	TypeHostCompliance     = "host.compliance"     // HostCompliance
 	TypeProductMentioned   = "product.mentioned"   // ProductMentioned
 	TypeAvatarUtterance    = "avatar.utterance"    // AvatarUtterance
+	TypeTranscriptDropped  = "transcript.dropped"  // TranscriptDropped
+	TypeScriptSet          = "script.set"          // ScriptSet
+	TypeScriptPosition     = "script.position"     // ScriptPosition
 
 	// TypeStreamResync is never stored: a Subscription sends it (Seq 0, payload StreamResync) when
 	// the subscriber fell behind its buffer; the events that follow come from the log.
@@ -222,6 +225,32 @@ type ProductMentioned struct {
 	Text          string `json:"text,omitempty"`
 }
 
+// TranscriptDropped says a piece of the host's speech was never transcribed (the speech-to-text
+// server was down or too slow and the bounded queue had to let it go), so it was not checked either.
+type TranscriptDropped struct {
+	StartMS int64  `json:"start_ms"`
+	EndMS   int64  `json:"end_ms"`
+	Reason  string `json:"reason"`
+	Source  string `json:"source,omitempty"`
+}
+
+// ScriptSet gives the show its host script, the teleprompter's text to follow (lines separated by
+// newlines); an empty Text removes it. The place in the script starts again at the top.
+type ScriptSet struct {
+	Text string `json:"text"`
+	By   string `json:"by,omitempty"`
+}
+
+// ScriptPosition is where the host is in the script after the transcript segment at
+// TranscriptSeq: Offset is a rune offset into the script just after the last text matched, Line
+// the 0-based line of Offset, Score the share of the segment that matched the script.
+type ScriptPosition struct {
+	Offset        int     `json:"offset"`
+	Line          int     `json:"line"`
+	Score         float64 `json:"score"`
+	TranscriptSeq int64   `json:"transcript_seq,omitempty"`
+}
+
 // AvatarUtterance is a line the avatar host speaks.
 type AvatarUtterance struct {
 	Text       string `json:"text"`
@@ -264,6 +293,9 @@ var payloads = map[string]func() any{
 	TypeHostCompliance:     func() any { return new(HostCompliance) },
 	TypeProductMentioned:   func() any { return new(ProductMentioned) },
 	TypeAvatarUtterance:    func() any { return new(AvatarUtterance) },
+	TypeTranscriptDropped:  func() any { return new(TranscriptDropped) },
+	TypeScriptSet:          func() any { return new(ScriptSet) },
+	TypeScriptPosition:     func() any { return new(ScriptPosition) },
 	TypeStreamResync:       func() any { return new(StreamResync) },
 }
 
