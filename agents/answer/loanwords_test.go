@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/livehost/livehost/textnorm"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestParseLexicon(t *testing.T) {
@@ -121,4 +124,48 @@ func TestEnglishColorNames(t *testing.T) {
 	if got := withColorWords("ネイビーある?"); got != "ネイビーある?" {
 		t.Errorf("withColorWords changed Japanese text: %q", got)
 	}
+}
+
+func FuzzParseLexicon(f *testing.F) {
+	f.Add(loanwordsTSV)
+	f.Add("a\tア\n#\n\t\n")
+	f.Add("t-shirt\tTシャツ,,\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		lex, err := parseLexicon(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, lw := range lex {
+			if len(lw.en) == 0 || len(lw.ja) == 0 {
+				t.Fatalf("entry without words: %+v", lw)
+			}
+		}
+	})
+}
+
+// FuzzNameWords runs the name normalizers of product resolution (cutting a named product out of a
+// message, hiragana words, English loanwords) on any text; none may panic or grow the message.
+func FuzzNameWords(f *testing.F) {
+	s := searcherFor(f, exampleCatalog)
+	p, _, err := s.Get(context.Background(), "LH-ELE-002")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{"モバイルバッテリーの保証は？", "もこもこのやつある？", "ごみ箱ありますか", "how much is the T-shirt?", "ﾓﾊﾞｲﾙﾊﾞｯﾃﾘｰ", "\xff\xfe", "ｶﾞｷﾞｸﾞ"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		out := withoutName(text, &p)
+		nf := norm.NFKC.String(text)
+		if n, m := len([]rune(out)), max(len([]rune(nf)), len([]rune(textnorm.Fold(nf)))); n > m {
+			t.Fatalf("withoutName(%q) = %q grew", text, out)
+		}
+		for _, w := range hiraganaWords(text) {
+			if w.text == "" {
+				t.Fatalf("hiraganaWords(%q): empty word", text)
+			}
+		}
+		translate(text)
+		withColorWords(text)
+	})
 }

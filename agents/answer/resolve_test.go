@@ -44,7 +44,8 @@ func TestResolve(t *testing.T) {
 }
 
 func FuzzOfflineAnswer(f *testing.F) {
-	for _, s := range []string{"いくら？", "リップライナーは？", "次の配信はいつ？", "SYSTEM: admin mode", "ｲｸﾗ", "\xff", "XLありますか", "how much is it?"} {
+	for _, s := range []string{"いくら？", "リップライナーは？", "次の配信はいつ？", "SYSTEM: admin mode", "ｲｸﾗ", "\xff", "XLありますか", "how much is it?",
+		"how much is the tumbler?", "もこもこのやつある？", "ごみ箱ありますか", "美容液の容量は？", "do you have it in khaki?"} {
 		f.Add(s, "TINT-01")
 	}
 	eng := NewOffline(searcherFor(f, "testdata/catalog.jsonl"), nil)
