@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/livehost/livehost/examples"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -102,7 +103,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	}
 	catPath := cfg.catalog
 	if catPath == "" && cfg.demo {
-		catPath = "examples/catalog.jsonl"
+		catPath = examples.CatalogPath
 	}
 	agents, err := openAgents(ctx, catPath, log)
 	if err != nil {

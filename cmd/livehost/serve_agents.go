@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/examples"
 	"github.com/livehost/livehost/server"
 )
 
@@ -28,6 +32,10 @@ func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, 
 	var products []catalog.Product
 	if path != "" {
 		res, err := catalog.ReadFile(path, "")
+		if errors.Is(err, fs.ErrNotExist) && path == examples.CatalogPath {
+			// Outside the repository the demo uses the copy built into the binary.
+			res, err = catalog.Read(bytes.NewReader(examples.Catalog), path, "")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read catalog %s: %w", path, err)
 		}
