@@ -361,14 +361,30 @@ func isCueWord(w string) bool {
 // product's name, category or tags (folded), in runes, when it is long enough to count; plus half
 // the length of the message's other words found in the product's text, so that 「黒いデニム」 prefers
 // the black denim over the other denims.
-func mention(folded string, words []resWord, p *catalog.Product) float64 {
+func mention(folded, msg string, words []resWord, p *catalog.Product) float64 {
 	best := 0
 	text := textnorm.Fold(p.Name + " " + p.Category + " " + strings.Join(p.Tags, " "))
 	for _, s := range append([]string{p.Name, p.Category}, p.Tags...) {
 		if s == "" {
 			continue
 		}
-		if n := longestCommon(folded, textnorm.Fold(s)); n > best {
+		// Hiragana the viewer typed meets a name by chance when short: 「ますか」 a katakana
+		// マスカラ, 「とろけ」 in 「とろけますか」 the hiragana とろける. Four runes that the name
+		// has in hiragana too (はちみつ, もこもこ), or five against katakana, count.
+		nf := norm.NFKC.String(s)
+		ok := func(m []rune) bool {
+			if !countsAsMention(m) {
+				return false
+			}
+			if t := string(m); allHiragana(m) && strings.Contains(msg, t) {
+				if strings.Contains(nf, t) {
+					return len(m) >= 4
+				}
+				return len(m) >= 5
+			}
+			return true
+		}
+		if n := longestCommon(folded, textnorm.Fold(s), ok); n > best {
 			best = n
 		}
 	}
@@ -539,6 +555,15 @@ func nameRun(rs []rune) bool {
 	return len(rs) >= 3
 }
 
+func allHiragana(rs []rune) bool {
+	for _, r := range rs {
+		if r < 0x3041 || r > 0x309F {
+			return false
+		}
+	}
+	return true
+}
+
 func allHan(s string) bool {
 	for _, r := range s {
 		if !unicode.Is(unicode.Han, r) {
@@ -550,7 +575,7 @@ func allHan(s string) bool {
 
 // longestCommon returns the rune length of the longest common substring of a and b that counts as
 // a mention: at least minMentionKana runes of kana/kanji, or minMentionLatin runes of Latin text.
-func longestCommon(a, b string) int {
+func longestCommon(a, b string, counts func([]rune) bool) int {
 	ar, br := []rune(a), []rune(b)
 	if len(ar) == 0 || len(br) == 0 {
 		return 0
@@ -562,7 +587,7 @@ func longestCommon(a, b string) int {
 		for j := 1; j <= len(br); j++ {
 			if ar[i-1] == br[j-1] {
 				cur[j] = prev[j-1] + 1
-				if n := cur[j]; n > best && countsAsMention(ar[i-n:i]) {
+				if n := cur[j]; n > best && counts(ar[i-n:i]) {
 					best = n
 				}
 			} else {
@@ -602,6 +627,7 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		}
 	}
 	rest := residue(req.Text, q.Lang)
+	msg := norm.NFKC.String(req.Text)
 	// Coverage counts every word of the message, cues included: 黒 is a color cue and a name part.
 	all := mentionWords(req.Text, q.Lang)
 	if q.Lang == "en" {
@@ -611,7 +637,7 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	if r.onAirOK {
 		// Words that describe the on-air product (its colors, sizes) keep the question on it:
 		// 「ブラックとホワイトどっちがいい？」 about a T-shirt in both is not about black jeans.
-		onAirScore = max(mention(folded, all, &r.onAir), describes(all, &r.onAir))
+		onAirScore = max(mention(folded, msg, all, &r.onAir), describes(all, &r.onAir))
 		// 「化粧水の前に使う？」 while a serum is on air: the other product is context, not the subject.
 		if relational(folded) {
 			onAirScore = math.Inf(1)
@@ -638,7 +664,7 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		if r.onAirOK && p.SKU == r.onAir.SKU {
 			return
 		}
-		sc := mention(candFolded, candAll, &p)
+		sc := mention(candFolded, msg, candAll, &p)
 		if sc > bestScore || (sc == bestScore && sc > 0 && lineup && !bestLineup) {
 			best, bestScore, bestLineup = p, sc, lineup
 		}

@@ -65,3 +65,30 @@ func FuzzOfflineAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestResolveTypedHiragana checks that grammar the viewer types in hiragana does not name a product
+// by chance (「ますか」 is in マスカラ, 「とろけ」 in とろける) while hiragana names still do.
+func TestResolveTypedHiragana(t *testing.T) {
+	s := searcherFor(t, exampleCatalog)
+	lineup := []string{"LH-COS-001", "LH-COS-008", "LH-SKN-007", "LH-HOM-005", "LH-COS-003"}
+	tests := []struct{ text, want string }{
+		{"何回も塗り直しますか？", "LH-COS-001"},
+		{"もちますか？", "LH-COS-001"},
+		{"とろけますか？", "LH-COS-001"},
+		{"つかいやすいですか？", "LH-COS-001"},
+		{"とろけるやつは？", "LH-SKN-007"},
+		{"もこもこはいくら？", "LH-HOM-005"},
+		{"はちみつのやつ在庫ある？", "LH-COS-003"},
+		{"マスカラは？", "LH-COS-008"},
+		{"ﾏｽｶﾗは？", "LH-COS-008"},
+	}
+	for _, tt := range tests {
+		r, err := resolve(context.Background(), s, Request{Text: tt.text, OnAir: "LH-COS-001", Lineup: lineup}, Detect(tt.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.ok || r.product.SKU != tt.want {
+			t.Errorf("resolve(%q) = %q (ok %v), want %s", tt.text, r.product.SKU, r.ok, tt.want)
+		}
+	}
+}
