@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -27,6 +28,7 @@ type TranscriptResult struct {
 	Seq        int64                   `json:"seq"` // the transcript.segment event
 	Compliance *show.HostCompliance    `json:"compliance"`
 	Mentions   []show.ProductMentioned `json:"mentions,omitempty"`
+	Script     *show.ScriptPosition    `json:"script,omitempty"` // the place in the script, when it moved
 }
 
 // IngestTranscript logs a transcript segment of a show's host and, for final text, the host
@@ -78,6 +80,13 @@ func (s *Server) ingestTranscript(ctx context.Context, rt *showRuntime, in Trans
 			res.Mentions = append(res.Mentions, pm)
 			evs = append(evs, event(show.TypeProductMentioned, pm))
 		}
+		if seg.Final {
+			if p, ok := followScript(v, in.Text); ok {
+				p.TranscriptSeq = next
+				res.Script = &p
+				evs = append(evs, event(show.TypeScriptPosition, p))
+			}
+		}
 		return evs, nil
 	})
 	if err != nil {
@@ -124,4 +133,23 @@ func (s *Server) lineupOf(rt *showRuntime) []catalog.Product {
 		}
 	}
 	return out
+}
+
+// followScript aligns a final segment with the show's script from the host's current place, and
+// says where the place moved to; ok is false when there is no script or the text did not match it
+// well enough to move. Only the last place is logged: the follower is rebuilt from it.
+func followScript(v *view, text string) (show.ScriptPosition, bool) {
+	if strings.TrimSpace(v.script) == "" {
+		return show.ScriptPosition{}, false
+	}
+	if v.follower == nil {
+		v.follower = script.NewFollower(v.script, nil)
+	}
+	f := v.follower
+	f.Seek(v.scriptPos.Offset)
+	p := f.Advance(text)
+	if !p.Moved || (p.Offset == v.scriptPos.Offset && p.Line == v.scriptPos.Line) {
+		return show.ScriptPosition{}, false
+	}
+	return show.ScriptPosition{Offset: p.Offset, Line: p.Line, Score: math.Round(p.Score*1000) / 1000}, true
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/agents/approval"
+	"github.com/livehost/livehost/script"
 	"github.com/livehost/livehost/show"
 )
 
@@ -28,6 +29,14 @@ type view struct {
 	mentions  []mentionItem
 	lastXSell map[string]time.Time // SKU → when cross-sell was last suggested for it
 	counters  counters
+	dropped   []droppedItem
+
+	// The host script and the place in it (script.set, script.position). follower is built from
+	// script on first use and put back at scriptPos before each segment, so a failed append that
+	// rolls the view back leaves it right.
+	script    string
+	scriptPos scriptItem
+	follower  *script.Follower
 }
 
 const (
@@ -76,6 +85,24 @@ type mentionItem struct {
 	At            time.Time `json:"at"`
 }
 
+// droppedItem is a piece of the host's speech that was never transcribed.
+type droppedItem struct {
+	StartMS int64     `json:"start_ms"`
+	EndMS   int64     `json:"end_ms"`
+	Reason  string    `json:"reason"`
+	Source  string    `json:"source,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// scriptItem is the host script with the host's place in it (Line -1 before the first match).
+type scriptItem struct {
+	Text   string    `json:"text"`
+	Offset int       `json:"offset"`
+	Line   int       `json:"line"`
+	Score  float64   `json:"score"`
+	At     time.Time `json:"at,omitzero"`
+}
+
 type crossSellItem struct {
 	SKU         string    `json:"sku"`
 	Suggestions []string  `json:"suggestions"`
@@ -95,6 +122,7 @@ type counters struct {
 	Rejected   int `json:"rejected"`
 	Published  int `json:"published"`
 	Compliance int `json:"compliance"`
+	Dropped    int `json:"dropped"`
 }
 
 func newView(sh show.Show, qcfg approval.Config) *view {
@@ -104,6 +132,7 @@ func newView(sh show.Show, qcfg approval.Config) *view {
 		held:      map[int64]*heldItem{},
 		drafts:    newDraftBook(sh.ID, qcfg),
 		lastXSell: map[string]time.Time{},
+		scriptPos: scriptItem{Line: -1},
 	}
 }
 
@@ -205,6 +234,23 @@ func (v *view) apply(ev show.Event) {
 			v.compl = appendRecent(v.compl, complianceItem{TranscriptSeq: p.TranscriptSeq, Text: p.Text, Matches: p.Matches, At: ev.At})
 			v.counters.Compliance++
 		}
+	case show.TypeTranscriptDropped:
+		var p show.TranscriptDropped
+		if ev.Decode(&p) == nil {
+			v.dropped = appendRecent(v.dropped, droppedItem{StartMS: p.StartMS, EndMS: p.EndMS, Reason: p.Reason, Source: p.Source, At: ev.At})
+			v.counters.Dropped++
+		}
+	case show.TypeScriptSet:
+		var p show.ScriptSet
+		if ev.Decode(&p) == nil {
+			v.script, v.follower = p.Text, nil
+			v.scriptPos = scriptItem{Line: -1, At: ev.At}
+		}
+	case show.TypeScriptPosition:
+		var p show.ScriptPosition
+		if ev.Decode(&p) == nil {
+			v.scriptPos = scriptItem{Offset: p.Offset, Line: p.Line, Score: p.Score, At: ev.At}
+		}
 	}
 }
 
@@ -230,6 +276,8 @@ type snapshot struct {
 	Transcript []transcriptItem           `json:"transcript"`
 	CrossSell  []crossSellItem            `json:"cross_sell"`
 	Mentions   []mentionItem              `json:"mentions"`
+	Dropped    []droppedItem              `json:"dropped"`
+	Script     scriptItem                 `json:"script"`
 	Counters   counters                   `json:"counters"`
 }
 
@@ -239,7 +287,9 @@ func (v *view) snapshot() snapshot {
 		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.drafts.forPages(),
 		Compliance: append([]complianceItem{}, v.compl...), Transcript: append([]transcriptItem{}, v.trans...),
 		CrossSell: append([]crossSellItem{}, v.xsell...), Mentions: append([]mentionItem{}, v.mentions...),
+		Dropped: append([]droppedItem{}, v.dropped...), Script: v.scriptPos,
 	}
+	s.Script.Text = v.script
 	s.Show.Lineup = append([]string{}, v.Show.Lineup...)
 	for _, c := range v.chat {
 		s.Chat = append(s.Chat, *c)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livehost/livehost/media"
+	"github.com/livehost/livehost/show"
 	"github.com/livehost/livehost/speech"
 )
 
@@ -167,19 +168,25 @@ func (v *Voice) speech(ctx context.Context, showID string) (speech.PipelineConfi
 
 // transcript logs one utterance of a session to its show.
 func (v *Voice) transcript(ctx context.Context, showID string, t speech.Transcript) {
+	s := v.server()
 	if t.Dropped {
-		// The show log has no event type for a lost segment yet; the log line and the counter
-		// are what an operator sees.
+		// The host must know that what they said then went unchecked: the event puts a notice on
+		// the teleprompter.
 		v.dropped.Inc()
 		v.log.Warn("voice segment dropped", "show", showID, "seq", t.Seq, "start_ms", t.StartMS, "end_ms", t.EndMS, "reason", t.Reason)
+		if s == nil {
+			return
+		}
+		_, err := s.LogDropped(context.WithoutCancel(ctx), showID, show.TranscriptDropped{
+			StartMS: t.StartMS, EndMS: t.EndMS, Reason: t.Reason, Source: SourceWHIP})
+		if err != nil {
+			v.failed.Inc()
+			v.log.Error("voice drop not logged", "show", showID, "seq", t.Seq, "err", err)
+		}
 		return
 	}
-	if strings.TrimSpace(t.Text) == "" {
+	if strings.TrimSpace(t.Text) == "" || s == nil {
 		return // STT heard nothing intelligible
-	}
-	s := v.server()
-	if s == nil {
-		return
 	}
 	// The session's context ends with the session, but its last utterances still belong in the log.
 	_, err := s.IngestTranscript(context.WithoutCancel(ctx), showID, TranscriptInput{

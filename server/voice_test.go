@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"math"
@@ -179,6 +180,7 @@ type logEvent struct {
 	EndMS         int64  `json:"end_ms"`
 	TranscriptSeq int64  `json:"transcript_seq"`
 	SKU           string `json:"sku"`
+	Reason        string `json:"reason"`
 	Matches       []struct {
 		Term, Category, Suggestion string
 	} `json:"matches"`
@@ -318,6 +320,84 @@ func TestVoiceWHIPToShowLog(t *testing.T) {
 	}
 	if code, _, _ := whipDo(t, http.MethodDelete, e.URL+loc, tok["host"], ""); code != http.StatusNotFound {
 		t.Errorf("second DELETE: %d, want 404", code)
+	}
+}
+
+// TestVoiceSTTDownDropNotice: with the transcription server down, each utterance is retried and
+// then dropped, and the show's log says so (transcript.dropped with the utterance's span), which is
+// what the teleprompter's notice is built from.
+func TestVoiceSTTDownDropNotice(t *testing.T) {
+	stt := openaitest.New()
+	t.Cleanup(stt.Close)
+	e, _ := newVoiceEnv(t, stt)
+	tok := e.newShow("s1")
+	stt.SetTranscribe(func(audio []byte, model, language, prompt string) (string, error) {
+		return "", errors.New("model server is down")
+	})
+	sentences := []string{"この くりーむで しみが きえます。", "つぎは まっと りっぷすてぃっくを しょうかいします。"}
+	a := speechtest.Sentences(t, "ja", 48000, 500*time.Millisecond, time.Second, sentences...)
+
+	pub := newPublisher(t)
+	loc := pub.publish(t, e.URL+"/whip/s1", tok["host"])
+	pub.send(t, a.Samples, 4)
+
+	var drops []logEvent
+	var evs []logEvent
+	deadline := time.Now().Add(60 * time.Second) // each utterance is retried for about 8 s first
+	for {
+		var out struct {
+			Events []logEvent `json:"events"`
+		}
+		e.do("GET", "/api/shows/s1/events?after=0", tok["host"], nil, &out)
+		evs = out.Events
+		drops = drops[:0]
+		for _, ev := range evs {
+			if ev.Type == "transcript.dropped" {
+				drops = append(drops, ev)
+			}
+		}
+		if len(drops) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d drop events, want 2: %+v", len(drops), evs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	whipDo(t, http.MethodDelete, e.URL+loc, tok["host"], "")
+	pub.close(t)
+
+	if n := count(evs, "transcript.segment"); n != 0 {
+		t.Errorf("%d transcript segments with STT down", n)
+	}
+	for i, d := range drops {
+		sp := a.Spans[i]
+		start, end := time.Duration(d.StartMS)*time.Millisecond, time.Duration(d.EndMS)*time.Millisecond
+		if start < sp.Start-350*time.Millisecond || start > sp.Start+150*time.Millisecond || end < sp.End-200*time.Millisecond || end > sp.End+300*time.Millisecond {
+			t.Errorf("drop %d spans %v–%v, speech is at %v–%v", i, start, end, sp.Start, sp.End)
+		}
+		if d.Source != "whip" || !strings.Contains(d.Reason, "transcription failed") || !strings.Contains(d.Reason, "model server is down") {
+			t.Errorf("drop %d: %+v", i, d)
+		}
+	}
+	var st struct {
+		Dropped  []logEvent `json:"dropped"`
+		Counters struct {
+			Dropped int `json:"dropped"`
+		} `json:"counters"`
+	}
+	e.do("GET", "/api/shows/s1/state", tok["host"], nil, &st)
+	if st.Counters.Dropped != 2 || len(st.Dropped) != 2 || st.Dropped[1].EndMS != drops[1].EndMS {
+		t.Errorf("state after the drops: %+v", st)
+	}
+	res, err := http.Get(e.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), "livehost_voice_segments_dropped_total 2") {
+		t.Errorf("/metrics lacks the two drops")
 	}
 }
 
