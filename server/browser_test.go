@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/livehost/livehost/show"
 )
 
 // browser starts headless Chromium (Debian's chromium) with a fresh profile. Without CI it skips
@@ -222,5 +224,46 @@ func TestBrowserApproveReachesTeleprompter(t *testing.T) {
 	}
 	if !strings.Contains(name, "リップライナー") {
 		t.Fatalf("teleprompter product after on-air change: %q", name)
+	}
+
+	// A host script saved on show control appears on the teleprompter, and the line the host is
+	// speaking (a skipped first line, an ad-lib) is highlighted.
+	script := "皆さんこんばんは、春の新作コスメをご紹介します。\nまずはうるツヤリップティントから見ていきましょう。\n落ちにくいのに唇がしっとりするのが特長です。"
+	if err := chromedp.Do(ctlCtx,
+		chromedp.SetValue(`#script`, script),
+		chromedp.Click(`#save-script`),
+		chromedp.WaitVisible(`#script-result`),
+	); err != nil {
+		t.Fatalf("save the script: %v", err)
+	}
+	if err := chromedp.Do(tpCtx, chromedp.WaitVisible(`#script p[data-line="2"]`)); err != nil {
+		t.Fatalf("script on the teleprompter: %v", err)
+	}
+	e.do("POST", "/api/shows/live1/transcript", tok["host"], map[string]any{"text": "はい、まずはこちらうるツヤリップティントから見ていきましょう", "final": true}, nil)
+	if err := chromedp.Do(tpCtx, chromedp.WaitVisible(`#script p.cur[data-line="1"]`)); err != nil {
+		t.Fatalf("spoken line highlighted: %v", err)
+	}
+
+	// Speech-to-text down: the teleprompter says how much of the host's speech went unchecked.
+	for i := range 2 {
+		if _, err := e.Srv.LogDropped(context.Background(), "live1", show.TranscriptDropped{StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2000, Reason: "transcription failed: 503", Source: "whip"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(tpCtx, chromedp.WaitVisible(`#dropped:not(.hidden)`)); err != nil {
+		t.Fatalf("dropped-speech notice: %v", err)
+	}
+	notice, err := chromedp.Run(tpCtx, chromedp.Text(`#dropped`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(notice, "音声認識が停止中：2件の発話を処理できませんでした") {
+		t.Fatalf("dropped-speech notice %q", notice)
+	}
+	shot(t, tpCtx, dir, "teleprompter-script.png")
+	// Speech-to-text back: the next transcript clears the notice.
+	e.do("POST", "/api/shows/live1/transcript", tok["host"], map[string]any{"text": "落ちにくいのに唇がしっとりするのが特長です", "final": true}, nil)
+	if err := chromedp.Do(tpCtx, chromedp.WaitNotVisible(`#dropped`), chromedp.WaitVisible(`#script p.cur[data-line="2"]`)); err != nil {
+		t.Fatalf("after speech-to-text is back: %v", err)
 	}
 }

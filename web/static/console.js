@@ -18,7 +18,8 @@
     const items = [["chat", "メッセージ · messages", c.chat], ["allow", "許可 · allowed", c.allow],
       ["hold", "保留 · held", c.hold], ["block", "ブロック · blocked", c.block], ["q", "質問 · questions", c.questions],
       ["pending", "承認待ち · pending", pending], ["pub", "公開 · published", c.published],
-      ["block", "発言警告 · host flags", c.compliance]];
+      ["block", "発言警告 · host flags", c.compliance],
+      ...(c.dropped ? [["hold", "未認識の発話 · speech not transcribed", c.dropped]] : [])];
     $("counters").replaceChildren(...items.map(([cls, label, n]) =>
       el("div", { class: "counter " + cls }, el("b", {}, n.toLocaleString()), el("span", {}, label))));
   }

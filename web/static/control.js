@@ -35,6 +35,7 @@
     const c = m.counters;
     const facts = [["番組 ID", m.show.id], ["モード", m.show.mode], ["イベント", m.lastSeq.toLocaleString()],
       ["チャット", c.chat.toLocaleString()], ["質問", c.questions.toLocaleString()], ["公開した回答", c.published.toLocaleString()]];
+    scriptBox(m);
     $("facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { style: "margin:0" }, v || "—")]));
   }
 
@@ -48,6 +49,20 @@
       $("speech-result").textContent = flags.length ? "⚠ " + flags.map(f => f.term + (f.suggestion ? " → " + f.suggestion : "")).join(", ") : "✓ 問題なし · no flags";
     }
   }
+  // The host script: loaded once from the state (not overwritten while it is being edited).
+  let scriptLoaded = false;
+  function scriptBox(m) {
+    if (scriptLoaded) return;
+    scriptLoaded = true;
+    $("script").value = m.script.text || "";
+    $("script-result").textContent = m.script.line >= 0 ? (m.script.line + 1) + " 行目を話しています · on line " + (m.script.line + 1) : "";
+  }
+  $("save-script").onclick = async () => {
+    try {
+      await LH.api("PUT", showPath + "/script", { text: $("script").value });
+      $("script-result").textContent = "✓ 保存しました · saved";
+    } catch (e) { LH.toast("script: " + e.message, "error"); }
+  };
   $("send-speech").onclick = () => { const t = $("speech").value.trim(); if (t) sendSpeech(t, true); };
 
   // The browser's own speech recognition, when it has one, feeds the same transcript endpoint.

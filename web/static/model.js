@@ -19,8 +19,10 @@
       this.transcript = snap.transcript || [];
       this.crossSell = snap.cross_sell || [];
       this.mentions = snap.mentions || [];
+      this.dropped = snap.dropped || [];
+      this.script = Object.assign({ text: "", offset: 0, line: -1, score: 0 }, snap.script || {});
       this.counters = Object.assign({ chat: 0, allow: 0, hold: 0, block: 0, questions: 0, drafts: 0,
-        approved: 0, rejected: 0, published: 0, compliance: 0 }, snap.counters || {});
+        approved: 0, rejected: 0, published: 0, compliance: 0, dropped: 0 }, snap.counters || {});
     }
 
     apply(ev) {
@@ -91,9 +93,25 @@
           if (this.compliance.length > MAX_RECENT) this.compliance.shift();
           c.compliance++;
           break;
+        case "transcript.dropped":
+          this.dropped.push({ start_ms: ev.start_ms, end_ms: ev.end_ms, reason: ev.reason, source: ev.source, at: ev.at });
+          if (this.dropped.length > MAX_RECENT) this.dropped.shift();
+          c.dropped++;
+          break;
+        case "script.set": this.script = { text: ev.text || "", offset: 0, line: -1, score: 0, at: ev.at }; break;
+        case "script.position":
+          Object.assign(this.script, { offset: ev.offset, line: ev.line, score: ev.score, at: ev.at }); break;
         default: return false;
       }
       return true;
+    }
+
+    // droppedSince is the host speech lost since speech-to-text last worked (the newest final
+    // transcript) and within the last two minutes: while it is not empty, STT is down.
+    droppedSince() {
+      let since = Date.now() - 120000;
+      for (const t of this.transcript) if (t.final) since = Math.max(since, new Date(t.at).getTime());
+      return this.dropped.filter(d => new Date(d.at).getTime() > since);
     }
 
     updDraft(ev, fn) {

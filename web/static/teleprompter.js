@@ -114,6 +114,33 @@
       why ? el("span", { class: "why" }, why) : null);
   }
 
+  // dropped: speech-to-text is down and what the host said went unchecked; the notice stays until
+  // a transcript arrives again (or two minutes pass).
+  function dropped(m) {
+    const lost = m.droppedSince();
+    const box = $("dropped");
+    if (!lost.length) { box.className = "notice hidden"; return; }
+    box.className = "notice";
+    box.replaceChildren(el("div", { class: "head" }, "音声認識が停止中：" + lost.length + "件の発話を処理できませんでした"),
+      el("span", { class: "why" }, "Speech recognition is down: " + lost.length + " utterance(s) were not transcribed or checked. " + (lost[lost.length - 1].reason || "")));
+  }
+
+  // script: the host script with the line being spoken highlighted and kept in view.
+  let scriptKey = "";
+  function script(m) {
+    const box = $("script");
+    const sc = m.script;
+    if (!sc.text) { box.className = "card script hidden"; scriptKey = ""; return; }
+    box.className = "card script";
+    const key = sc.text + "\u0000" + sc.line;
+    if (key === scriptKey) return;
+    scriptKey = key;
+    const lines = sc.text.split("\n");
+    box.replaceChildren(...lines.map((t, i) => el("p", { class: i === sc.line ? "cur" : i < sc.line ? "done" : "", dataset: { line: String(i) } }, t || "\u00a0")));
+    const cur = box.querySelector("p.cur");
+    if (cur) box.scrollTop = Math.max(0, cur.offsetTop - box.clientHeight / 3);
+  }
+
   function said(m) {
     const t = m.transcript[m.transcript.length - 1];
     if (!t) { $("said").textContent = ""; return; }
@@ -127,7 +154,7 @@
     const st = m.show.status;
     $("status").textContent = st === "live" ? "● LIVE" : st === "stopped" ? "終了" : "準備中";
     $("status").className = "pill" + (st === "live" ? " live" : "");
-    product(m); questions(m); crossSell(m); mention(m); compliance(m); said(m);
+    product(m); questions(m); crossSell(m); mention(m); compliance(m); dropped(m); script(m); said(m);
   }
   setInterval(() => rerender && rerender(), 5000); // let old warnings expire
 
