@@ -89,7 +89,7 @@ var weakCues = map[string]bool{"ありますか": true, "まだあり": true, "b
 // on the folded text with word and substring tables only (no tokenizer), so it costs microseconds.
 func Detect(text string) Question {
 	f := strings.TrimSpace(textnorm.Fold(text))
-	q := Question{Lang: detectLang(f), Intent: IntentNone}
+	q := Question{Lang: detectLang(text), Intent: IntentNone}
 	if f == "" {
 		return q
 	}
@@ -203,11 +203,32 @@ func isReaction(folded string) bool {
 	return false
 }
 
-func detectLang(folded string) string {
-	for _, r := range folded {
-		if unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) {
-			return "ja"
+// detectLang tells the viewer's language by its grammar, not by the script of the product names it
+// quotes: "How much is the リップティント?" is English. Hiragana carries Japanese grammar (particles,
+// endings); without it, two or more Latin words make English, and kana or kanji alone Japanese.
+func detectLang(text string) string {
+	var hiragana, japanese, inWord bool
+	words := 0
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Hiragana, r):
+			hiragana = true
+		case unicode.In(r, unicode.Katakana, unicode.Han):
+			japanese = true
 		}
+		latin := r < 0x80 && unicode.IsLetter(r) || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ'
+		if latin && !inWord {
+			words++
+		}
+		inWord = latin
+	}
+	switch {
+	case hiragana:
+		return "ja"
+	case words >= 2:
+		return "en"
+	case japanese:
+		return "ja"
 	}
 	return "en"
 }

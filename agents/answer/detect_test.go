@@ -58,6 +58,10 @@ func TestDetect(t *testing.T) {
 		{"電話番号の登録は必要ですか？", true, IntentOther, "ja"},
 		{"hey is it in stock", true, IntentStock, "en"},
 		{"hello, how much is this?", true, IntentPrice, "en"},
+		{"How much is the リップティント?", true, IntentPrice, "en"},
+		{"What colors does the リップライナー come in?", true, IntentColor, "en"},
+		{"XL在庫？", true, IntentStock, "ja"},
+		{"リップ値段", true, IntentPrice, "ja"},
 	}
 	for _, tt := range tests {
 		got := Detect(tt.text)
