@@ -1,41 +1,17 @@
 package script
 
 import (
-	"sync"
 	"testing"
-	"unicode/utf8"
-
-	"github.com/ikawaha/kagome-dict/ipa"
-	"github.com/ikawaha/kagome/v2/tokenizer"
 )
 
-var (
-	kagomeOnce sync.Once
-	kagome     *tokenizer.Tokenizer
-)
-
-// kagomeReader is the Reader a server builds on its shared tokenizer.
+// kagomeReader is the Reader a server builds.
 func kagomeReader(t *testing.T) Reader {
 	t.Helper()
-	kagomeOnce.Do(func() {
-		tok, err := tokenizer.New(ipa.Dict(), tokenizer.OmitBosEos())
-		if err != nil {
-			t.Fatal(err)
-		}
-		kagome = tok
-	})
-	return func(text string) []Word {
-		var out []Word
-		for _, tk := range kagome.Tokenize(text) {
-			start := utf8.RuneCountInString(text[:tk.Position])
-			w := Word{Start: start, End: start + utf8.RuneCountInString(tk.Surface)}
-			if r, ok := tk.Reading(); ok && r != "*" {
-				w.Reading = r
-			}
-			out = append(out, w)
-		}
-		return out
+	r, err := NewKagomeReader()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return r
 }
 
 // TestFollowerReadings: speech-to-text writes in kana what the script has in kanji (and the other

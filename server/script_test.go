@@ -207,3 +207,20 @@ func splitLines(s string) []string {
 	}
 	return append(out, s[start:])
 }
+
+// TestScriptFollowsReadings: speech-to-text writes in kana what the script has in kanji; the
+// server's follower compares readings, so the place still moves.
+func TestScriptFollowsReadings(t *testing.T) {
+	e := newEnv(t)
+	tok := e.newShow("s1")
+	e.do("PUT", "/api/shows/s1/script", tok["host"], map[string]string{"text": "皆さんこんばんは。\n唇の体温で発色して、艶が長持ちします。\n今夜十二時までなので、お見逃しなく。"}, nil)
+	for i, text := range []string{"みなさんこんばんは", "くちびるのたいおんではっしょくしてつやがながもちします", "今夜12時までなのでお見のがしなく"} {
+		var out struct {
+			Script *scriptPos `json:"script"`
+		}
+		e.do("POST", "/api/shows/s1/transcript", tok["host"], map[string]any{"text": text, "final": true}, &out)
+		if out.Script == nil || out.Script.Line != i {
+			t.Fatalf("%q: place %+v, want line %d", text, out.Script, i)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/livehost/livehost/agents/approval"
+	"github.com/livehost/livehost/script"
 	"github.com/livehost/livehost/show"
 	"github.com/livehost/livehost/web"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	Answerer  Answerer
 	CrossSell CrossSeller // optional
 	Products  Products    // optional: validates on-air SKUs and fills product cards
+	// ScriptReader gives the host-script follower word readings, so a script written in kanji
+	// follows speech-to-text output in kana. Nil means script.NewKagomeReader.
+	ScriptReader script.Reader
 	// Policy is the auto-approve policy of the approval queue: which drafts go out without a
 	// moderator. Nil means approval.StandardPolicy (offline price and stock answers); a zero
 	// Policy approves nothing.
@@ -124,6 +128,13 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	}
 	if opt.DraftTTL == 0 {
 		opt.DraftTTL = 10 * time.Minute
+	}
+	if opt.ScriptReader == nil {
+		r, err := script.NewKagomeReader()
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		opt.ScriptReader = r
 	}
 	if opt.StreamBuffer <= 0 {
 		// Deep enough for a few seconds of a busy show: catching up from the log costs more

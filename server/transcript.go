@@ -81,7 +81,7 @@ func (s *Server) ingestTranscript(ctx context.Context, rt *showRuntime, in Trans
 			evs = append(evs, event(show.TypeProductMentioned, pm))
 		}
 		if seg.Final {
-			if p, ok := followScript(v, in.Text); ok {
+			if p, ok := followScript(v, in.Text, s.opt.ScriptReader); ok {
 				p.TranscriptSeq = next
 				res.Script = &p
 				evs = append(evs, event(show.TypeScriptPosition, p))
@@ -138,12 +138,12 @@ func (s *Server) lineupOf(rt *showRuntime) []catalog.Product {
 // followScript aligns a final segment with the show's script from the host's current place, and
 // says where the place moved to; ok is false when there is no script or the text did not match it
 // well enough to move. Only the last place is logged: the follower is rebuilt from it.
-func followScript(v *view, text string) (show.ScriptPosition, bool) {
+func followScript(v *view, text string, read script.Reader) (show.ScriptPosition, bool) {
 	if strings.TrimSpace(v.script) == "" {
 		return show.ScriptPosition{}, false
 	}
 	if v.follower == nil {
-		v.follower = script.NewFollower(v.script, nil)
+		v.follower = script.NewFollower(v.script, read)
 	}
 	f := v.follower
 	f.Seek(v.scriptPos.Offset)
