@@ -660,12 +660,30 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	// Candidates: the lineup, then search hits when the message has words that could be a name.
 	var best catalog.Product
 	bestScore, bestLineup := 0.0, false
+	// Products the message names equally well are told apart by how the hybrid search ranks the
+	// whole message, which weighs words the residue drops (「黒い」 in 「黒いデニムの値段は？」).
+	var rank map[string]int
+	ranksBefore := func(a, b string) bool {
+		if rank == nil {
+			rank = map[string]int{}
+			if hits, err := s.Search(ctx, catalog.Query{Text: msg, K: searchK}); err == nil {
+				for i, h := range hits {
+					rank[h.Product.SKU] = i + 1
+				}
+			}
+		}
+		ra, rb := rank[a], rank[b]
+		return ra > 0 && (rb == 0 || ra < rb)
+	}
 	consider := func(p catalog.Product, lineup bool) {
 		if r.onAirOK && p.SKU == r.onAir.SKU {
 			return
 		}
 		sc := mention(candFolded, msg, candAll, &p)
-		if sc > bestScore || (sc == bestScore && sc > 0 && lineup && !bestLineup) {
+		switch {
+		case sc > bestScore,
+			sc == bestScore && sc > 0 && lineup && !bestLineup,
+			sc == bestScore && sc > 0 && lineup == bestLineup && ranksBefore(p.SKU, best.SKU):
 			best, bestScore, bestLineup = p, sc, lineup
 		}
 	}
