@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,9 @@ func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, er
 	d.pages["console"] = pageURL(base, "console", demoShowID, d.tokens["moderator"])
 	d.pages["teleprompter"] = pageURL(base, "teleprompter", demoShowID, d.tokens["host"])
 	d.pages["mic"] = pageURL(base, "mic", demoShowID, d.tokens["host"]) // the host's microphone over WHIP
+	if err := d.setScript(ctx); err != nil {
+		return nil, err
+	}
 	if cur.OnAir == "" {
 		if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+demoShowID+"/on-air", map[string]string{"sku": skus[0]}, nil); err != nil {
 			return nil, err
@@ -108,6 +112,12 @@ func (d *demo) run(ctx context.Context, rate float64, log *slog.Logger) {
 				log.Warn("demo chat", "err", err)
 			}
 		case <-hostTick.C:
+			if line > 0 && line%len(hostLines) == 0 {
+				// From the top: a fresh script puts the teleprompter's place back at line 1.
+				if err := d.setScript(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("demo script", "err", err)
+				}
+			}
 			text := hostLines[line%len(hostLines)]
 			line++
 			if _, err := d.call(ctx, d.tokens["host"], "POST", "/api/shows/"+d.show+"/transcript",
@@ -122,6 +132,15 @@ func (d *demo) run(ctx context.Context, rate float64, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// setScript gives the demo show its host script: the host lines, which the teleprompter then
+// follows as they are spoken.
+func (d *demo) setScript(ctx context.Context) error {
+	if code, err := d.call(ctx, d.tokens["host"], "PUT", "/api/shows/"+d.show+"/script", map[string]string{"text": strings.Join(hostLines, "\n")}, nil); err != nil {
+		return fmt.Errorf("set the host script: status %d: %w", code, err)
+	}
+	return nil
 }
 
 // call does one JSON request; a status of 400 or more other than 404 is an error.

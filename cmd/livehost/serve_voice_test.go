@@ -128,3 +128,33 @@ func TestServeVoice(t *testing.T) {
 		}
 	})
 }
+
+// TestServeScript: in a real `serve --demo` process the demo show carries the host lines as its
+// script, and a final transcript of a line (in kana, as STT may write it) moves the teleprompter's
+// place to it.
+func TestServeScript(t *testing.T) {
+	bin := buildBinary(t)
+	p := startServe(t, bin, t.TempDir(), "--demo", "--demo-rate", "0.1")
+	var st struct {
+		Script struct {
+			Text string `json:"text"`
+			Line int    `json:"line"`
+		} `json:"script"`
+	}
+	if code, err := call(p.url+"/api/shows/demo/state", killAdmin, "GET", nil, &st); err != nil || code != 200 {
+		t.Fatalf("state: %d %v", code, err)
+	}
+	if st.Script.Text != strings.Join(hostLines, "\n") || st.Script.Line != -1 {
+		t.Fatalf("demo script: %+v", st.Script)
+	}
+	var out struct {
+		Script *struct {
+			Line int `json:"line"`
+		} `json:"script"`
+	}
+	// hostLines[2] is 「日やけによるシミ・そばかすを防ぐ処方になっています」.
+	code, err := call(p.url+"/api/shows/demo/transcript", killAdmin, "POST", map[string]any{"text": "ひやけによるしみそばかすをふせぐしょほうになっています", "final": true}, &out)
+	if err != nil || code != 202 || out.Script == nil || out.Script.Line != 2 {
+		t.Fatalf("transcript of line 3: %d %v %+v", code, err, out.Script)
+	}
+}
