@@ -266,4 +266,8 @@ func TestBrowserApproveReachesTeleprompter(t *testing.T) {
 	if err := chromedp.Do(tpCtx, chromedp.WaitNotVisible(`#dropped`), chromedp.WaitVisible(`#script p.cur[data-line="2"]`)); err != nil {
 		t.Fatalf("after speech-to-text is back: %v", err)
 	}
+	// A tap on a line puts the place there.
+	if err := chromedp.Do(tpCtx, chromedp.Click(`#script p[data-line="0"]`), chromedp.WaitVisible(`#script p.cur[data-line="0"]`)); err != nil {
+		t.Fatalf("tap on line 1: %v", err)
+	}
 }

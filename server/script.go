@@ -67,6 +67,48 @@ func (s *Server) putScript(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"seq": seq})
 }
 
+type scriptPositionReq struct {
+	Line *int `json:"line"`
+}
+
+// postScriptPosition is POST /api/shows/:id/script/position {"line": N}: the host puts the place at
+// the start of a line by hand (a tap on the teleprompter), when following went wrong or the host
+// jumps ahead; speech is followed from there.
+func (s *Server) postScriptPosition(c echo.Context) error {
+	rt, err := s.showFor(c, RoleHost, RoleModerator)
+	if err != nil {
+		return err
+	}
+	var req scriptPositionReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Line == nil {
+		return errorf(http.StatusBadRequest, `"line" is required (0-based)`)
+	}
+	line := *req.Line
+	var pos show.ScriptPosition
+	out, err := s.appendEvents(c.Request().Context(), rt, func(v *view, next int64) ([]show.NewEvent, error) {
+		if v.script == "" {
+			return nil, conflictf("show %s has no script", rt.id)
+		}
+		lines := strings.Split(v.script, "\n")
+		if line < 0 || line >= len(lines) {
+			return nil, &stateError{http.StatusBadRequest, fmt.Sprintf("line %d is outside the script (lines 0–%d)", line, len(lines)-1)}
+		}
+		off := 0
+		for _, l := range lines[:line] {
+			off += utf8.RuneCountInString(l) + 1
+		}
+		pos = show.ScriptPosition{Offset: off, Line: line, Score: 1}
+		return []show.NewEvent{event(show.TypeScriptPosition, pos)}, nil
+	})
+	if err != nil {
+		return s.httpErr(err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"seq": out[0].Seq, "offset": pos.Offset, "line": pos.Line})
+}
+
 // LogDropped records that a piece of a show host's speech was never transcribed, so the
 // teleprompter can say that what was said then went unchecked.
 func (s *Server) LogDropped(ctx context.Context, showID string, d show.TranscriptDropped) (int64, error) {

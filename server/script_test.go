@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/livehost/livehost/agents/answer"
@@ -142,6 +143,19 @@ func TestScriptFollowsTheHost(t *testing.T) {
 		t.Errorf("a clear repeat of the start of line 4: %+v (was %+v)", p, *last)
 	}
 
+	// The host taps line 1 (skipped earlier) on the teleprompter: the place goes to its start and
+	// speech is followed from there.
+	var tap struct {
+		Offset int `json:"offset"`
+		Line   int `json:"line"`
+	}
+	if code, _ := e.do("POST", "/api/shows/s1/script/position", tok["host"], map[string]int{"line": 1}, &tap); code != 200 || tap.Line != 1 || tap.Offset != lineEnd(0)+2 {
+		t.Fatalf("tap line 1: %d %+v, want offset %d", code, tap, lineEnd(0)+2)
+	}
+	if p := say("まずはうるツヤリップティントから見ていきましょう", true); p == nil || p.Line != 1 || p.Offset != lineEnd(1) {
+		t.Errorf("line 1 after the tap: %+v", p)
+	}
+
 	// A new script starts at the top; "" removes it, and then nothing is followed.
 	if code, _ := e.do("PUT", "/api/shows/s1/script", tok["host"], map[string]string{"text": "一行目の台本です。\n二行目の台本です。"}, nil); code != 200 {
 		t.Fatalf("replace script: %d", code)
@@ -156,6 +170,9 @@ func TestScriptFollowsTheHost(t *testing.T) {
 	e.do("PUT", "/api/shows/s1/script", tok["host"], map[string]string{"text": ""}, nil)
 	if p := say("一行目の台本です", true); p != nil {
 		t.Errorf("followed with no script: %+v", *p)
+	}
+	if code, _ := e.do("POST", "/api/shows/s1/script/position", tok["host"], map[string]int{"line": 0}, nil); code != 409 {
+		t.Errorf("tap with no script: %d, want 409", code)
 	}
 }
 
@@ -187,6 +204,22 @@ func TestScriptBadInput(t *testing.T) {
 				t.Fatalf("status %d (%q), want %d with an error message", code, out.Error, tt.code)
 			}
 		})
+	}
+	for _, tt := range []struct {
+		name string
+		body any
+		has  string
+	}{
+		{"no line", map[string]any{}, `"line" is required`},
+		{"line past the end", map[string]int{"line": 1}, "outside the script (lines 0–0)"},
+		{"negative line", map[string]int{"line": -1}, "outside the script"},
+	} {
+		var out struct {
+			Error string `json:"error"`
+		}
+		if code, _ := e.do("POST", "/api/shows/s1/script/position", tok["host"], tt.body, &out); code != 400 || !strings.Contains(out.Error, tt.has) {
+			t.Errorf("%s: %d %q, want 400 saying %q", tt.name, code, out.Error, tt.has)
+		}
 	}
 	var out struct {
 		Error string `json:"error"`

@@ -283,6 +283,7 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/shows/:id/stop", s.postStop)
 	api.POST("/shows/:id/transcript", s.postTranscript)
 	api.PUT("/shows/:id/script", s.putScript)
+	api.POST("/shows/:id/script/position", s.postScriptPosition)
 	api.GET("/shows/:id/events", s.getEvents)
 	api.GET("/shows/:id/drafts", s.getDrafts)
 	api.POST("/drafts/:draft/claim", s.draftAction("claim"))

@@ -136,9 +136,16 @@
     if (key === scriptKey) return;
     scriptKey = key;
     const lines = sc.text.split("\n");
-    box.replaceChildren(...lines.map((t, i) => el("p", { class: i === sc.line ? "cur" : i < sc.line ? "done" : "", dataset: { line: String(i) } }, t || "\u00a0")));
+    // A tap puts the place on a line by hand; speech is followed from there.
+    box.replaceChildren(...lines.map((t, i) => el("p", { class: i === sc.line ? "cur" : i < sc.line ? "done" : "", dataset: { line: String(i) },
+      title: "ここから · follow from here", onclick: () => seekScript(i) }, t || "\u00a0")));
     const cur = box.querySelector("p.cur");
     if (cur) box.scrollTop = Math.max(0, cur.offsetTop - box.clientHeight / 3);
+  }
+
+  function seekScript(line) {
+    LH.api("POST", "/api/shows/" + encodeURIComponent(LH.show) + "/script/position", { line })
+      .catch(e => LH.toast("台本の位置を変更できませんでした: " + e.message, "error"));
   }
 
   function said(m) {
