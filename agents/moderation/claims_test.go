@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -133,6 +134,9 @@ func TestOutcomeClaims(t *testing.T) {
 		if got := string([]rune(tt.text)[hit.Start:hit.End]); got != hit.Text {
 			t.Errorf("%q: span [%d,%d) is %q, match text %q", tt.text, hit.Start, hit.End, got, hit.Text)
 		}
+		if hit.Via == "pair" && !strings.Contains(hit.Term, "…") {
+			t.Errorf("%q: pair term %q does not name both sides", tt.text, hit.Term)
+		}
 		if tt.suggestion != "" && hit.Suggestion != tt.suggestion {
 			t.Errorf("%q: suggestion %q, want %q", tt.text, hit.Suggestion, tt.suggestion)
 		}
@@ -197,6 +201,22 @@ func TestOutcomeClaims(t *testing.T) {
 		v := e.Moderate(text, SourceHost)
 		if v.Action != ActionAllow {
 			t.Errorf("%q: %s, want allow (%+v)", text, v.Action, v.Matches)
+		}
+	}
+}
+
+// The match covers the whole spoken verb, and names both sides in its term.
+func TestPairSpan(t *testing.T) {
+	e := engine(t)
+	for text, want := range map[string]string{
+		"このクリームでシミがすーっと消えちゃうんです": "シミがすーっと消えちゃう",
+		"ニキビが治っちゃった":             "ニキビが治っちゃった",
+		"たるみが解消できます":             "たるみが解消できます",
+		"wrinkles disappear":     "wrinkles disappear",
+	} {
+		v := e.Moderate(text, SourceHost)
+		if len(v.Matches) == 0 || v.Matches[0].Text != want || v.Matches[0].Via != "pair" {
+			t.Errorf("%q: matches %+v, want a pair match on %q", text, v.Matches, want)
 		}
 	}
 }

@@ -89,15 +89,17 @@ func conjugate(v string, c verbClass) ([]string, error) {
 		if !ok || stem == "" {
 			return nil, fmt.Errorf("ichidan verb %q must end in る", v)
 		}
-		return withStem(stem, "る", "ます", "ました", "ましょう", "た", "て", "ちゃ", "られる", "られます", "られた",
-			"れる", "れます", "れた", "よう", "そう", "れば"), nil
+		out := withStem(stem, "る", "ます", "ました", "ましょう", "られる", "られます", "られた", "れる", "れます", "れた", "よう", "そう", "れば")
+		return append(out, teForms(stem, false)...), nil
 	case verbSuru:
 		stem, ok := strings.CutSuffix(v, "する")
 		if !ok || stem == "" {
 			return nil, fmt.Errorf("suru verb %q must end in する", v)
 		}
-		return withStem(stem, "する", "します", "しました", "しましょう", "した", "して", "しちゃ", "しそう",
-			"できる", "できます", "できました", "できた", "できちゃ", "できそう", "される", "されます", "された", "すれば"), nil
+		out := withStem(stem, "する", "します", "しました", "しましょう", "しそう", "できる", "できます", "できました", "できそう",
+			"される", "されます", "された", "すれば")
+		out = append(out, teForms(stem+"し", false)...)
+		return append(out, teForms(stem+"でき", false)...), nil
 	case verbGodan:
 		last, n := utf8.DecodeLastRuneInString(v)
 		row, ok := godanRows[last]
@@ -105,17 +107,24 @@ func conjugate(v string, c verbClass) ([]string, error) {
 		if !ok || stem == "" {
 			return nil, fmt.Errorf("godan verb %q must end in う, く, ぐ, す, つ, ぬ, ぶ, む or る", v)
 		}
-		te, ta, cha := "て", "た", "ちゃ"
-		if row.voiced {
-			te, ta, cha = "で", "だ", "じゃ"
-		}
 		out := []string{v}
 		out = append(out, withStem(stem+row.i, "ます", "ました", "ましょう", "そう")...)
-		out = append(out, withStem(stem+row.e, "る", "ます", "ました", "た", "て", "ちゃ", "ば")...)
-		out = append(out, withStem(stem+row.te, te, ta, cha)...)
-		return out, nil
+		out = append(out, withStem(stem+row.e, "る", "ます", "ました", "た", "て", "ば")...)
+		return append(out, teForms(stem+row.te, row.voiced)...), nil
 	}
 	return nil, fmt.Errorf("verb %q: unknown class %q", v, c)
+}
+
+// teForms are the past and te-forms with what speech hangs on them: 消えてる, 消えてく,
+// 消えちゃう, 消えちゃった. The short forms (て, ちゃ) stay as a catch-all; the automaton prefers the
+// longest, so the span covers the whole verb when it can.
+func teForms(stem string, voiced bool) []string {
+	te, ta, cha := "て", "た", "ちゃ"
+	if voiced {
+		te, ta, cha = "で", "だ", "じゃ"
+	}
+	return []string{stem + ta, stem + te, stem + te + "る", stem + te + "く", stem + te + "いく", stem + te + "ます",
+		stem + cha, stem + cha + "う", stem + cha + "った", stem + cha + "います", stem + cha + "って"}
 }
 
 func withStem(stem string, endings ...string) []string {

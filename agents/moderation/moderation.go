@@ -434,7 +434,9 @@ func (e *Engine) pairs(s *scratch, m *matcher, text string) {
 			if sentenceBreak(orig, lEnd, rSt) || negated(b[r.j:]) || (len(en.Unless) > 0 && innocentSentence(orig, lSt, rEnd, en.Unless)) {
 				break
 			}
-			s.cands = append(s.cands, cand{entry: l.entry, start: lSt, end: rEnd, sev: en.Severity, via: "pair"})
+			// The term names what met (しみが…消えちゃう), not the whole list line.
+			term := string(orig[clamp(lSt, len(orig)):clamp(lEnd, len(orig))]) + "…" + string(orig[clamp(rSt, len(orig)):clamp(rEnd, len(orig))])
+			s.cands = append(s.cands, cand{entry: l.entry, start: lSt, end: rEnd, sev: en.Severity, via: "pair", term: term})
 			break
 		}
 	}
@@ -575,6 +577,9 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 		if c.entry >= 0 {
 			en := &m.entries[c.entry]
 			cat, term, reason, sugg, rule = en.Category, en.Pattern, en.Reason, en.Suggestion, en.ID
+			if c.term != "" {
+				term = c.term
+			}
 			if reason == "" {
 				reason = categoryReasons[cat]
 			}
