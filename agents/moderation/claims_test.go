@@ -198,6 +198,8 @@ func TestOutcomeClaims(t *testing.T) {
 		"治るまで使用を中止してください",
 		"通常価格に戻ります",
 		"spots left in stock: only 3",
+		"don't stop now, only 3 spots left",
+		"we removed the old wrinkled packaging",
 		"カバー力が高いのでシミが気にならなくなります",
 		"it removes makeup and dirt gently",
 	}
