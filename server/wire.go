@@ -27,7 +27,11 @@ func ModerationAgent(e *moderation.Engine) Moderator { return moderatorAdapter{e
 type moderatorAdapter struct{ e *moderation.Engine }
 
 func (m moderatorAdapter) ModerateChat(msg ChatMessage) Verdict {
-	return verdictOf(m.e.ModerateChat(moderation.Message{User: msg.Platform + ":" + msg.User, Text: msg.Text, At: msg.At}))
+	// A question for the shop is never a copy-paste raid however many viewers ask it; one that
+	// tries to instruct the model does not get that benefit.
+	q := answer.Detect(msg.Text)
+	return verdictOf(m.e.ModerateChat(moderation.Message{User: msg.Platform + ":" + msg.User, Text: msg.Text, At: msg.At,
+		Question: q.IsQuestion && !q.Injection}))
 }
 
 func (m moderatorAdapter) ModerateHost(text string) Verdict {

@@ -41,13 +41,16 @@ func DefaultConfig() Config {
 type Queue struct {
 	cfg Config
 
-	mu       sync.Mutex
-	drafts   map[string]*Draft
-	order    []string          // draft IDs in creation order
-	pending  map[string]string // Key → newest pending draft with it
-	answered map[string]string // show + message seq → draft answering it
-	policies map[string]Policy
-	n        int
+	mu      sync.Mutex
+	drafts  map[string]*Draft
+	order   []string          // draft IDs in creation order
+	pending map[string]string // Key → newest pending draft with it
+	// answeredKey maps a Key to the newest approved or edited draft with it: the same question
+	// asked again soon after it was answered counts on that draft instead of being answered twice.
+	answeredKey map[string]string
+	answered    map[string]string // show + message seq → draft answering it
+	policies    map[string]Policy
+	n           int
 }
 
 // New returns an empty queue.
@@ -68,11 +71,12 @@ func New(cfg Config) *Queue {
 		cfg.MaxQuestions = 100
 	}
 	return &Queue{
-		cfg:      cfg,
-		drafts:   map[string]*Draft{},
-		pending:  map[string]string{},
-		answered: map[string]string{},
-		policies: map[string]Policy{},
+		cfg:         cfg,
+		drafts:      map[string]*Draft{},
+		pending:     map[string]string{},
+		answered:    map[string]string{},
+		answeredKey: map[string]string{},
+		policies:    map[string]Policy{},
 	}
 }
 
@@ -121,7 +125,13 @@ func (q *Queue) Submit(p Proposal) (Draft, []Change, error) {
 		}
 	}
 	key := Key(p.Show, p.Question.Text, p.SKU, p.Intent)
-	if id, ok := q.pending[key]; ok && now.Sub(q.drafts[id].CreatedAt) <= q.cfg.DedupWindow {
+	id, ok := q.pending[key]
+	ok = ok && now.Sub(q.drafts[id].CreatedAt) <= q.cfg.DedupWindow
+	if !ok {
+		id, ok = q.answeredKey[key]
+		ok = ok && now.Sub(q.drafts[id].DecidedAt) <= q.cfg.DedupWindow
+	}
+	if ok {
 		question := p.Question
 		c := Change{Kind: KindAsked, Show: p.Show, Draft: id, By: question.User, At: now, Question: &question}
 		if err := q.apply(c); err != nil {
@@ -384,7 +394,9 @@ func (q *Queue) apply(c Change) error {
 	if c.Show != d.Show {
 		return fmt.Errorf("%s: %w: change is for show %q, draft for show %q", what, ErrInvalid, c.Show, d.Show)
 	}
-	if d.Status != StatusPending {
+	// A repeat of a question may also count on a draft already answered; nothing else changes one.
+	repeatOnAnswered := c.Kind == KindAsked && (d.Status == StatusApproved || d.Status == StatusEdited)
+	if d.Status != StatusPending && !repeatOnAnswered {
 		return fmt.Errorf("%s: %w", what, &FinalError{Draft: d.ID, Status: d.Status, By: d.DecidedBy, At: d.DecidedAt})
 	}
 	holder := activeClaim(d, c.At)
@@ -449,6 +461,9 @@ func (q *Queue) apply(c Change) error {
 		d.DecidedBy, d.DecidedAt, d.Claim = c.By, c.At, nil
 		if q.pending[d.Key] == d.ID {
 			delete(q.pending, d.Key)
+		}
+		if d.Status == StatusApproved || d.Status == StatusEdited {
+			q.answeredKey[d.Key] = d.ID
 		}
 	}
 	d.UpdatedAt = c.At

@@ -327,7 +327,7 @@ func TestDedupCount(t *testing.T) {
 		t.Errorf("redelivery: %v, %d changes, count %d → %d", err, len(changes), before.Count, d2.Count)
 	}
 
-	// After the window, or once decided, the question starts a new draft.
+	// After the window the question starts a new draft.
 	clk.Advance(5 * time.Minute)
 	p = proposal("s1", "XLありますか")
 	p.Intent = "stock"
@@ -335,13 +335,36 @@ func TestDedupCount(t *testing.T) {
 	if late.ID == first.ID || late.Count != 1 {
 		t.Errorf("after the window: %s count %d", late.ID, late.Count)
 	}
+	// Asked again soon after it was answered, it counts on the answered draft, which stays
+	// answered: viewers repeating a question must not get the same reply twice.
 	if _, err := q.Approve(late.ID, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	p = proposal("s1", "XLありますか")
 	p.Intent = "stock"
-	if again := submit(t, q, p); again.ID == late.ID || again.ID == first.ID {
-		t.Errorf("after approval the question joined draft %s", again.ID)
+	again, changes, err := q.Submit(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != late.ID || again.Count != 2 || again.Status != approval.StatusApproved {
+		t.Errorf("after approval: draft %s count %d status %s, want %s count 2 approved", again.ID, again.Count, again.Status, late.ID)
+	}
+	if len(changes) != 1 || changes[0].Kind != approval.KindAsked {
+		t.Errorf("after approval: changes %+v, want one asked", changes)
+	}
+	// Long after the answer it is a new question again.
+	clk.Advance(6 * time.Minute)
+	p = proposal("s1", "XLありますか")
+	p.Intent = "stock"
+	if fresh := submit(t, q, p); fresh.ID == late.ID || fresh.Count != 1 {
+		t.Errorf("after the answer's window: draft %s count %d", fresh.ID, fresh.Count)
+	}
+	// A rejected draft collects no repeats: its question deserves another try.
+	if _, err := q.Reject(submit(t, q, proposal("s1", "何色？")).ID, "bob", "wrong"); err != nil {
+		t.Fatal(err)
+	}
+	if d := submit(t, q, proposal("s1", "何色？")); d.Count != 1 || d.Status != approval.StatusPending {
+		t.Errorf("after a rejection: count %d status %s, want a new pending draft", d.Count, d.Status)
 	}
 }
 

@@ -68,6 +68,10 @@ type Message struct {
 	User string
 	Text string
 	At   time.Time
+	// Question is set by a caller that found the message to be a question for the shop. Many
+	// viewers asking the same 「このリップいくらですか？」 is a live show working, not a copy-paste
+	// raid, so a question never counts toward one (the word lists and the other rules still apply).
+	Question bool
 }
 
 // Config configures an engine. The zero value is the default.
@@ -276,7 +280,11 @@ func (e *Engine) ModerateChat(msg Message) Verdict {
 		at = time.Now()
 	}
 	n := s.f.Runes()
-	flood, raid := e.flood.Observe(msg.User, s.f.Bytes(), at)
+	raidKey := s.f.Bytes()
+	if msg.Question {
+		raidKey = nil // too short to count toward a raid; the user's rate still counts
+	}
+	flood, raid := e.flood.Observe(msg.User, raidKey, at)
 	if flood {
 		s.cands = append(s.cands, cand{entry: -1, start: 0, end: n, sev: sevMedium, via: "rule", rule: "spam.flood",
 			category: CatSpam, reason: fmt.Sprintf("more than %d messages from this user in %s", e.flood.cfg.PerUser, e.flood.cfg.Window)})
