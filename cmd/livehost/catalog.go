@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/width"
 
@@ -136,6 +137,20 @@ func embedderFor(ctx context.Context, env *cliEnv, choice, storeName string, sto
 		return catalog.NewHashEmbedder(0), nil
 	}
 	return nil, fmt.Errorf("unknown --embedder %q (want auto, offline or openai)", choice)
+}
+
+// openSearcher searches st with the embedder it was built with (for an empty store, the --embedder
+// choice): `catalog search` and `serve` read a store the same way.
+func openSearcher(ctx context.Context, env *cliEnv, st catalog.Store, choice string) (*catalog.Searcher, error) {
+	name, dim, err := st.Embedding(ctx)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := embedderFor(ctx, env, choice, name, dim)
+	if err != nil {
+		return nil, err
+	}
+	return catalog.NewSearcher(ctx, st, emb)
 }
 
 func runCatalogImport(ctx context.Context, env *cliEnv, args []string) error {
@@ -358,15 +373,7 @@ array of objects (sku, name, score, prices, stock, …), best first; scores are 
 			return err
 		}
 		defer st.Close()
-		name, dim, err := st.Embedding(ctx)
-		if err != nil {
-			return err
-		}
-		emb, err := embedderFor(ctx, env, sf.embedder, name, dim)
-		if err != nil {
-			return err
-		}
-		if s, err = catalog.NewSearcher(ctx, st, emb); err != nil {
+		if s, err = openSearcher(ctx, env, st, sf.embedder); err != nil {
 			return err
 		}
 	}
@@ -392,6 +399,10 @@ array of objects (sku, name, score, prices, stock, …), best first; scores are 
 
 func roundScore(s float64) float64 { return float64(int(s*10000+0.5)) / 10000 }
 
+// nameColumns is the widest a product name may print in the search table.
+const nameColumns = 40
+
+// printHits prints hits as a table whose columns line up on a terminal, padding by display width.
 func printHits(w io.Writer, query string, hits []catalog.Hit) {
 	if len(hits) == 0 {
 		fmt.Fprintf(w, "no products match %q\n", query)
@@ -400,8 +411,8 @@ func printHits(w io.Writer, query string, hits []catalog.Hit) {
 	rows := [][]string{{"#", "score", "sku", "name", "price", "stock", "category"}}
 	for i, h := range hits {
 		p := h.Product
-		rows = append(rows, []string{strconv.Itoa(i + 1), fmt.Sprintf("%.3f", h.Score), p.SKU,
-			truncateWidth(p.Name, 40), formatPrice(&p), formatStock(&p), p.Category})
+		rows = append(rows, []string{strconv.Itoa(i + 1), fmt.Sprintf("%.3f", h.Score), tableCell(p.SKU),
+			truncateWidth(tableCell(p.Name), nameColumns), formatPrice(&p), formatStock(&p), tableCell(p.Category)})
 	}
 	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
@@ -468,20 +479,31 @@ func formatStock(p *catalog.Product) string {
 	return strconv.Itoa(*p.Stock)
 }
 
-// displayWidth counts East Asian wide and full-width characters as two columns.
+// displayWidth is how many terminal columns s takes: East Asian wide and full-width characters
+// take two, combining marks and zero-width format characters none, everything else one. Rune
+// counts (text/tabwriter) misalign columns as soon as a name is Japanese.
 func displayWidth(s string) int {
 	n := 0
 	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
+		n += runeWidth(r)
 	}
 	return n
 }
 
+func runeWidth(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0 // 「が」 written as か + U+3099, variation selectors, ZWJ
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
+
+// truncateWidth cuts s to at most maxWidth columns, ending a cut with "…" (one column) and never
+// splitting a character from the combining marks that follow it.
 func truncateWidth(s string, maxWidth int) string {
 	if displayWidth(s) <= maxWidth {
 		return s
@@ -489,7 +511,7 @@ func truncateWidth(s string, maxWidth int) string {
 	var b strings.Builder
 	w := 0
 	for _, r := range s {
-		rw := displayWidth(string(r))
+		rw := runeWidth(r)
 		if w+rw > maxWidth-1 {
 			break
 		}
@@ -497,6 +519,16 @@ func truncateWidth(s string, maxWidth int) string {
 		w += rw
 	}
 	return b.String() + "…"
+}
+
+// tableCell keeps a catalog value on one line: a tab or newline in a name would break the table.
+func tableCell(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func runCatalogOffer(ctx context.Context, env *cliEnv, args []string) error {

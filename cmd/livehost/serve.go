@@ -15,7 +15,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/livehost/livehost/examples"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -27,6 +26,7 @@ func init() {
 // serveConfig is what `livehost serve` runs with, from flags and environment.
 type serveConfig struct {
 	addr, data, db, catalog, logLevel string
+	embedder                          string
 	demo                              bool
 	demoRate                          float64
 	ingestRate                        float64
@@ -44,14 +44,21 @@ pages, and the agents (moderation on ingest, question answering, cross-sell, hos
 Events are kept in a durable per-show log: SQLite in the data directory, or PostgreSQL with --db.
 On restart the state (pending drafts, held messages, product on air) is rebuilt from the log.
 
---demo imports the example catalog, creates a show with a lineup, feeds a simulated chat
+Products come from the catalog store (the embedded one in the data directory, or PostgreSQL with
+--db), filled by "livehost catalog import"; "livehost catalog offer SKU --stock N" during a show
+reaches the product cards and answers of the running server. --catalog FILE serves a file from
+memory instead.
+
+--demo imports the example catalog into the store (only the products it lacks, so prices and stock
+changed during a show are kept), creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
 its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp)
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.addr, "addr", envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.data, "data", envOr(env, "LIVEHOST_DATA", "./livehost-data"), "data directory of the embedded store (env LIVEHOST_DATA)")
 	fs.StringVar(&cfg.db, "db", envOr(env, "LIVEHOST_DATABASE_URL", ""), "PostgreSQL URL; when set the event log lives there (env LIVEHOST_DATABASE_URL)")
-	fs.StringVar(&cfg.catalog, "catalog", envOr(env, "LIVEHOST_CATALOG", ""), "catalog file (JSONL, CSV, Shopify CSV) to serve products from; --demo defaults to examples/catalog.jsonl (env LIVEHOST_CATALOG)")
+	fs.StringVar(&cfg.catalog, "catalog", envOr(env, "LIVEHOST_CATALOG", ""), "serve this catalog file (JSONL, CSV, Shopify CSV) from memory instead of the catalog store (env LIVEHOST_CATALOG)")
+	fs.StringVar(&cfg.embedder, "embedder", "auto", "embedder of a new catalog store (--demo): auto (openai when OPENAI_BASE_URL or OPENAI_API_KEY is set, else offline), offline or openai; a store keeps the one it was built with")
 	fs.BoolVar(&cfg.demo, "demo", false, "create a demo show and feed it a simulated chat")
 	fs.Float64Var(&cfg.demoRate, "demo-rate", 2, "simulated chat messages per second with --demo")
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
@@ -101,14 +108,17 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 			return fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	catPath := cfg.catalog
-	if catPath == "" && cfg.demo {
-		catPath = examples.CatalogPath
+	var agents *agentSet
+	if cfg.catalog != "" {
+		agents, err = openAgents(ctx, cfg.catalog, log)
+	} else {
+		agents, err = openStoreAgents(ctx, env, cfg, log)
 	}
-	agents, err := openAgents(ctx, catPath, log)
 	if err != nil {
 		return err
 	}
+	// Deferred before the server's Close, so it runs after it: nothing reads the catalog then.
+	defer agents.Close()
 	store, err := show.OpenStore(ctx, cfg.data, cfg.db)
 	if err != nil {
 		return fmt.Errorf("open event log: %w", err)

@@ -24,17 +24,27 @@ type agentSet struct {
 	products     server.Products
 	count        int
 	demoProducts []demoProduct
+	// store is the catalog store served from (nil for a catalog file); Close closes it.
+	store catalog.Store
 }
 
-// openAgents loads the catalog from path (no catalog when empty: questions are then answered as
-// "unknown" and flagged for review) and builds the agents.
+// Close releases the catalog store, if any.
+func (a *agentSet) Close() error {
+	if a.store == nil {
+		return nil
+	}
+	return a.store.Close()
+}
+
+// openAgents loads the catalog from path into memory (no catalog when empty: questions are then
+// answered as "unknown" and flagged for review) and builds the agents.
 func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, error) {
 	var products []catalog.Product
 	if path != "" {
 		res, err := catalog.ReadFile(path, "")
 		if errors.Is(err, fs.ErrNotExist) && path == examples.CatalogPath {
 			// Outside the repository the demo uses the copy built into the binary.
-			res, err = catalog.Read(bytes.NewReader(examples.Catalog), path, "")
+			res, err = readExampleCatalog()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read catalog %s: %w", path, err)
@@ -48,6 +58,95 @@ func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, 
 	if err != nil {
 		return nil, fmt.Errorf("index catalog: %w", err)
 	}
+	return newAgentSet(searcher, products)
+}
+
+func readExampleCatalog() (*catalog.ReadResult, error) {
+	return catalog.Read(bytes.NewReader(examples.Catalog), examples.CatalogPath, "")
+}
+
+// openStoreAgents builds the agents over the configured catalog store (the embedded one in the data
+// directory, or PostgreSQL), searched with the embedder the store was built with. Reads go to the
+// store, so `livehost catalog offer` and imports by other processes reach the running show. With
+// demo, the example catalog's products the store lacks are imported first.
+func openStoreAgents(ctx context.Context, env *cliEnv, cfg serveConfig, log *slog.Logger) (*agentSet, error) {
+	sf := storeFlags{data: cfg.data, db: cfg.db, embedder: cfg.embedder}
+	st, where, err := sf.open(ctx, env, false)
+	if err != nil {
+		return nil, fmt.Errorf("open catalog store: %w", err)
+	}
+	ag, err := storeAgents(ctx, env, st, where, cfg, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ag.store = st
+	return ag, nil
+}
+
+func storeAgents(ctx context.Context, env *cliEnv, st catalog.Store, where string, cfg serveConfig, log *slog.Logger) (*agentSet, error) {
+	s, err := openSearcher(ctx, env, st, cfg.embedder)
+	if err != nil {
+		return nil, fmt.Errorf("catalog store %s: %w", where, err)
+	}
+	var lineupFrom []catalog.Product
+	if cfg.demo {
+		res, err := readExampleCatalog()
+		if err != nil {
+			return nil, fmt.Errorf("read the example catalog: %w", err)
+		}
+		if err := importMissing(ctx, st, s, res.Products, where, log); err != nil {
+			return nil, err
+		}
+		lineupFrom = res.Products
+	}
+	if s.Len() == 0 {
+		log.Warn("the catalog store is empty: product cards and answers need a catalog", "store", where,
+			"import", fmt.Sprintf("livehost catalog import FILE %s", storeArgs(cfg)),
+			"or", "serve a file with --catalog FILE, or try --demo")
+	}
+	log.Info("serving the catalog store", "store", where, "products", s.Len(), "embedder", s.Embedder().Name())
+	return newAgentSet(s, lineupFrom)
+}
+
+// storeArgs are the flags that name the store of cfg, for the hints serve logs.
+func storeArgs(cfg serveConfig) string {
+	if cfg.db != "" {
+		return "--db URL"
+	}
+	return "--data " + cfg.data
+}
+
+// importMissing imports the products the store does not have yet. Products already there are left
+// alone, so a restarted demo keeps the prices and stock changed during the show.
+func importMissing(ctx context.Context, st catalog.Store, s *catalog.Searcher, products []catalog.Product, where string, log *slog.Logger) error {
+	have, err := st.TextHashes(ctx)
+	if err != nil {
+		return fmt.Errorf("catalog store %s: %w", where, err)
+	}
+	var missing []catalog.Product
+	for _, p := range products {
+		if _, ok := have[p.SKU]; !ok {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sum, err := catalog.Import(ctx, st, s.Embedder(), missing, catalog.ImportOptions{})
+	if err != nil {
+		return fmt.Errorf("import the example catalog into %s: %w", where, err)
+	}
+	log.Info("imported the example catalog", "store", where, "imported", sum.Imported, "updated", sum.Updated)
+	// The embedded store's searcher would catch up at its next search; PostgreSQL's needs telling.
+	if err := s.Reload(ctx); err != nil {
+		return fmt.Errorf("catalog store %s: %w", where, err)
+	}
+	return nil
+}
+
+// newAgentSet builds the agents over searcher; the demo's lineup comes from lineupFrom.
+func newAgentSet(searcher *catalog.Searcher, lineupFrom []catalog.Product) (*agentSet, error) {
 	mod, err := moderation.NewDefault()
 	if err != nil {
 		return nil, fmt.Errorf("load moderation lists: %w", err)
@@ -57,11 +156,11 @@ func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, 
 		answerer:  server.AnswerAgent(answer.NewOffline(searcher, nil)),
 		crossSell: server.CatalogCrossSell(searcher),
 		products:  server.CatalogProducts(searcher),
-		count:     len(products),
+		count:     searcher.Len(),
 	}
 	// The demo's lineup: products of the catalog's first category, as a themed show would have.
-	for _, p := range products {
-		if p.Category == products[0].Category {
+	for _, p := range lineupFrom {
+		if p.Category == lineupFrom[0].Category {
 			ag.demoProducts = append(ag.demoProducts, demoProduct{SKU: p.SKU, Name: p.Name})
 		}
 	}
