@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
-for p in postgresql-15 postgresql-server-dev-15 espeak-ng sox chromium fonts-noto-cjk libopus-dev libopusfile-dev pkg-config build-essential; do
+for p in postgresql-15 postgresql-server-dev-15 espeak-ng sox chromium fonts-noto-cjk fonts-noto-color-emoji libopus-dev libopusfile-dev pkg-config build-essential; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 updated=0
