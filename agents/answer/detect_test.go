@@ -62,6 +62,32 @@ func TestDetect(t *testing.T) {
 		{"What colors does the リップライナー come in?", true, IntentColor, "en"},
 		{"XL在庫？", true, IntentStock, "ja"},
 		{"リップ値段", true, IntentPrice, "ja"},
+		// Reactions and remarks that name an attribute are not questions without a question signal.
+		{"love this color", false, IntentNone, "en"},
+		{"I love the color!", false, IntentNone, "en"},
+		{"nice color", false, IntentNone, "en"},
+		{"この色かわいい", false, IntentNone, "ja"},
+		{"この色好き！", false, IntentNone, "ja"},
+		{"色好き", false, IntentNone, "ja"},
+		{"いい色！", false, IntentNone, "ja"},
+		{"赤いい", false, IntentNone, "ja"},
+		{"値段高い", false, IntentNone, "ja"},
+		{"安い！", false, IntentNone, "ja"},
+		{"送料無料！", false, IntentNone, "ja"},
+		{"red!!", false, IntentNone, "en"},
+		{"cheap!", false, IntentNone, "en"},
+		{"love red", false, IntentNone, "en"},
+		// A bare cue still asks, exclaimed or not, and a question signal still wins.
+		{"値段！", true, IntentPrice, "ja"},
+		{"送料!", true, IntentShipping, "ja"},
+		{"色", true, IntentColor, "ja"},
+		{"XL在庫", true, IntentStock, "ja"},
+		{"色違い", true, IntentColor, "ja"},
+		{"color", true, IntentColor, "en"},
+		{"love this color?", true, IntentColor, "en"},
+		{"この色いい？", true, IntentColor, "ja"},
+		{"この色かわいい！何色ありますか", true, IntentColor, "ja"},
+		{"I love the color, what shades are there?", true, IntentColor, "en"},
 	}
 	for _, tt := range tests {
 		got := Detect(tt.text)
