@@ -101,9 +101,9 @@ func storeAgents(ctx context.Context, env *cliEnv, st catalog.Store, where strin
 		lineupFrom = res.Products
 	}
 	if s.Len() == 0 {
-		log.Warn("the catalog store is empty: product cards and answers need a catalog", "store", where,
-			"import", fmt.Sprintf("livehost catalog import FILE %s", storeArgs(cfg)),
-			"or", "serve a file with --catalog FILE, or try --demo")
+		log.Warn(fmt.Sprintf("the catalog store is empty, so there are no product cards and answers: import a catalog with "+
+			"`livehost catalog import FILE %s` (a running server picks it up), serve a file with --catalog FILE, or try --demo", storeArgs(cfg)),
+			"store", where)
 	}
 	log.Info("serving the catalog store", "store", where, "products", s.Len(), "embedder", s.Embedder().Name())
 	return newAgentSet(s, lineupFrom)

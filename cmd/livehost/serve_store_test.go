@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -172,6 +174,21 @@ func TestServeStoreLiveOffer(t *testing.T) {
 	}
 	if answer := askDraft(t, info.URL, info.Show, info.Tokens["ingest"], "viewer-stock", "在庫ありますか？"); !soldOut.MatchString(answer) {
 		t.Fatalf("the answer to 在庫ありますか？ after the stock went to 0 does not say sold out: %q", answer)
+	}
+
+	// A product imported while the show runs can go on air at once.
+	newCatalog := filepath.Join(t.TempDir(), "new.jsonl")
+	if err := os.WriteFile(newCatalog, []byte(`{"sku":"LIVE-NEW-1","name":"ふわもこ 湯たんぽカバー","category":"ホーム","price":2480,"currency":"JPY","stock":7}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "", nil, "catalog", "import", newCatalog, "--data", data); code != 0 {
+		t.Fatalf("catalog import while serving: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, err := call(info.URL+"/api/shows/"+info.Show+"/on-air", info.Tokens["host"], "POST", map[string]string{"sku": "LIVE-NEW-1"}, nil); code != 200 {
+		t.Fatalf("put a product imported during the show on air: %d %v", code, err)
+	}
+	if card := productCard(t, info.URL, info.Show, info.Tokens["host"], "LIVE-NEW-1"); card.Stock == nil || *card.Stock != 7 {
+		t.Fatalf("card of a product imported during the show: %+v", card)
 	}
 
 	// A restarted demo keeps the stock changed during the show: only missing products are imported.
