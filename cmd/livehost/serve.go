@@ -31,6 +31,7 @@ type serveConfig struct {
 	demoRate                          float64
 	ingestRate                        float64
 	draftTTL                          time.Duration
+	catalogRefresh                    time.Duration
 	answerWorkers                     int
 	jsonOut                           bool
 	adminToken                        string
@@ -59,6 +60,7 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+v
 	fs.StringVar(&cfg.db, "db", envOr(env, "LIVEHOST_DATABASE_URL", ""), "PostgreSQL URL; when set the event log lives there (env LIVEHOST_DATABASE_URL)")
 	fs.StringVar(&cfg.catalog, "catalog", envOr(env, "LIVEHOST_CATALOG", ""), "serve this catalog file (JSONL, CSV, Shopify CSV) from memory instead of the catalog store (env LIVEHOST_CATALOG)")
 	fs.StringVar(&cfg.embedder, "embedder", "auto", "embedder of a new catalog store (--demo): auto (openai when OPENAI_BASE_URL or OPENAI_API_KEY is set, else offline), offline or openai; a store keeps the one it was built with")
+	fs.DurationVar(&cfg.catalogRefresh, "catalog-refresh", time.Minute, "with --db: how often the catalog's word index is rebuilt for products imported or renamed meanwhile (prices and stock are always read live; 0: never)")
 	fs.BoolVar(&cfg.demo, "demo", false, "create a demo show and feed it a simulated chat")
 	fs.Float64Var(&cfg.demoRate, "demo-rate", 2, "simulated chat messages per second with --demo")
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
@@ -24,16 +25,45 @@ type agentSet struct {
 	products     server.Products
 	count        int
 	demoProducts []demoProduct
+	searcher     *catalog.Searcher
 	// store is the catalog store served from (nil for a catalog file); Close closes it.
-	store catalog.Store
+	store       catalog.Store
+	stopRefresh func()
 }
 
-// Close releases the catalog store, if any.
+// Close stops the catalog refresh and releases the catalog store, if any.
 func (a *agentSet) Close() error {
+	if a.stopRefresh != nil {
+		a.stopRefresh()
+	}
 	if a.store == nil {
 		return nil
 	}
 	return a.store.Close()
+}
+
+// refreshEvery rebuilds the searcher's word index from the store every interval, for a store that
+// does not tell the searcher about other processes' imports (PostgreSQL). Prices, stock and vector
+// hits are read live anyway; the index only matters for products added or renamed meanwhile.
+func (a *agentSet) refreshEvery(every time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.searcher.Reload(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("refresh the catalog", "err", err)
+				}
+			}
+		}
+	}()
+	a.stopRefresh = func() { cancel(); <-done }
 }
 
 // openAgents loads the catalog from path into memory (no catalog when empty: questions are then
@@ -81,6 +111,9 @@ func openStoreAgents(ctx context.Context, env *cliEnv, cfg serveConfig, log *slo
 		return nil, err
 	}
 	ag.store = st
+	if cfg.db != "" && cfg.catalogRefresh > 0 {
+		ag.refreshEvery(cfg.catalogRefresh, log)
+	}
 	return ag, nil
 }
 
@@ -157,6 +190,7 @@ func newAgentSet(searcher *catalog.Searcher, lineupFrom []catalog.Product) (*age
 		crossSell: server.CatalogCrossSell(searcher),
 		products:  server.CatalogProducts(searcher),
 		count:     searcher.Len(),
+		searcher:  searcher,
 	}
 	// The demo's lineup: products of the catalog's first category, as a themed show would have.
 	for _, p := range lineupFrom {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/internal/pgtest"
 )
 
@@ -259,5 +261,41 @@ func TestServePostgresCatalog(t *testing.T) {
 	}
 	if answer := askDraft(t, info.URL, "pg1", tokens["ingest"], "viewer-stock", "在庫ありますか？"); !soldOut.MatchString(answer) {
 		t.Fatalf("stock answer after catalog offer --db: %q", answer)
+	}
+}
+
+// TestServePostgresCatalogRefresh checks that with PostgreSQL, whose store does not tell the
+// searcher about other processes' imports, a product imported while serving reaches the word index
+// at the next refresh, and that Close stops the refresh.
+func TestServePostgresCatalogRefresh(t *testing.T) {
+	url := pgtest.URL(t)
+	if code, out, errOut := runCLI(t, "", nil, "catalog", "import", catalogFile, "--db", url); code != 0 {
+		t.Fatalf("catalog import --db: exit %d\n%s%s", code, out, errOut)
+	}
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ag, err := openStoreAgents(context.Background(), env, serveConfig{db: url, embedder: "auto", catalogRefresh: 20 * time.Millisecond}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ag.Close()
+	before := ag.searcher.Len()
+	newCatalog := filepath.Join(t.TempDir(), "new.jsonl")
+	if err := os.WriteFile(newCatalog, []byte(`{"sku":"LIVE-NEW-1","name":"ふわもこ 湯たんぽカバー","category":"ホーム","price":2480,"currency":"JPY","stock":7}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, "", nil, "catalog", "import", newCatalog, "--db", url); code != 0 {
+		t.Fatalf("catalog import while serving: exit %d\n%s%s", code, out, errOut)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ag.searcher.Len() != before+1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the word index still has %d products 10 s after an import of one more (refresh every 20 ms)", ag.searcher.Len())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hits, err := ag.searcher.Search(context.Background(), catalog.Query{Text: "湯たんぽカバー", K: 3})
+	if err != nil || len(hits) == 0 || hits[0].Product.SKU != "LIVE-NEW-1" {
+		t.Fatalf("search for the product imported while serving: %v %+v", err, hits)
 	}
 }
