@@ -134,6 +134,25 @@
       return null;
     }
 
+    // refreshProducts refetches the cards the page holds: price and stock move during a show
+    // (`livehost catalog offer`) without an event, and a sold-out card must not stay in stock.
+    refreshProducts(onChange) {
+      const skus = Object.keys(this.products);
+      if (!skus.length) return Promise.resolve();
+      return LH.api("GET", "/api/shows/" + encodeURIComponent(LH.show) + "/products?sku=" + encodeURIComponent(skus.join(",")))
+        .then(r => {
+          let changed = false;
+          for (const q of r.products || []) {
+            if (JSON.stringify(this.products[q.sku]) !== JSON.stringify(q)) {
+              this.products[q.sku] = q;
+              changed = true;
+            }
+          }
+          if (changed && onChange) onChange();
+        })
+        .catch(() => {});
+    }
+
     // questions are the drafts worth showing the host: recently approved and published first,
     // then pending ones, most asked first. Answers older than five minutes have had their turn.
     questions() {
@@ -154,6 +173,9 @@
     const model = new Model(snap);
     const rerender = LH.schedule(() => render(model));
     rerender();
+    // ?refresh=MS sets how often product cards are refetched (default 15 s).
+    const refresh = Math.max(250, Number(new URLSearchParams(location.search).get("refresh")) || 15000);
+    setInterval(() => model.refreshProducts(rerender), refresh);
     LH.stream(model.lastSeq, ev => { if (model.apply(ev)) rerender(); }, st => {
       onStatus && onStatus(st);
       if (st === "resync") rerender();
