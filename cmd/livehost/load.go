@@ -212,44 +212,6 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 	}, nil
 }
 
-type loadClient struct {
-	base string
-	hc   *http.Client
-}
-
-func (c *loadClient) call(ctx context.Context, token, method, path string, body, out any) (int, error) {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := c.hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return res.StatusCode, err
-	}
-	if res.StatusCode >= 300 {
-		return res.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, res.Status, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		return res.StatusCode, json.Unmarshal(data, out)
-	}
-	return res.StatusCode, nil
-}
-
 // subscriber is one WebSocket reader of the show's stream.
 type subscriber struct {
 	lat     []float64 // ms, per message seen
@@ -262,7 +224,7 @@ type subscriber struct {
 }
 
 func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport, error) {
-	c := &loadClient{base: strings.TrimRight(cfg.url, "/"), hc: &http.Client{Timeout: 30 * time.Second,
+	c := &apiClient{base: strings.TrimRight(cfg.url, "/"), hc: &http.Client{Timeout: 30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: cfg.concurrency, MaxConnsPerHost: cfg.concurrency}}}
 	defer c.hc.CloseIdleConnections()
 	showID := "load-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
@@ -458,7 +420,7 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 }
 
 // scrapeMetrics reads the unlabelled series of the server's /metrics.
-func scrapeMetrics(ctx context.Context, c *loadClient) (map[string]float64, error) {
+func scrapeMetrics(ctx context.Context, c *apiClient) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
 	if err != nil {
 		return nil, err

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,11 +14,11 @@ import (
 const demoShowID = "demo"
 
 type demo struct {
-	base, show string
-	tokens     map[string]string
-	pages      map[string]string
-	lineup     []demoProduct
-	hc         *http.Client
+	apiClient
+	show   string
+	tokens map[string]string
+	pages  map[string]string
+	lineup []demoProduct
 }
 
 // setupDemo creates (or reopens) the demo show through the public API, like any client would.
@@ -29,7 +26,7 @@ func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, er
 	if len(ag.demoProducts) == 0 {
 		return nil, fmt.Errorf("the catalog has no products")
 	}
-	d := &demo{base: base, show: demoShowID, tokens: map[string]string{}, pages: map[string]string{}, hc: &http.Client{Timeout: 30 * time.Second}}
+	d := &demo{apiClient: apiClient{base: base, hc: &http.Client{Timeout: 30 * time.Second}}, show: demoShowID, tokens: map[string]string{}, pages: map[string]string{}}
 	d.lineup = ag.demoProducts[:min(6, len(ag.demoProducts))]
 	skus := make([]string, len(d.lineup))
 	for i, p := range d.lineup {
@@ -39,7 +36,7 @@ func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, er
 		Status string `json:"status"`
 		OnAir  string `json:"on_air"`
 	}
-	code, err := d.call(ctx, admin, "GET", "/api/shows/"+demoShowID, nil, &cur)
+	code, err := d.call(ctx, admin, "GET", "/api/shows/"+demoShowID, nil, &cur, http.StatusNotFound)
 	if err != nil {
 		return nil, err
 	}
@@ -141,37 +138,4 @@ func (d *demo) setScript(ctx context.Context) error {
 		return fmt.Errorf("set the host script: status %d: %w", code, err)
 	}
 	return nil
-}
-
-// call does one JSON request; a status of 400 or more other than 404 is an error.
-func (d *demo) call(ctx context.Context, token, method, path string, body, out any) (int, error) {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.base+path, r)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := d.hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode >= 400 && res.StatusCode != http.StatusNotFound {
-		return res.StatusCode, fmt.Errorf("%s %s: %s: %s", method, path, res.Status, bytes.TrimSpace(data))
-	}
-	if out != nil && res.StatusCode < 300 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return res.StatusCode, fmt.Errorf("%s %s: decode: %w", method, path, err)
-		}
-	}
-	return res.StatusCode, nil
 }
