@@ -401,7 +401,9 @@ func (s *pgStore) UpdateOffer(ctx context.Context, sku string, o Offer) error {
 		if err := json.Unmarshal(js, &p); err != nil {
 			return fmt.Errorf("decode stored product: %w", err)
 		}
-		pgApplyOffer(&p, o)
+		if p, err = applyOffer(&p, o); err != nil {
+			return err
+		}
 		if js, err = json.Marshal(p); err != nil {
 			return err
 		}
@@ -418,24 +420,6 @@ func (s *pgStore) UpdateOffer(ctx context.Context, sku string, o Offer) error {
 		return fmt.Errorf("update offer of %q: %w", sku, err)
 	}
 	return nil
-}
-
-func pgApplyOffer(p *Product, o Offer) {
-	if o.Price != nil {
-		p.Price = *o.Price
-	}
-	if o.SalePrice != nil {
-		if *o.SalePrice == 0 {
-			p.SalePrice = nil
-		} else {
-			v := *o.SalePrice
-			p.SalePrice = &v
-		}
-	}
-	if o.Stock != nil {
-		v := *o.Stock
-		p.Stock = &v
-	}
 }
 
 func (s *pgStore) Delete(ctx context.Context, skus []string) (int, error) {
