@@ -5,8 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,27 +12,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/livehost/livehost/internal/browsertest"
+
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech/speechtest"
 	"github.com/livehost/livehost/web"
 )
-
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("LIVEHOST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found (install Debian's chromium: scripts/install-deps.sh)")
-	}
-	t.Skip("no Chromium found; set LIVEHOST_CHROMIUM or install chromium")
-	return ""
-}
 
 // TestMicPageInChromium opens the host mic page in headless Chromium whose fake microphone plays
 // espeak-ng speech; the page publishes it over WHIP and the transcripts come back; Stop sends DELETE.
@@ -63,28 +46,11 @@ func TestMicPageInChromium(t *testing.T) {
 	mux.Handle("/whip/", r.whip)
 	site := httptest.NewServer(mux)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-audio-capture", wav),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	bctx, stop := browsertest.Start(t, browsertest.FakeMicrophone(wav)...)
+	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
 	defer func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
+		stop()
 		site.Close()
 		r.close()
 	}()

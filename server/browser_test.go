@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/livehost/livehost/internal/browsertest"
 
 	"github.com/livehost/livehost/show"
 )
@@ -19,47 +20,7 @@ import (
 // when no Chromium is installed; with CI=true a missing browser fails the test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("LIVEHOST_CHROMIUM")
-	if path == "" {
-		for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
-		}
-	}
-	if path == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			path = p
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium found (install Debian's chromium: scripts/install-deps.sh)")
-		}
-		t.Skip("no Chromium found; set LIVEHOST_CHROMIUM or install chromium")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "ja-JP"),
-		chromedp.WindowSize(1600, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx, _ := browsertest.Start(t, chromedp.Flag("lang", "ja-JP"), chromedp.WindowSize(1600, 900))
 	return ctx
 }
 

@@ -4,14 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/livehost/livehost/internal/browsertest"
 
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech/speechtest"
@@ -22,16 +22,6 @@ import (
 // in-repo OpenAI-compatible server; the teleprompter in another tab shows the red warning with the
 // suggested wording, and Stop ends the session.
 func TestMicPageToTeleprompter(t *testing.T) {
-	path := os.Getenv("LIVEHOST_CHROMIUM")
-	if path == "" {
-		path, _ = exec.LookPath("chromium")
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium found (install Debian's chromium: scripts/install-deps.sh)")
-		}
-		t.Skip("no Chromium found; set LIVEHOST_CHROMIUM or install chromium")
-	}
 	stt := openaitest.New()
 	t.Cleanup(stt.Close)
 	e, voice := newVoiceEnv(t, stt)
@@ -56,24 +46,9 @@ func TestMicPageToTeleprompter(t *testing.T) {
 		return best, nil
 	})
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-audio-capture", wav),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-		chromedp.WindowSize(1600, 900),
-	)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer func() { cancelTimeout(); cancelCtx(); cancelAlloc() }()
+	bctx, stop := browsertest.Start(t, append(browsertest.FakeMicrophone(wav), chromedp.WindowSize(1600, 900))...)
+	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	defer func() { cancelTimeout(); stop() }()
 
 	base := fmt.Sprintf("%s/%%s?show=s1&token=%s", e.URL, tok["host"])
 	if err := chromedp.Do(ctx,
