@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/server"
 )
 
@@ -273,19 +270,7 @@ func TestRestartRebuildsState(t *testing.T) {
 	e.do("POST", "/api/shows/s1/chat", tok["ingest"], []map[string]string{{"user": "a", "text": "ブスは黙れ"}, {"user": "b", "text": "リップティントの成分は何ですか？"}}, nil)
 	pending := e.waitDrafts("s1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 })
 	e.do("POST", "/api/shows/s1/on-air", tok["host"], map[string]string{"sku": "LH-COS-002"}, nil)
-	e.HTTP.CloseClientConnections()
-	e.Srv.Close()
-
-	ag, _ := agents()
-	srv2, err := server.New(context.Background(), server.Options{
-		Store: e.Store, Moderator: server.ModerationAgent(freshModeration(t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv2.Close()
-	e.HTTP.Config.Handler = srv2.Handler()
+	e.restart()
 	var st struct {
 		OnAir  string  `json:"on_air"`
 		Held   []any   `json:"held"`

@@ -203,6 +203,28 @@ func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) 
 	}
 }
 
+// restart stops the server and serves a new one over the same event log, as a process restart
+// would; the new server is closed when the test ends.
+func (e *env) restart() *server.Server {
+	e.t.Helper()
+	e.HTTP.CloseClientConnections()
+	e.Srv.Close()
+	ag, err := agents()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	srv2, err := server.New(context.Background(), server.Options{
+		Store: e.Store, Moderator: server.ModerationAgent(freshModeration(e.t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
+		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { srv2.Close() })
+	e.HTTP.Config.Handler = srv2.Handler()
+	return srv2
+}
+
 func freshModeration(t *testing.T) *moderation.Engine {
 	t.Helper()
 	m, err := moderation.NewDefault()

@@ -1,14 +1,8 @@
 package server_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/server"
 )
 
 // hostScript is a host script of five lines; the talk below skips line 2 and ad-libs.
@@ -112,18 +106,7 @@ func TestScriptFollowsTheHost(t *testing.T) {
 
 	// A restart rebuilds the place from the log: repeating the last line does not move it back,
 	// and the state the pages load carries the script and the place.
-	e.HTTP.CloseClientConnections()
-	e.Srv.Close()
-	ag, _ := agents()
-	srv2, err := server.New(context.Background(), server.Options{
-		Store: e.Store, Moderator: server.ModerationAgent(freshModeration(t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv2.Close()
-	e.HTTP.Config.Handler = srv2.Handler()
+	e.restart()
 	var st struct {
 		Script struct {
 			Text   string `json:"text"`
