@@ -37,12 +37,6 @@ type OpenAIConfig struct {
 	HTTPClient *http.Client
 }
 
-// OpenAIConfigFromEnv reads OPENAI_BASE_URL, OPENAI_API_KEY and LIVEHOST_EMBED_MODEL.
-func OpenAIConfigFromEnv(getenv func(string) string) OpenAIConfig {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	return OpenAIConfig{BaseURL: get("OPENAI_BASE_URL"), APIKey: get("OPENAI_API_KEY"), Model: get("LIVEHOST_EMBED_MODEL")}
-}
-
 // OpenAIEmbedder embeds through an OpenAI-compatible /v1/embeddings endpoint with go-openai.
 type OpenAIEmbedder struct {
 	client *openai.Client

@@ -18,7 +18,6 @@ import (
 	"github.com/pgvector/pgvector-go"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
-	"github.com/livehost/livehost/internal/envconfig"
 	"github.com/livehost/livehost/textnorm"
 )
 
@@ -27,9 +26,6 @@ import (
 // of about 0.91 on 100k clustered 256-dim vectors; 200 gives about 0.97, also with filters
 // (docs/BENCHMARKS.md, "pgvector").
 const DefaultEfSearch = 200
-
-// EnvEfSearch names the variable that overrides DefaultEfSearch.
-const EnvEfSearch = "LIVEHOST_PG_EF_SEARCH"
 
 // pgLockKey is the advisory lock that serializes schema migrations and embedding changes across
 // every process sharing the database ("livehost" in ASCII, as an int64).
@@ -81,10 +77,10 @@ type pgStore struct {
 }
 
 // OpenPostgres connects to url, installs the vector extension and migrates the catalog schema.
-// hnsw.ef_search comes from LIVEHOST_PG_EF_SEARCH, else DefaultEfSearch. The URL may carry pgxpool
+// hnsw.ef_search is DefaultEfSearch (OpenPostgresOptions sets another). The URL may carry pgxpool
 // settings such as pool_max_conns (default: 4 or the number of CPUs, whichever is more).
 func OpenPostgres(ctx context.Context, url string) (Store, error) {
-	return OpenPostgresOptions(ctx, url, PostgresOptions{EfSearch: envconfig.Int(EnvEfSearch, 0)})
+	return OpenPostgresOptions(ctx, url, PostgresOptions{})
 }
 
 // OpenPostgresOptions is OpenPostgres with explicit options.

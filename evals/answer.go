@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/internal/wire"
 )
 
 // qaCase is one line of data/qa.jsonl: a viewer message with what a correct draft must and must not say.
@@ -78,25 +76,11 @@ func answerEngine(ctx context.Context, cfg Config) (answer.Engine, map[string]*c
 	if err != nil {
 		return nil, nil, fmt.Errorf("index catalog: %w", err)
 	}
-	offline := answer.NewOffline(s, nil)
-	if cfg.Engine != "llm" {
-		return offline, bySKU, nil
-	}
-	if cfg.OpenAIBaseURL == "" && cfg.OpenAIKey == "" {
-		return nil, nil, fmt.Errorf("--engine llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
-	}
-	oc := openai.DefaultConfig(cfg.OpenAIKey)
-	if cfg.OpenAIBaseURL != "" {
-		oc.BaseURL = cfg.OpenAIBaseURL
-	}
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	}
-	mod, err := moderation.NewDefault()
+	agents, err := wire.Build(ctx, cfg.Agents, wire.Deps{Catalog: s, HTTPClient: cfg.HTTPClient})
 	if err != nil {
-		return nil, nil, fmt.Errorf("load moderation lists: %w", err)
+		return nil, nil, err
 	}
-	return answer.NewLLM(openai.NewClientWithConfig(oc), cfg.LLMModel, offline, answer.ModerationClaims(mod)), bySKU, nil
+	return agents.Answer, bySKU, nil
 }
 
 func runAnswers(ctx context.Context, cfg Config, r *Result) error {

@@ -15,20 +15,22 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/livehost/livehost/internal/config"
 )
 
 // Config is what a run needs from outside.
 type Config struct {
-	// Engine is "offline" (default) or "llm".
-	Engine string
+	// Agents is the agents' configuration, as serve and ask read it (config.FromEnv and flags);
+	// the answer suites build their engine from it through the composition root. Its Engine ""
+	// means offline here: an eval is explicit about what it measures.
+	Agents config.Config
 	// SharedData is the folder holding semipqa/ and japanese-toxic/ (default ../shared/data).
 	SharedData string
 	// CatalogPath is the catalog the answer suites run against (default examples/catalog.jsonl).
 	CatalogPath string
 	// RequireSharedData makes a missing outside data set an error instead of a skipped suite (CI).
 	RequireSharedData bool
-	// LLM settings, for --engine llm and the optional judge.
-	OpenAIBaseURL, OpenAIKey, LLMModel string
 	// Judge enables the model-judged score of free-text answers (off by default).
 	Judge bool
 	// HTTPClient, when set, carries the OpenAI-compatible requests (tests point it at a local server).
@@ -95,8 +97,8 @@ func (e errNoData) Error() string { return "data not found: " + e.path }
 
 // Run runs the named suites ("" or "all" for every one) and checks them against thresholds.
 func Run(ctx context.Context, cfg Config, names []string, th Thresholds) ([]Result, error) {
-	if cfg.Engine == "" {
-		cfg.Engine = "offline"
+	if cfg.Agents.Engine == "" {
+		cfg.Agents.Engine = "offline"
 	}
 	var selected []Suite
 	if len(names) == 0 || (len(names) == 1 && (names[0] == "" || names[0] == "all")) {
@@ -118,7 +120,7 @@ func Run(ctx context.Context, cfg Config, names []string, th Thresholds) ([]Resu
 	var out []Result
 	for _, s := range selected {
 		start := time.Now()
-		r := Result{Suite: s.Name, Engine: cfg.Engine}
+		r := Result{Suite: s.Name, Engine: cfg.Agents.Engine}
 		err := s.run(ctx, cfg, &r)
 		r.Duration = time.Since(start).Round(time.Millisecond).String()
 		if nd, ok := err.(errNoData); ok && !cfg.RequireSharedData {

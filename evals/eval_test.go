@@ -2,6 +2,7 @@ package evals
 
 import (
 	"context"
+	"github.com/livehost/livehost/internal/config"
 	"math"
 	"os"
 	"testing"
@@ -60,7 +61,7 @@ func TestSuitesMeetThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Engine: "offline", SharedData: "../../shared/data", CatalogPath: "../examples/catalog.jsonl", RequireSharedData: os.Getenv("CI") == "true"}
+	cfg := Config{Agents: config.Config{Engine: "offline"}, SharedData: "../../shared/data", CatalogPath: "../examples/catalog.jsonl", RequireSharedData: os.Getenv("CI") == "true"}
 	results, err := Run(context.Background(), cfg, nil, th)
 	if err != nil {
 		t.Fatal(err)

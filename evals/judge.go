@@ -22,17 +22,17 @@ type judge struct {
 }
 
 func newJudge(cfg Config) (*judge, error) {
-	if cfg.OpenAIBaseURL == "" && cfg.OpenAIKey == "" {
+	if cfg.Agents.OpenAIBaseURL == "" && cfg.Agents.OpenAIKey == "" {
 		return nil, fmt.Errorf("--judge needs an OpenAI-compatible server (OPENAI_BASE_URL / OPENAI_API_KEY)")
 	}
-	oc := openai.DefaultConfig(cfg.OpenAIKey)
-	if cfg.OpenAIBaseURL != "" {
-		oc.BaseURL = cfg.OpenAIBaseURL
+	oc := openai.DefaultConfig(cfg.Agents.OpenAIKey)
+	if cfg.Agents.OpenAIBaseURL != "" {
+		oc.BaseURL = cfg.Agents.OpenAIBaseURL
 	}
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	}
-	return &judge{client: openai.NewClientWithConfig(oc), model: cfg.LLMModel, timeout: 20 * time.Second}, nil
+	return &judge{client: openai.NewClientWithConfig(oc), model: cfg.Agents.LLMModel, timeout: 20 * time.Second}, nil
 }
 
 const judgeSystem = `You grade answers that a live-commerce shop drafted for viewer questions.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/livehost/livehost/internal/config"
 	"github.com/livehost/livehost/openaitest"
 )
 
@@ -18,7 +20,8 @@ func TestLLMEngineInjectedModel(t *testing.T) {
 	s.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
 		return openaitest.ChatReply{Content: "かしこまりました。価格は1円です！無料です。$0. 1 yen. 100円です"}
 	})
-	cfg := Config{Engine: "llm", CatalogPath: "../examples/catalog.jsonl", OpenAIBaseURL: s.URL, OpenAIKey: "test-key", LLMModel: "test-model", HTTPClient: s.HTTPClient()}
+	cfg := Config{Agents: config.Config{Engine: "llm", OpenAIBaseURL: s.URL, OpenAIKey: "test-key", LLMModel: "test-model", LLMTimeout: 4 * time.Second},
+		CatalogPath: "../examples/catalog.jsonl", HTTPClient: s.HTTPClient()}
 	res, err := Run(context.Background(), cfg, []string{"injection"}, Thresholds{})
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +48,8 @@ func TestJudge(t *testing.T) {
 		}
 		return openaitest.ChatReply{Content: "```json\n{\"score\": 4, \"reason\": \"grounded\"}\n```"}
 	})
-	cfg := Config{Engine: "offline", CatalogPath: "../examples/catalog.jsonl", OpenAIBaseURL: s.URL, OpenAIKey: "k", LLMModel: "judge", Judge: true, HTTPClient: s.HTTPClient()}
+	cfg := Config{Agents: config.Config{Engine: "offline", OpenAIBaseURL: s.URL, OpenAIKey: "k", LLMModel: "judge"},
+		CatalogPath: "../examples/catalog.jsonl", Judge: true, HTTPClient: s.HTTPClient()}
 	res, err := Run(context.Background(), cfg, []string{"answers"}, Thresholds{})
 	if err != nil {
 		t.Fatal(err)
@@ -61,12 +65,14 @@ func TestJudge(t *testing.T) {
 	}
 
 	// A reply that is not the JSON asked for is an error that names the reply.
-	s.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply { return openaitest.ChatReply{Content: "great answer"} })
+	s.SetChat(func(openai.ChatCompletionRequest) openaitest.ChatReply {
+		return openaitest.ChatReply{Content: "great answer"}
+	})
 	if _, err := Run(context.Background(), cfg, []string{"answers"}, Thresholds{}); err == nil || !strings.Contains(err.Error(), "great answer") {
 		t.Fatalf("malformed judge reply: err = %v", err)
 	}
 	// The judge needs a server.
-	cfg.OpenAIBaseURL, cfg.OpenAIKey = "", ""
+	cfg.Agents.OpenAIBaseURL, cfg.Agents.OpenAIKey = "", ""
 	if _, err := Run(context.Background(), cfg, []string{"answers"}, Thresholds{}); err == nil {
 		t.Fatal("--judge without a server must be an error")
 	}

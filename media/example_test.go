@@ -20,7 +20,7 @@ func ExampleNewWHIP() {
 			return nil // check the bearer token's grant for showID here
 		},
 		Speech: func(ctx context.Context, showID string) (speech.PipelineConfig, error) {
-			tr, err := speech.NewOpenAITranscriber(speech.OpenAIConfigFromEnv(os.Getenv))
+			tr, err := speech.NewOpenAITranscriber(speech.OpenAIConfig{BaseURL: os.Getenv("STT_BASE_URL"), Model: "whisper-1"})
 			if err != nil {
 				return speech.PipelineConfig{}, err // speech.ErrNoSTT: answered with 503 and the reason
 			}

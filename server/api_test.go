@@ -6,11 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/livehost/livehost/server"
 )
 
 func TestAPIContract(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.BodyLimit = 8 << 10 })
+	e := newEnv(t, func(c *envConfig) { c.srv.BodyLimit = 8 << 10 })
 	tok := e.newShow("s1")
 	other := e.newShow("s2")
 
@@ -155,7 +154,7 @@ func TestChatShapesAndVerdicts(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.IngestRate = 1; o.IngestBurst = 5 })
+	e := newEnv(t, func(c *envConfig) { c.srv.IngestRate = 1; c.srv.IngestBurst = 5 })
 	tok := e.newShow("s1")
 	msgs := make([]map[string]string, 5)
 	for i := range msgs {

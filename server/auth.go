@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/livehost/livehost/show"
 )
 
 // Role is what a token may do. Every role but admin is scoped to one show.
@@ -176,4 +178,25 @@ func allow(c echo.Context, show string, roles ...Role) error {
 		return errorf(http.StatusForbidden, "this %s token belongs to another show", g.Role)
 	}
 	return nil
+}
+
+// StoreTokens keeps tokens in the show store's token table.
+func StoreTokens(st *show.Store) TokenStore { return storeTokens{st} }
+
+type storeTokens struct{ st *show.Store }
+
+func (t storeTokens) SaveToken(ctx context.Context, hash string, g Grant) error {
+	return t.st.PutToken(ctx, show.Token{Hash: hash, Role: string(g.Role), ShowID: g.Show, Label: g.Label})
+}
+
+func (t storeTokens) LookupToken(ctx context.Context, hash string) (Grant, bool, error) {
+	tok, ok, err := t.st.LookupToken(ctx, hash)
+	if err != nil || !ok {
+		return Grant{}, ok, err
+	}
+	r, err := ParseRole(tok.Role)
+	if err != nil {
+		return Grant{}, false, nil // a role this server does not know grants nothing
+	}
+	return Grant{Role: r, Show: tok.ShowID, Label: tok.Label}, true, nil
 }

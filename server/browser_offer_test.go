@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livehost/livehost/catalog"
-	"github.com/livehost/livehost/server"
+	"github.com/livehost/livehost/internal/wire"
 )
 
 // TestBrowserStockChangeReachesTeleprompter: a stock change during the show (as `livehost catalog
@@ -26,7 +26,7 @@ func TestBrowserStockChangeReachesTeleprompter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, func(o *server.Options) { o.Products = server.CatalogProducts(searcher) })
+	e := newEnv(t, func(c *envConfig) { c.live.Agents.Products = wire.CatalogProducts(searcher) })
 	tok := e.newShow("offer1")
 	ctx := browser(t)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)

@@ -207,7 +207,7 @@ func TestBrowserApproveReachesTeleprompter(t *testing.T) {
 
 	// Speech-to-text down: the teleprompter says how much of the host's speech went unchecked.
 	for i := range 2 {
-		if _, err := e.Srv.LogDropped(context.Background(), "live1", show.TranscriptDropped{StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2000, Reason: "transcription failed: 503", Source: "whip"}); err != nil {
+		if _, err := e.RT.LogDropped(context.Background(), "live1", show.TranscriptDropped{StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2000, Reason: "transcription failed: 503", Source: "whip"}); err != nil {
 			t.Fatal(err)
 		}
 	}

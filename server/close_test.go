@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestCloseDuringIngest closes the server while chat (and so answer drafting) is being appended:
+// TestCloseDuringIngest closes the server and the runtime while chat (and so answer drafting) is being appended:
 // Close must return and every request must finish, with 202 or an error, never hang. Runs a few
 // rounds because the lost-request race is between a sender and the appender's last drain.
 func TestCloseDuringIngest(t *testing.T) {
@@ -35,6 +35,7 @@ func TestCloseDuringIngest(t *testing.T) {
 			}()
 		}
 		e.Srv.Close()
+		e.RT.Close()
 		wg.Wait()
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/livehost/livehost/live"
 )
 
 // apiError is the one error shape of the API: {"error":"…"}, saying what is wrong.
@@ -42,7 +44,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 			msg = http.StatusText(code)
 		}
 		if he.Internal != nil && code >= 500 {
-			s.log.Error("request failed", "err", he.Internal, "path", c.Path(), "request_id", requestID(c))
+			level := slog.LevelError
+			if code == http.StatusServiceUnavailable {
+				level = slog.LevelWarn // a dependency down is logged where it fails
+			}
+			s.log.Log(c.Request().Context(), level, "request failed", "status", code, "err", he.Internal, "path", c.Path(), "request_id", requestID(c))
 		}
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge
@@ -55,6 +61,30 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	_ = c.JSON(code, apiError{Error: msg})
+}
+
+// httpErr gives a runtime error its status: 404 unknown, 409 conflicting state, 400 bad input,
+// 503 a dependency down or shutting down (the message names the dependency). Anything else is a
+// 500 and logged.
+func (s *Server) httpErr(err error) error {
+	var he *echo.HTTPError
+	if err == nil || errors.As(err, &he) {
+		return err
+	}
+	code := 0
+	switch {
+	case errors.Is(err, live.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, live.ErrConflict):
+		code = http.StatusConflict
+	case errors.Is(err, live.ErrInvalid):
+		code = http.StatusBadRequest
+	case errors.Is(err, live.ErrUnavailable), errors.Is(err, live.ErrClosed):
+		code = http.StatusServiceUnavailable
+	default:
+		return err
+	}
+	return &echo.HTTPError{Code: code, Message: err.Error(), Internal: err}
 }
 
 // decodeJSON reads the body as one JSON value into v and reports where it is malformed.

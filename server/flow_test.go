@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/livehost/livehost/server"
 )
 
 func TestMain(m *testing.M) {
@@ -206,7 +205,7 @@ func TestStreamResumeAndRoles(t *testing.T) {
 // A client that does not read must not slow ingest: its buffer overflows, it gets a resync
 // marker and then the events from the log, with no gap.
 func TestSlowStreamClient(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.StreamBuffer = 8 })
+	e := newEnv(t, func(c *envConfig) { c.live.SubscriptionBuffer = 8 })
 	tok := e.newShow("s1")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -289,7 +288,7 @@ func TestRestartRebuildsState(t *testing.T) {
 }
 
 func TestDraftExpiry(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.DraftTTL = 300 * time.Millisecond })
+	e := newEnv(t, func(c *envConfig) { c.live.DraftTTL = 300 * time.Millisecond })
 	tok := e.newShow("s1")
 	e.do("POST", "/api/shows/s1/chat", tok["ingest"], map[string]string{"user": "a", "text": "リップティントの成分は何ですか？"}, nil)
 	e.waitDrafts("s1", tok["moderator"], "pending", func(d []draft) bool { return len(d) == 1 })

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/livehost/livehost/live"
 )
 
 // FuzzChatBody feeds arbitrary bodies to the chat parser: it must never panic, must reject with a
@@ -35,7 +37,7 @@ func FuzzChatBody(f *testing.F) {
 			t.Fatalf("%d messages accepted", len(msgs))
 		}
 		for _, m := range msgs {
-			if strings.TrimSpace(m.Text) == "" || m.User == "" || !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > maxChatText {
+			if strings.TrimSpace(m.Text) == "" || m.User == "" || !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > live.MaxChatText {
 				t.Fatalf("accepted a bad message %+v", m)
 			}
 		}

@@ -18,23 +18,34 @@ import (
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/internal/wire"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
 
 const testAdmin = "lh_test_admin_token_0123456789abcdef"
 
-// env is a real server for tests: the SQLite event log in a temp dir, the default moderation
-// lists, the offline answerer over the example catalog, on a loopback port.
+// env is a real server for tests: the SQLite event log in a temp dir, the show runtime with the
+// default moderation lists and the offline answerer over the example catalog, on a loopback port.
 type env struct {
 	t     *testing.T
 	URL   string
+	RT    *live.Runtime
 	Srv   *server.Server
+	Voice *server.Voice // with envConfig.voice
 	Store *show.Store
 	HTTP  *httptest.Server
 }
 
-type envOpt func(*server.Options)
+// envConfig is what a test may change: the runtime's options, the server's, and voice ingest.
+type envConfig struct {
+	live  live.Options
+	srv   server.Options
+	voice *server.VoiceConfig
+}
+
+type envOpt func(*envConfig)
 
 // The catalog index is built once for all tests.
 var agents = sync.OnceValues(func() (*agentsT, error) {
@@ -54,42 +65,76 @@ type agentsT struct {
 	searcher *catalog.Searcher
 }
 
-func newEnv(t *testing.T, opts ...envOpt) *env {
+// testAgents are the runtime's agents over the example catalog with a fresh moderation engine:
+// its flood rules remember users and texts, and one test's chat must not make another's look
+// like copy-paste spam.
+func testAgents(t testing.TB) live.Agents {
 	t.Helper()
-	ctx := context.Background()
 	ag, err := agents()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A fresh moderation engine per server: its flood rules remember users and texts, and one
-	// test's chat must not make another's look like copy-paste spam.
-	searcher := ag.searcher
 	mod, err := moderation.NewDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := show.OpenStore(ctx, t.TempDir(), "")
-	if err != nil {
-		t.Fatal(err)
+	return live.Agents{
+		Moderator: wire.ModerationAgent(mod), Answerer: wire.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
+		CrossSell: wire.CatalogCrossSell(ag.searcher), Products: wire.CatalogProducts(ag.searcher),
 	}
-	o := server.Options{
-		Store: st, Moderator: server.ModerationAgent(mod), Answerer: server.AnswerAgent(answer.NewOffline(searcher, nil)),
-		CrossSell: server.CatalogCrossSell(searcher), Products: server.CatalogProducts(searcher),
-		AdminToken: testAdmin,
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+}
+
+// startServer runs a runtime and a server over st, as livehost serve wires them; both are closed
+// when the test ends (the server first).
+func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *server.Server, *server.Voice) {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c := envConfig{
+		live: live.Options{Store: st, Agents: testAgents(t), Logger: quiet},
+		srv:  server.Options{Tokens: server.StoreTokens(st), AdminToken: testAdmin, Logger: quiet},
 	}
 	for _, f := range opts {
-		f(&o)
+		f(&c)
 	}
-	srv, err := server.New(ctx, o)
+	rt, err := live.New(context.Background(), c.live)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvWith(t, st, srv)
+	var voice *server.Voice
+	if c.voice != nil {
+		vc := *c.voice
+		vc.Runtime = rt
+		if voice, err = server.NewVoice(vc); err != nil {
+			t.Fatal(err)
+		}
+		c.srv.Mount = append(c.srv.Mount, voice.Mount)
+		c.srv.Collectors = append(c.srv.Collectors, voice.Collectors()...)
+	}
+	c.srv.Runtime = rt
+	srv, err := server.New(c.srv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		srv.Close()
-		st.Close()
+		if voice != nil {
+			voice.Close() // before the runtime closes: the last transcripts are logged
+		}
+		rt.Close()
 	})
+	return rt, srv, voice
+}
+
+func newEnv(t *testing.T, opts ...envOpt) *env {
+	t.Helper()
+	st, err := show.OpenStore(context.Background(), t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() }) // registered first, so it runs after the runtime closes
+	rt, srv, voice := startServer(t, st, opts...)
+	e := newEnvWith(t, st, srv)
+	e.RT, e.Voice = rt, voice
 	return e
 }
 
@@ -169,7 +214,7 @@ func (e *env) newShow(id string) map[string]string {
 
 type chatResult struct {
 	Seq     int64          `json:"seq"`
-	Verdict server.Verdict `json:"verdict"`
+	Verdict live.Verdict `json:"verdict"`
 }
 
 type draft struct {
@@ -203,33 +248,17 @@ func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) 
 	}
 }
 
-// restart stops the server and serves a new one over the same event log, as a process restart
-// would; the new server is closed when the test ends.
+// restart stops the server and the runtime and serves new ones over the same event log, as a
+// process restart would; the new ones are closed when the test ends.
 func (e *env) restart() *server.Server {
 	e.t.Helper()
 	e.HTTP.CloseClientConnections()
 	e.Srv.Close()
-	ag, err := agents()
-	if err != nil {
-		e.t.Fatal(err)
+	if e.RT != nil {
+		e.RT.Close()
 	}
-	srv2, err := server.New(context.Background(), server.Options{
-		Store: e.Store, Moderator: server.ModerationAgent(freshModeration(e.t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { srv2.Close() })
-	e.HTTP.Config.Handler = srv2.Handler()
-	return srv2
-}
-
-func freshModeration(t *testing.T) *moderation.Engine {
-	t.Helper()
-	m, err := moderation.NewDefault()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	rt, srv, _ := startServer(e.t, e.Store)
+	e.RT, e.Srv = rt, srv
+	e.HTTP.Config.Handler = srv.Handler()
+	return srv
 }

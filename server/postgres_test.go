@@ -2,12 +2,10 @@ package server_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 
-	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/internal/pgtest"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -15,27 +13,16 @@ import (
 // The same ingest and restart on the PostgreSQL log (serve --db).
 func TestPostgresLog(t *testing.T) {
 	url := pgtest.URL(t)
-	ag, err := agents()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	open := func() (*show.Store, *server.Server) {
+	open := func() (*show.Store, *live.Runtime, *server.Server) {
 		st, err := show.OpenPostgres(ctx, url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := server.New(ctx, server.Options{
-			Store: st, Moderator: server.ModerationAgent(freshModeration(t)), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-			Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st, srv
+		rt, srv, _ := startServer(t, st)
+		return st, rt, srv
 	}
-	st, srv := open()
+	st, rt, srv := open()
 	e := newEnvWith(t, st, srv)
 	tok := e.newShow("pg1")
 	var res struct {
@@ -48,10 +35,12 @@ func TestPostgresLog(t *testing.T) {
 	e.waitDrafts("pg1", tok["moderator"], "published", func(d []draft) bool { return len(d) == 1 })
 	e.HTTP.CloseClientConnections()
 	srv.Close()
+	rt.Close()
 	st.Close()
 
-	st2, srv2 := open()
+	st2, rt2, srv2 := open()
 	defer st2.Close()
+	defer rt2.Close()
 	defer srv2.Close()
 	e.HTTP.Config.Handler = srv2.Handler()
 	var state struct {

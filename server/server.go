@@ -1,7 +1,7 @@
-// Package server is livehost's HTTP edge: the REST API and the WebSocket event stream with bearer
-// tokens and roles, the embedded pages, and the pipeline that runs the agents on a show's chat —
-// moderation synchronously on ingest, question answering and cross-sell asynchronously — writing
-// everything to the show's durable log.
+// Package server is livehost's HTTP edge: routing, bearer tokens and roles, decoding requests and
+// encoding answers, the WebSocket event stream, WHIP voice ingest and the embedded pages. The
+// show's logic is in package live; a handler here checks the caller, decodes, calls the runtime
+// and encodes what it returns.
 package server
 
 import (
@@ -20,26 +20,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/livehost/livehost/agents/approval"
-	"github.com/livehost/livehost/script"
-	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/web"
 )
 
-// Options configure a Server. Store, Moderator and Answerer are required.
+// Options configure a Server. Runtime, Tokens and AdminToken are required.
 type Options struct {
-	Store     *show.Store
-	Moderator Moderator
-	Answerer  Answerer
-	CrossSell CrossSeller // optional
-	Products  Products    // optional: validates on-air SKUs and fills product cards
-	// ScriptReader gives the host-script follower word readings, so a script written in kanji
-	// follows speech-to-text output in kana. Nil means script.NewKagomeReader.
-	ScriptReader script.Reader
-	// Policy is the auto-approve policy of the approval queue: which drafts go out without a
-	// moderator. Nil means approval.StandardPolicy (offline price and stock answers); a zero
-	// Policy approves nothing.
-	Policy *approval.Policy
+	// Runtime runs the shows; the server translates requests into calls on it.
+	Runtime *live.Runtime
+	// Tokens keeps the show-scoped bearer tokens (by hash).
+	Tokens TokenStore
 
 	// AdminToken is the admin bearer token (required; never stored, compared by hash).
 	AdminToken string
@@ -51,21 +41,16 @@ type Options struct {
 	// A negative IngestRate turns the limit off.
 	IngestRate  float64
 	IngestBurst int
-	// MaxBatch is the most chat messages one request may carry (default 1000).
+	// MaxBatch is the most chat messages one request may carry (default and at most
+	// live.MaxChatBatch).
 	MaxBatch int
-	// AnswerWorkers is how many questions are answered at once (default 1: the offline answerer
-	// is CPU-bound and must not starve ingest). A model-backed answerer waits on the network, so
-	// it wants more.
-	AnswerWorkers int
-	// DraftTTL is how long a draft may wait for a moderator before it expires (default 10 min;
-	// negative: never). A question that old has been answered on air or is moot.
-	DraftTTL time.Duration
-	// StreamBuffer is each WebSocket client's event buffer in events (default 8192).
-	StreamBuffer int
-	// Mount adds more routes (for example WHIP ingest, extra pages) to the server.
-	Mount []func(e *echo.Echo, auth Auth)
-	// Registerer, when set, also receives the server's metrics (so callers can add their own).
-	Metrics *prometheus.Registry
+	// Mount adds more routes (for example WHIP ingest) to the server, and Collectors their
+	// metrics to /metrics.
+	Mount      []func(e *echo.Echo, auth Auth)
+	Collectors []prometheus.Collector
+	// Registry, when set, is where the server registers its metrics and the runtime's and serves
+	// them on /metrics (so callers can add their own); nil makes one.
+	Registry *prometheus.Registry
 }
 
 // Auth lets mounted routes use the server's tokens and roles.
@@ -75,35 +60,31 @@ type Auth struct {
 	Middleware func(allowQuery bool) echo.MiddlewareFunc
 	// Allow answers 403 unless the caller has one of roles on show (admin always passes).
 	Allow func(c echo.Context, show string, roles ...Role) error
+	// Error turns a runtime error into the API's error answer (404, 409, 503 …).
+	Error func(err error) error
 }
 
-// Server is the HTTP server of livehost. Create it with New, serve Handler, and Close it.
+// Server is the HTTP edge of livehost: routing, auth, decoding and encoding, the WebSocket
+// stream. Create it with New, serve Handler, and Close it before the runtime.
 type Server struct {
 	opt     Options
-	store   *show.Store
+	rt      *live.Runtime
 	log     *slog.Logger
 	auth    *authenticator
 	limiter *ingestLimiter
 	m       *metrics
 	e       *echo.Echo
 
-	mu     sync.Mutex
-	shows  map[string]*showRuntime
-	drafts map[string]string // draft ID → show ID
-
-	qcfg    approval.Config // each show's approval queue
-	answerQ chan answerJob
-	quit    chan struct{}
-	qctx    context.Context // canceled by Close: ends streams
-	qcancel context.CancelFunc
-	wg      sync.WaitGroup
-	closed  sync.Once
+	quit   chan struct{}
+	qctx   context.Context // canceled by Close: ends streams
+	cancel context.CancelFunc
+	closed sync.Once
 }
 
-// New builds the server and rebuilds every show's state from the log.
-func New(ctx context.Context, opt Options) (*Server, error) {
-	if opt.Store == nil || opt.Moderator == nil || opt.Answerer == nil {
-		return nil, errors.New("server: Store, Moderator and Answerer are required")
+// New builds the server over a running runtime.
+func New(opt Options) (*Server, error) {
+	if opt.Runtime == nil || opt.Tokens == nil {
+		return nil, errors.New("server: Runtime and Tokens are required")
 	}
 	if opt.AdminToken == "" {
 		return nil, errors.New("server: an admin token is required")
@@ -120,132 +101,41 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.IngestBurst <= 0 {
 		opt.IngestBurst = 10000
 	}
-	if opt.MaxBatch <= 0 || opt.MaxBatch > maxEventsPerRequest/3 {
-		opt.MaxBatch = maxEventsPerRequest / 3
+	if opt.MaxBatch <= 0 || opt.MaxBatch > live.MaxChatBatch {
+		opt.MaxBatch = live.MaxChatBatch
 	}
-	if opt.AnswerWorkers <= 0 {
-		opt.AnswerWorkers = 1
-	}
-	if opt.DraftTTL == 0 {
-		opt.DraftTTL = 10 * time.Minute
-	}
-	if opt.ScriptReader == nil {
-		r, err := script.NewKagomeReader()
-		if err != nil {
-			return nil, fmt.Errorf("server: %w", err)
-		}
-		opt.ScriptReader = r
-	}
-	if opt.StreamBuffer <= 0 {
-		// Deep enough for a few seconds of a busy show: catching up from the log costs more
-		// than holding events in memory.
-		opt.StreamBuffer = 8192
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
 		opt:     opt,
-		store:   opt.Store,
+		rt:      opt.Runtime,
 		log:     opt.Logger,
-		auth:    &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: storeTokens{opt.Store}, cache: map[string]Grant{}},
+		auth:    &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}},
 		limiter: newIngestLimiter(opt.IngestRate, opt.IngestBurst),
 		m:       newMetrics(),
-		shows:   map[string]*showRuntime{},
-		drafts:  map[string]string{},
-		answerQ: make(chan answerJob, 16384),
 		quit:    make(chan struct{}),
 	}
-	s.qctx, s.qcancel = context.WithCancel(context.Background())
-	s.qcfg = approval.DefaultConfig()
-	s.qcfg.NewID = newDraftID // draft IDs are global in the API (/api/drafts/{id})
-	s.qcfg.ClaimTTL = claimTimeout
-	if opt.DraftTTL > 0 {
-		s.qcfg.PendingTTL = opt.DraftTTL
-	}
-	if opt.Policy != nil {
-		s.qcfg.Policy = *opt.Policy
-	}
-	// The log's own series (commits, appends, subscribers) are served on the same /metrics.
-	if err := s.store.RegisterMetrics(s.m.reg); err != nil {
-		return nil, fmt.Errorf("server: register log metrics: %w", err)
-	}
-	if opt.Metrics != nil {
-		if err := opt.Metrics.Register(s.m.reg); err != nil {
+	s.qctx, s.cancel = context.WithCancel(context.Background())
+	for _, c := range append(append(s.m.collectors(), s.rt.Collectors()...), opt.Collectors...) {
+		if err := opt.Registry.Register(c); err != nil {
 			return nil, fmt.Errorf("server: register metrics: %w", err)
 		}
 	}
-	shows, err := s.store.ListShows(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("server: %w", err)
-	}
-	for _, sh := range shows {
-		if _, err := s.runtime(ctx, sh.ID); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("server: rebuild show %s from its log: %w", sh.ID, err)
-		}
-	}
 	s.e = s.routes()
-	for range opt.AnswerWorkers {
-		s.wg.Add(1)
-		go s.answerWorker()
-	}
-	if opt.DraftTTL > 0 {
-		s.wg.Add(1)
-		go s.expireDrafts(min(opt.DraftTTL/4, 15*time.Second))
-	}
 	return s, nil
 }
 
 // Handler is the whole HTTP surface: API, stream, pages, /healthz and /metrics.
 func (s *Server) Handler() http.Handler { return s.e }
 
-// Close stops the appenders and the agent workers. In-flight appends finish first.
+// Close ends the event streams.
 func (s *Server) Close() error {
 	s.closed.Do(func() {
 		close(s.quit)
-		s.qcancel()
-		s.wg.Wait()
+		s.cancel()
 	})
 	return nil
-}
-
-// runtime returns a show's runtime, loading its state from the log the first time.
-// It returns a stateError 404 for an unknown show.
-func (s *Server) runtime(ctx context.Context, id string) (*showRuntime, error) {
-	s.mu.Lock()
-	rt := s.shows[id]
-	s.mu.Unlock()
-	if rt != nil {
-		return rt, nil
-	}
-	if show.ValidShowID(id) != nil {
-		return nil, notFoundf("no show %q", id)
-	}
-	if _, err := s.store.GetShow(ctx, id); err != nil {
-		if errors.Is(err, show.ErrNotFound) {
-			return nil, notFoundf("no show %q", id)
-		}
-		return nil, err
-	}
-	rt = &showRuntime{id: id, reqs: make(chan *appendReq, 1024), stopped: make(chan struct{})}
-	if err := s.reload(rt); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.shows[id]; cur != nil {
-		return cur, nil
-	}
-	select {
-	case <-s.quit:
-		return nil, errServerClosed
-	default:
-	}
-	s.shows[id] = rt
-	for _, d := range rt.v.drafts.q.List(rt.id) {
-		s.drafts[d.ID] = rt.id
-	}
-	s.wg.Add(1)
-	go s.appender(rt)
-	return rt, nil
 }
 
 func (s *Server) routes() *echo.Echo {
@@ -261,7 +151,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(s.bodyLimit)
 
 	e.GET("/healthz", s.healthz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{})))
 
 	pages := http.FileServer(http.FS(web.FS()))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", pages)))
@@ -295,7 +185,7 @@ func (s *Server) routes() *echo.Echo {
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
 	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
 
-	auth := Auth{Middleware: s.authenticate, Allow: allow}
+	auth := Auth{Middleware: s.authenticate, Allow: allow, Error: s.httpErr}
 	for _, mount := range s.opt.Mount {
 		mount(e, auth)
 	}
@@ -314,7 +204,7 @@ func (s *Server) page(file string) echo.HandlerFunc {
 }
 
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"ok": true, "store": s.store.Backend()})
+	return c.JSON(http.StatusOK, map[string]any{"ok": true, "store": s.rt.Backend()})
 }
 
 // bodyLimit refuses bodies over the limit with 413, whether or not Content-Length is given.
@@ -355,23 +245,4 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			"request_id", requestID(c), "remote", c.RealIP())
 		return nil
 	}
-}
-
-// storeTokens adapts the show store's token table to TokenStore.
-type storeTokens struct{ st *show.Store }
-
-func (t storeTokens) SaveToken(ctx context.Context, hash string, g Grant) error {
-	return t.st.PutToken(ctx, show.Token{Hash: hash, Role: string(g.Role), ShowID: g.Show, Label: g.Label})
-}
-
-func (t storeTokens) LookupToken(ctx context.Context, hash string) (Grant, bool, error) {
-	tok, ok, err := t.st.LookupToken(ctx, hash)
-	if err != nil || !ok {
-		return Grant{}, ok, err
-	}
-	r, err := ParseRole(tok.Role)
-	if err != nil {
-		return Grant{}, false, nil // a role this server does not know grants nothing
-	}
-	return Grant{Role: r, Show: tok.ShowID, Label: tok.Label}, true, nil
 }

@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/media"
 	"github.com/livehost/livehost/show"
 	"github.com/livehost/livehost/speech"
@@ -22,6 +22,8 @@ const SourceWHIP = "whip"
 
 // VoiceConfig configures the host's voice ingest (NewVoice).
 type VoiceConfig struct {
+	// Runtime logs the transcripts to their show (required).
+	Runtime *live.Runtime
 	// STT turns utterances into text. Nil when no server is configured: offers are then refused
 	// with 503 and NoSTT, which should say how to configure one.
 	STT   speech.Transcriber
@@ -38,16 +40,14 @@ type VoiceConfig struct {
 
 // Voice is WHIP ingest of a show host's microphone: POST /whip/{showID} with an SDP offer (bearer
 // token of role host or ingest on the show, or admin), DELETE on the Location to end. Each final
-// transcript goes through IngestTranscript like text posted to /transcript.
+// transcript goes through the runtime's IngestTranscript like text posted to /transcript.
 //
-// Mount it with Options.Mount, then Attach the server New returned; Close it before the server.
+// Mount it with Options.Mount, register its Collectors, and Close it before the runtime.
 type Voice struct {
 	cfg  VoiceConfig
 	log  *slog.Logger
 	whip *media.WHIP
-
-	mu  sync.Mutex
-	srv *Server
+	rt   *live.Runtime
 
 	started prometheus.Counter
 	active  prometheus.Gauge
@@ -58,6 +58,9 @@ type Voice struct {
 
 // NewVoice builds the WHIP endpoint.
 func NewVoice(cfg VoiceConfig) (*Voice, error) {
+	if cfg.Runtime == nil {
+		return nil, errors.New("voice: a runtime is required")
+	}
 	if cfg.Language == "" {
 		cfg.Language = "ja"
 	}
@@ -70,6 +73,7 @@ func NewVoice(cfg VoiceConfig) (*Voice, error) {
 	v := &Voice{
 		cfg: cfg,
 		log: cfg.Logger,
+		rt:  cfg.Runtime,
 		started: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_voice_sessions_started_total", Help: "WHIP voice sessions negotiated."}),
 		active: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -95,24 +99,9 @@ func NewVoice(cfg VoiceConfig) (*Voice, error) {
 	return v, nil
 }
 
-// Attach connects the voice path to the server that logs its transcripts, and adds the voice
-// metrics to the server's /metrics. Requests before Attach are answered 503.
-func (v *Voice) Attach(s *Server) error {
-	for _, c := range []prometheus.Collector{v.started, v.active, v.ended, v.dropped, v.failed} {
-		if err := s.m.reg.Register(c); err != nil {
-			return fmt.Errorf("voice: register metrics: %w", err)
-		}
-	}
-	v.mu.Lock()
-	v.srv = s
-	v.mu.Unlock()
-	return nil
-}
-
-func (v *Voice) server() *Server {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.srv
+// Collectors are the voice path's Prometheus series.
+func (v *Voice) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{v.started, v.active, v.ended, v.dropped, v.failed}
 }
 
 // Mount adds the WHIP routes under /whip/; it has Options.Mount's signature.
@@ -126,12 +115,8 @@ func (v *Voice) serve(auth Auth) echo.HandlerFunc {
 		if err := auth.Allow(c, showID, RoleHost, RoleIngest); err != nil {
 			return err
 		}
-		s := v.server()
-		if s == nil {
-			return errorf(http.StatusServiceUnavailable, "voice ingest is not ready yet")
-		}
-		if _, err := s.runtime(c.Request().Context(), showID); err != nil {
-			return s.httpErr(err)
+		if _, err := v.rt.Show(c.Request().Context(), showID); err != nil {
+			return auth.Error(err)
 		}
 		if c.Request().Method == http.MethodPost && v.cfg.STT == nil {
 			return errorf(http.StatusServiceUnavailable, "voice ingest needs a speech-to-text server (%v): point LIVEHOST_STT_BASE_URL at an "+
@@ -155,11 +140,7 @@ func (v *Voice) speech(ctx context.Context, showID string) (speech.PipelineConfi
 	if v.cfg.STT == nil {
 		return speech.PipelineConfig{}, v.cfg.NoSTT
 	}
-	s := v.server()
-	if s == nil {
-		return speech.PipelineConfig{}, errors.New("voice ingest is not attached to a server")
-	}
-	lineup, err := s.Lineup(ctx, showID)
+	lineup, err := v.rt.Lineup(ctx, showID)
 	if err != nil {
 		return speech.PipelineConfig{}, fmt.Errorf("lineup of show %s: %w", showID, err)
 	}
@@ -168,16 +149,12 @@ func (v *Voice) speech(ctx context.Context, showID string) (speech.PipelineConfi
 
 // transcript logs one utterance of a session to its show.
 func (v *Voice) transcript(ctx context.Context, showID string, t speech.Transcript) {
-	s := v.server()
 	if t.Dropped {
 		// The host must know that what they said then went unchecked: the event puts a notice on
 		// the teleprompter.
 		v.dropped.Inc()
 		v.log.Warn("voice segment dropped", "show", showID, "seq", t.Seq, "start_ms", t.StartMS, "end_ms", t.EndMS, "reason", t.Reason)
-		if s == nil {
-			return
-		}
-		_, err := s.LogDropped(context.WithoutCancel(ctx), showID, show.TranscriptDropped{
+		_, err := v.rt.LogDropped(context.WithoutCancel(ctx), showID, show.TranscriptDropped{
 			StartMS: t.StartMS, EndMS: t.EndMS, Reason: t.Reason, Source: SourceWHIP})
 		if err != nil {
 			v.failed.Inc()
@@ -185,11 +162,11 @@ func (v *Voice) transcript(ctx context.Context, showID string, t speech.Transcri
 		}
 		return
 	}
-	if strings.TrimSpace(t.Text) == "" || s == nil {
+	if strings.TrimSpace(t.Text) == "" {
 		return // STT heard nothing intelligible
 	}
 	// The session's context ends with the session, but its last utterances still belong in the log.
-	_, err := s.IngestTranscript(context.WithoutCancel(ctx), showID, TranscriptInput{
+	_, err := v.rt.IngestTranscript(context.WithoutCancel(ctx), showID, live.TranscriptInput{
 		Text: t.Text, Final: t.Final, StartMS: t.StartMS, EndMS: t.EndMS, Source: SourceWHIP})
 	if err != nil {
 		v.failed.Inc()

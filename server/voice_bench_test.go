@@ -3,8 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -12,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/agents/moderation"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -30,7 +27,7 @@ func BenchmarkIngestTranscript(b *testing.B) {
 		"今日は春の新作をたっぷりお見せしますね、最後までゆっくり見ていってください",
 	}
 	benchSegments(b, func(i int) {
-		if _, err := srv.IngestTranscript(ctx, "b1", server.TranscriptInput{Text: texts[i%len(texts)], Final: true, Source: server.SourceWHIP, StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2500}); err != nil {
+		if _, err := srv.IngestTranscript(ctx, "b1", live.TranscriptInput{Text: texts[i%len(texts)], Final: true, Source: server.SourceWHIP, StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2500}); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -52,7 +49,7 @@ func BenchmarkIngestTranscriptScript(b *testing.B) {
 	}
 	benchSegments(b, func(i int) {
 		text := "はい、" + strings.TrimSuffix(lines[i%len(lines)], "。") + "ね"
-		if _, err := srv.IngestTranscript(ctx, "b1", server.TranscriptInput{Text: text, Final: true, Source: server.SourceWHIP, StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2500}); err != nil {
+		if _, err := srv.IngestTranscript(ctx, "b1", live.TranscriptInput{Text: text, Final: true, Source: server.SourceWHIP, StartMS: int64(i) * 3000, EndMS: int64(i)*3000 + 2500}); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -73,31 +70,16 @@ func benchSegments(b *testing.B, segment func(i int)) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99_ms")
 }
 
-// benchServer is a server on a SQLite log with the show b1 (five lineup products).
-func benchServer(b *testing.B) *server.Server {
+// benchServer is a runtime on a SQLite log with the show b1 (five lineup products), behind a server.
+func benchServer(b *testing.B) *live.Runtime {
 	b.Helper()
 	ctx := context.Background()
-	ag, err := agents()
-	if err != nil {
-		b.Fatal(err)
-	}
-	mod, err := moderation.NewDefault()
-	if err != nil {
-		b.Fatal(err)
-	}
 	st, err := show.OpenStore(ctx, b.TempDir(), "")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	srv, err := server.New(ctx, server.Options{
-		Store: st, Moderator: server.ModerationAgent(mod), Answerer: server.AnswerAgent(answer.NewOffline(ag.searcher, nil)),
-		Products: server.CatalogProducts(ag.searcher), AdminToken: testAdmin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
+	rt, srv, _ := startServer(b, st)
 	req := httptest.NewRequest("POST", "/api/shows", strings.NewReader(`{"id":"b1","title":"bench","lineup":["LH-COS-001","LH-COS-002","LH-COS-003","LH-COS-004","LH-COS-005"]}`))
 	req.Header.Set("Authorization", "Bearer "+testAdmin)
 	req.Header.Set("Content-Type", "application/json")
@@ -106,5 +88,5 @@ func benchServer(b *testing.B) *server.Server {
 	if rec.Code != http.StatusCreated {
 		b.Fatalf("create show: %d %s", rec.Code, rec.Body)
 	}
-	return srv
+	return rt
 }

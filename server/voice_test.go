@@ -36,16 +36,8 @@ func newVoiceEnv(t *testing.T, stt *openaitest.Server) (*env, *server.Voice) {
 		}
 		cfg.STT = tr
 	}
-	voice, err := server.NewVoice(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, func(o *server.Options) { o.Mount = append(o.Mount, voice.Mount) })
-	if err := voice.Attach(e.Srv); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { voice.Close() }) // before the server closes: the last transcripts are logged
-	return e, voice
+	e := newEnv(t, func(c *envConfig) { c.voice = &cfg })
+	return e, e.Voice
 }
 
 // publisher is a WHIP client on loopback: a pion peer sending libopus-encoded audio.

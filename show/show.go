@@ -31,6 +31,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrClosed   = errors.New("show store is closed")
+	ErrInvalid  = errors.New("invalid show")
 )
 
 // Limits on show fields.

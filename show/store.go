@@ -324,7 +324,7 @@ func (s *Store) CreateShow(ctx context.Context, sh Show) (Show, error) {
 	}
 	sh.Status = StatusCreated
 	if err := sh.validate(); err != nil {
-		return Show{}, fmt.Errorf("create show: %w", err)
+		return Show{}, fmt.Errorf("create show: %w: %w", ErrInvalid, err)
 	}
 	sh.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	ne, err := Encode(TypeShowCreated, ShowCreated{Title: sh.Title, Lineup: sh.Lineup, Mode: sh.Mode})
@@ -353,7 +353,7 @@ func (s *Store) UpdateShow(ctx context.Context, sh Show) (Show, error) {
 		sh.Mode = cur.Mode
 	}
 	if err := sh.validate(); err != nil {
-		return Show{}, fmt.Errorf("update show: %w", err)
+		return Show{}, fmt.Errorf("update show: %w: %w", ErrInvalid, err)
 	}
 	sh.Status = status
 	ne, err := Encode(TypeShowUpdated, ShowUpdated{Title: sh.Title, Lineup: sh.Lineup, Mode: sh.Mode, Status: status})

@@ -1,6 +1,7 @@
 package show
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 )
@@ -21,7 +22,9 @@ const (
 	TypeQuestionDetected = "question.detected" // QuestionDetected
 
 	TypeDraftCreated   = "draft.created"   // DraftCreated
-	TypeDraftClaimed   = "draft.claimed"   // DraftAction
+	TypeDraftAsked     = "draft.asked"     // DraftAsked: another viewer asked a pending draft's question
+	TypeDraftClaimed   = "draft.claimed"   // DraftAction (Until: when the claim lapses)
+	TypeDraftReleased  = "draft.released"  // DraftAction: a moderator gave a claim up
 	TypeDraftApproved  = "draft.approved"  // DraftAction (Text is the approved text)
 	TypeDraftEdited    = "draft.edited"    // DraftAction (Text is the edited, approved text)
 	TypeDraftRejected  = "draft.rejected"  // DraftAction
@@ -175,15 +178,33 @@ type DraftCreated struct {
 	Confidence float64   `json:"confidence,omitempty"`
 	Engine     string    `json:"engine,omitempty"`
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`
+	// NeedsReview: a person should look before it goes out (the catalog does not know, the
+	// message tried to instruct the model, or the fact guard replaced a model's draft).
+	NeedsReview bool `json:"needs_review,omitempty"`
+	// Fallback says why a model's draft was replaced by the offline answer.
+	Fallback string `json:"fallback,omitempty"`
+	// Change is the approval queue's record of this step, replayed on restart.
+	Change json.RawMessage `json:"change,omitempty"`
+}
+
+// DraftAsked is another viewer asking a pending draft's question: counted on the draft.
+type DraftAsked struct {
+	DraftID  string          `json:"draft_id"`
+	ChatSeq  int64           `json:"chat_seq,omitempty"`
+	User     string          `json:"user,omitempty"`
+	Question string          `json:"question"`
+	Change   json.RawMessage `json:"change,omitempty"`
 }
 
 // DraftAction is a step in a draft's review: claimed, approved, edited, rejected, expired.
 // Text is set on approved (the text approved) and edited (the new text).
 type DraftAction struct {
-	DraftID string `json:"draft_id"`
-	By      string `json:"by,omitempty"`
-	Text    string `json:"text,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	DraftID string          `json:"draft_id"`
+	By      string          `json:"by,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	Reason  string          `json:"reason,omitempty"`
+	Until   time.Time       `json:"until,omitzero"`
+	Change  json.RawMessage `json:"change,omitempty"`
 }
 
 // DraftPublished says an approved reply went out, to the chat and/or the host.
@@ -282,7 +303,9 @@ var payloads = map[string]func() any{
 	TypeChatDenied:         func() any { return new(ChatDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
+	TypeDraftAsked:         func() any { return new(DraftAsked) },
 	TypeDraftClaimed:       func() any { return new(DraftAction) },
+	TypeDraftReleased:      func() any { return new(DraftAction) },
 	TypeDraftApproved:      func() any { return new(DraftAction) },
 	TypeDraftEdited:        func() any { return new(DraftAction) },
 	TypeDraftRejected:      func() any { return new(DraftAction) },

@@ -233,15 +233,7 @@ func TestPipelineConfigErrors(t *testing.T) {
 	if _, err := NewPipeline(PipelineConfig{Transcriber: tr}); err == nil {
 		t.Error("pipeline without callback accepted")
 	}
-	if _, err := NewOpenAITranscriber(OpenAIConfigFromEnv(func(string) string { return "" })); !errors.Is(err, ErrNoSTT) {
+	if _, err := NewOpenAITranscriber(OpenAIConfig{}); !errors.Is(err, ErrNoSTT) {
 		t.Errorf("transcriber without base URL: %v", err)
 	}
-	cfg := OpenAIConfigFromEnv(env{"OPENAI_BASE_URL": "http://a/v1", "LIVEHOST_STT_BASE_URL": "http://b/v1", "LIVEHOST_STT_MODEL": "m"}.get)
-	if cfg.BaseURL != "http://b/v1" || cfg.Model != "m" {
-		t.Errorf("config from env: %+v", cfg)
-	}
 }
-
-type env map[string]string
-
-func (e env) get(k string) string { return e[k] }

@@ -38,23 +38,6 @@ type OpenAIConfig struct {
 	HTTPClient *http.Client
 }
 
-// OpenAIConfigFromEnv reads the STT settings from the environment.
-func OpenAIConfigFromEnv(getenv func(string) string) OpenAIConfig {
-	first := func(keys ...string) string {
-		for _, k := range keys {
-			if v := strings.TrimSpace(getenv(k)); v != "" {
-				return v
-			}
-		}
-		return ""
-	}
-	return OpenAIConfig{
-		BaseURL: first("LIVEHOST_STT_BASE_URL", "OPENAI_BASE_URL"),
-		APIKey:  first("LIVEHOST_STT_API_KEY", "OPENAI_API_KEY"),
-		Model:   first("LIVEHOST_STT_MODEL"),
-	}
-}
-
 // OpenAITranscriber calls POST {BaseURL}/audio/transcriptions (multipart) through go-openai.
 type OpenAITranscriber struct {
 	client *openai.Client

@@ -32,6 +32,17 @@ type Request struct {
 	// Context is what happened lately in the show (host transcript lines, on-air changes); the LLM
 	// engine gives it to the model as data.
 	Context []string
+	// Detected is Detect(Text) when the caller already ran it (a show detects every message on
+	// ingest); nil has the engine detect.
+	Detected *Question
+}
+
+// detection is the request's question detection, run only when the caller has not.
+func (r Request) detection() Question {
+	if r.Detected != nil {
+		return *r.Detected
+	}
+	return Detect(r.Text)
 }
 
 // Fact is one catalog value an answer states.

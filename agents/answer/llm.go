@@ -61,7 +61,7 @@ func (l *LLM) Answer(ctx context.Context, req Request) (Result, error) {
 // it, so a page can show the draft growing. The returned Result is authoritative: when the guard
 // replaces the draft, the streamed text is void and Result.Fallback says so.
 func (l *LLM) AnswerStream(ctx context.Context, req Request, onToken func(string)) (Result, error) {
-	q := Detect(req.Text)
+	q := req.detection()
 	off, d, err := l.offline.answer(ctx, req, q)
 	if err != nil || !q.IsQuestion {
 		off.Engine = "llm"

@@ -63,7 +63,7 @@ var conceptLabels = map[string]prompts.Text{
 
 // Answer implements Engine.
 func (o *Offline) Answer(ctx context.Context, req Request) (Result, error) {
-	res, _, err := o.answer(ctx, req, Detect(req.Text))
+	res, _, err := o.answer(ctx, req, req.detection())
 	return res, err
 }
 

@@ -120,6 +120,7 @@ type Proposal struct {
 	Engine      string   `json:"engine,omitempty"` // "offline", "llm"
 	Confidence  float64  `json:"confidence"`       // 0–1
 	NeedsReview bool     `json:"needs_review,omitempty"`
+	Fallback    string   `json:"fallback,omitempty"` // why a model's draft was replaced by the offline answer
 }
 
 // Policy is a show's auto-approve policy: a new draft is approved by ByAuto when the policy is
@@ -179,6 +180,7 @@ type Draft struct {
 	Engine      string     `json:"engine,omitempty"`
 	Confidence  float64    `json:"confidence"`
 	NeedsReview bool       `json:"needs_review,omitempty"`
+	Fallback    string     `json:"fallback,omitempty"`
 
 	Status    Status    `json:"status"`
 	FinalText string    `json:"final_text,omitempty"` // what was approved (approved, edited)

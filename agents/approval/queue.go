@@ -503,7 +503,7 @@ func (q *Queue) applyCreated(c Change) error {
 		ID: c.Draft, Show: p.Show, Key: Key(p.Show, p.Question.Text, p.SKU, p.Intent),
 		Questions: []Question{p.Question}, Count: 1,
 		SKU: p.SKU, Intent: p.Intent, Text: p.Text, Facts: slices.Clone(p.Facts), Engine: p.Engine,
-		Confidence: p.Confidence, NeedsReview: p.NeedsReview,
+		Confidence: p.Confidence, NeedsReview: p.NeedsReview, Fallback: p.Fallback,
 		Status: StatusPending, CreatedAt: c.At, UpdatedAt: c.At,
 		History: []Step{{Kind: KindCreated, By: c.By, At: c.At}},
 	}

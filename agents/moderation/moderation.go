@@ -100,6 +100,10 @@ type Engine struct {
 	pool    sync.Pool
 	mu      sync.Mutex // serializes Reload
 	modTime time.Time
+	// stale is set by Follow when a list file changed; the next message reloads first, so a term
+	// a moderator just added applies to the very next message.
+	stale    atomic.Bool
+	onReload func(error) // Follow's error callback
 }
 
 // NewDefault returns an engine with the embedded default lists.
@@ -261,6 +265,7 @@ type cand struct {
 
 // Moderate decides on one text. It never panics and always returns a verdict.
 func (e *Engine) Moderate(text string, src Source) Verdict {
+	e.reloadIfStale()
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
 	s.cands, s.excs, s.pending, s.sides, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], s.sides[:0], 0
@@ -271,6 +276,7 @@ func (e *Engine) Moderate(text string, src Source) Verdict {
 // ModerateChat is Moderate for a chat message plus the rules that need history: per-user flood
 // and the same message from many users (copy-paste raids).
 func (e *Engine) ModerateChat(msg Message) Verdict {
+	e.reloadIfStale()
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
 	s.cands, s.excs, s.pending, s.sides, s.hints = s.cands[:0], s.excs[:0], s.pending[:0], s.sides[:0], 0

@@ -11,13 +11,10 @@ import (
 	"log/slog"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
-	"github.com/livehost/livehost/prompts"
-	openai "github.com/sashabaranov/go-openai"
+	"github.com/livehost/livehost/internal/wire"
 )
 
 func init() {
@@ -63,23 +60,26 @@ const maxAskLine = 64 << 10
 
 func runAsk(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "ask",
-		"livehost ask --catalog FILE [--on-air SKU] [--lineup SKU,…] [--question TEXT] [--json] [--engine offline|llm]",
-		"Answers viewer questions from a product catalog. With --question it answers that one; without, it reads\n"+
-			"JSON lines {\"question\": \"…\", \"on_air\": \"SKU\", \"lineup\": [\"SKU\", …]} on stdin and writes one JSON\n"+
-			"line per input line, in order: is_question, intent, sku (null when none), answer, facts, cross_sell,\n"+
-			"confidence (0–1), needs_review, engine and fallback. A bad input line gets {\"line\": N, \"error\": \"…\"}\n"+
-			"and the exit status is 1.\n\n"+
-			"The LLM engine is used when OPENAI_API_KEY or OPENAI_BASE_URL is set (model LIVEHOST_LLM_MODEL), else\n"+
-			"the offline engine; --engine overrides. Every LLM draft is checked against the catalog and falls back\n"+
-			"to the offline answer (fallback says why) when it states a fact the catalog does not back.")
-	catalogPath := fs.String("catalog", "", "catalog file: JSONL, CSV or Shopify CSV (required)")
+		"livehost ask [--catalog FILE | --data DIR | --db URL] [--on-air SKU] [--lineup SKU,…] [--question TEXT] [--json] [--engine offline|llm]",
+		"Answers viewer questions from the product catalog: the catalog store (--data DIR, --db URL, as\n"+
+			"`livehost catalog import` filled it) or a catalog file (--catalog FILE). With --question it answers that\n"+
+			"one; without, it reads JSON lines {\"question\": \"…\", \"on_air\": \"SKU\", \"lineup\": [\"SKU\", …]} on stdin and\n"+
+			"writes one JSON line per input line, in order: is_question, intent, sku (null when none), answer,\n"+
+			"facts, cross_sell, confidence (0–1), needs_review, engine and fallback. A bad input line gets\n"+
+			"{\"line\": N, \"error\": \"…\"} and the exit status is 1.\n\n"+
+			"The agents are the ones `livehost serve` runs on the same settings: the LLM engine when OPENAI_API_KEY or\n"+
+			"OPENAI_BASE_URL is set (model LIVEHOST_LLM_MODEL), else the offline engine; --engine overrides. Every\n"+
+			"LLM draft is checked against the catalog and falls back to the offline answer (fallback says why) when\n"+
+			"it states a fact the catalog does not back. --brand gives the brand's persona and shop policy.")
+	cfg := env.config()
+	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog file: JSONL, CSV or Shopify CSV (default: the catalog store; env LIVEHOST_CATALOG)")
+	var sf storeFlags
+	sf.register(fs)
 	onAir := fs.String("on-air", "", "SKU of the product on air (an input line's on_air wins)")
 	lineup := fs.String("lineup", "", "comma-separated SKUs of the show's lineup, preferred when a question names a product")
 	question := fs.String("question", "", "answer this one question instead of reading stdin")
 	asJSON := fs.Bool("json", false, "with --question, print the answer as a JSON line (stdin mode always does)")
-	engineName := fs.String("engine", "", "offline or llm (default: llm when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline)")
-	brandDir := fs.String("brand", envOr(env, "LIVEHOST_BRAND_DIR", ""), "folder with persona.json / policy.json for the brand (env LIVEHOST_BRAND_DIR)")
-	budget := fs.Duration("llm-timeout", 4*time.Second, "time budget of one LLM answer before the offline answer is used")
+	registerAgentFlags(fs, &cfg)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -87,64 +87,46 @@ func runAsk(ctx context.Context, env *cliEnv, args []string) error {
 	if len(rest) > 0 {
 		return &exitError{2, fmt.Errorf("unexpected argument %q (the question goes in --question)", rest[0])}
 	}
-	if *catalogPath == "" {
-		return &exitError{2, errors.New("--catalog FILE is required")}
-	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	rr, err := catalog.ReadFile(*catalogPath, "")
-	if err != nil {
-		return &exitError{1, fmt.Errorf("read catalog %s: %w", *catalogPath, err)}
-	}
-	for _, r := range rr.Rejects {
-		log.Warn("catalog row rejected", "row", r.String())
-	}
-	searcher, err := catalog.NewMemorySearcher(ctx, rr.Products, catalog.NewHashEmbedder(256))
-	if err != nil {
-		return &exitError{1, fmt.Errorf("index catalog %s: %w", *catalogPath, err)}
+	var searcher *catalog.Searcher
+	where := cfg.Catalog
+	if cfg.Catalog != "" {
+		rr, err := catalog.ReadFile(cfg.Catalog, "")
+		if err != nil {
+			return &exitError{1, fmt.Errorf("read catalog %s: %w", cfg.Catalog, err)}
+		}
+		for _, r := range rr.Rejects {
+			log.Warn("catalog row rejected", "row", r.String())
+		}
+		if searcher, err = catalog.NewMemorySearcher(ctx, rr.Products, catalog.NewHashEmbedder(256)); err != nil {
+			return &exitError{1, fmt.Errorf("index catalog %s: %w", cfg.Catalog, err)}
+		}
+	} else {
+		st, w, err := sf.open(ctx, cfg, true)
+		if err != nil {
+			return &exitError{1, fmt.Errorf("open the catalog store: %w", err)}
+		}
+		defer st.Close()
+		where = w
+		if searcher, err = openSearcher(ctx, cfg, st, sf.embedder); err != nil {
+			return &exitError{1, fmt.Errorf("catalog store %s: %w", where, err)}
+		}
 	}
 	if *onAir != "" {
-		if _, ok, _ := searcher.Get(ctx, *onAir); !ok {
-			return &exitError{2, fmt.Errorf("--on-air %q is not in %s", *onAir, *catalogPath)}
+		if _, ok, err := searcher.Get(ctx, *onAir); err != nil || !ok {
+			return &exitError{2, fmt.Errorf("--on-air %q is not in %s", *onAir, where)}
 		}
 	}
-	set, err := prompts.Load(*brandDir)
+	agents, err := wire.Build(ctx, cfg, wire.Deps{Catalog: searcher, Logger: log})
 	if err != nil {
-		return &exitError{2, err}
-	}
-	mod, err := moderation.NewDefault()
-	if err != nil {
-		return &exitError{1, fmt.Errorf("load moderation lists: %w", err)}
-	}
-	offline := answer.NewOffline(searcher, set)
-	offline.Claims = answer.ModerationClaims(mod)
-
-	key, base := strings.TrimSpace(env.getenv("OPENAI_API_KEY")), strings.TrimSpace(env.getenv("OPENAI_BASE_URL"))
-	name := *engineName
-	if name == "" {
-		name = "offline"
-		if key != "" || base != "" {
-			name = "llm"
+		if errors.Is(err, wire.ErrConfig) {
+			return &exitError{2, err}
 		}
+		return &exitError{1, err}
 	}
-	var eng answer.Engine
-	switch name {
-	case "offline":
-		eng = offline
-	case "llm":
-		if key == "" && base == "" {
-			return &exitError{2, errors.New("--engine llm needs OPENAI_API_KEY or OPENAI_BASE_URL")}
-		}
-		cfg := openai.DefaultConfig(key)
-		if base != "" {
-			cfg.BaseURL = base
-		}
-		llm := answer.NewLLM(openai.NewClientWithConfig(cfg), envOr(env, "LIVEHOST_LLM_MODEL", "gpt-4o-mini"), offline)
-		llm.Budget = *budget
-		eng = llm
-	default:
-		return &exitError{2, fmt.Errorf("--engine must be offline or llm, not %q", name)}
-	}
+	defer agents.Close()
+	eng := agents.Answer
 	var lineupSKUs []string
 	for _, s := range strings.Split(*lineup, ",") {
 		if s = strings.TrimSpace(s); s != "" {

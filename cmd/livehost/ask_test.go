@@ -72,11 +72,11 @@ func TestAskFlagsAndErrors(t *testing.T) {
 		code    int
 		wantErr string
 	}{
-		{[]string{"ask", "--question", "いくら"}, 2, "--catalog FILE is required"},
+		{[]string{"ask", "--question", "いくら", "--data", "no/such/dir"}, 1, "no catalog in no/such/dir: import one first"},
 		{[]string{"ask", "--catalog", "no/such/file.jsonl", "--question", "x"}, 1, "read catalog"},
 		{[]string{"ask", "--catalog", exampleCatalog, "--on-air", "NOPE", "--question", "x"}, 2, `"NOPE" is not in`},
-		{[]string{"ask", "--catalog", exampleCatalog, "--engine", "gpt", "--question", "x"}, 2, "--engine must be offline or llm"},
-		{[]string{"ask", "--catalog", exampleCatalog, "--engine", "llm", "--question", "x"}, 2, "needs OPENAI_API_KEY"},
+		{[]string{"ask", "--catalog", exampleCatalog, "--engine", "gpt", "--question", "x"}, 2, `answer engine "gpt": want offline or llm`},
+		{[]string{"ask", "--catalog", exampleCatalog, "--engine", "llm", "--question", "x"}, 2, "needs OPENAI_BASE_URL or OPENAI_API_KEY"},
 		{[]string{"ask", "--catalog", exampleCatalog, "stray"}, 2, "unexpected argument"},
 		{[]string{"ask", "--help"}, 0, "JSON lines"},
 	}
@@ -131,5 +131,33 @@ func TestAskStreamsTextWithLLM(t *testing.T) {
 	code, out, _ := runCLI(t, "", env, "ask", "--catalog", exampleCatalog, "--on-air", "LH-COS-001", "--question", "いくら？")
 	if code != 0 || !strings.Contains(out, "税込1,980円です！\n(draft replaced: guard: price") || !strings.Contains(out, "1,580円（セール中") {
 		t.Fatalf("exit %d output:\n%s", code, out)
+	}
+}
+
+// TestAskFromStore answers from the catalog store when no --catalog is given, as catalog search
+// does: import into a data directory, then ask with --data and with LIVEHOST_DATA.
+func TestAskFromStore(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errOut := runCLI(t, "", nil, "catalog", "import", exampleCatalog, "--data", dir); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, run := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, []string{"ask", "--data", dir, "--on-air", "LH-COS-001", "--question", "いくらですか？", "--json"}},
+		{map[string]string{"LIVEHOST_DATA": dir}, []string{"ask", "--on-air", "LH-COS-001", "--question", "いくらですか？", "--json"}},
+	} {
+		code, out, errOut := runCLI(t, "", run.env, run.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", run.args, code, errOut)
+		}
+		var got askOutput
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v: %q: %v", run.args, out, err)
+		}
+		if got.SKU == nil || *got.SKU != "LH-COS-001" || got.Intent != "price" || got.Engine != "offline" || !strings.Contains(got.Answer, "円") {
+			t.Errorf("%v: %+v", run.args, got)
+		}
 	}
 }

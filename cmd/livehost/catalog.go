@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/internal/config"
 )
 
 func init() {
@@ -74,13 +75,13 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 
 // open opens the configured store and describes it. With mustExist, a missing embedded store is
 // an error rather than a new empty one.
-func (f *storeFlags) open(ctx context.Context, env *cliEnv, mustExist bool) (catalog.Store, string, error) {
+func (f *storeFlags) open(ctx context.Context, cfg config.Config, mustExist bool) (catalog.Store, string, error) {
 	db := f.db
 	if db == "" {
-		db = envOr(env, "LIVEHOST_DATABASE_URL", "")
+		db = cfg.DatabaseURL
 	}
 	if db != "" {
-		st, err := catalog.OpenPostgres(ctx, db)
+		st, err := catalog.OpenPostgresOptions(ctx, db, cfg.Postgres())
 		if err != nil {
 			return nil, "", err
 		}
@@ -88,7 +89,7 @@ func (f *storeFlags) open(ctx context.Context, env *cliEnv, mustExist bool) (cat
 	}
 	dir := f.data
 	if dir == "" {
-		dir = envOr(env, "LIVEHOST_DATA", "./livehost-data")
+		dir = cfg.Data
 	}
 	if mustExist && !catalog.EmbeddedExists(dir) {
 		return nil, "", fmt.Errorf("no catalog in %s: import one first (livehost catalog import FILE --data %s), or search a file directly with --catalog FILE", dir, dir)
@@ -100,20 +101,16 @@ func (f *storeFlags) open(ctx context.Context, env *cliEnv, mustExist bool) (cat
 	return st, dir, nil
 }
 
-func openAIConfigured(env *cliEnv) bool {
-	return envOr(env, "OPENAI_API_KEY", "") != "" || envOr(env, "OPENAI_BASE_URL", "") != ""
-}
-
 // embedderFor picks the embedder: the one a store was built with (storeName/storeDim), or for an
 // empty store or a file, the --embedder choice.
-func embedderFor(ctx context.Context, env *cliEnv, choice, storeName string, storeDim int) (catalog.Embedder, error) {
-	cfg := catalog.OpenAIConfigFromEnv(env.getenv)
+func embedderFor(ctx context.Context, conf config.Config, choice, storeName string, storeDim int) (catalog.Embedder, error) {
+	cfg := conf.Embedding()
 	if storeName != "" && choice == "auto" {
 		if storeName == catalog.HashEmbedderName {
 			return catalog.NewHashEmbedder(storeDim), nil
 		}
 		if rest, ok := strings.CutPrefix(storeName, "openai:"); ok {
-			if !openAIConfigured(env) {
+			if !conf.OpenAIConfigured() {
 				return nil, fmt.Errorf("the store was built with %s; set OPENAI_BASE_URL and/or OPENAI_API_KEY to search it", storeName)
 			}
 			model, dims, _ := strings.Cut(rest, ":")
@@ -131,7 +128,7 @@ func embedderFor(ctx context.Context, env *cliEnv, choice, storeName string, sto
 	case "openai":
 		return catalog.NewOpenAIEmbedder(ctx, cfg)
 	case "auto":
-		if openAIConfigured(env) {
+		if conf.OpenAIConfigured() {
 			return catalog.NewOpenAIEmbedder(ctx, cfg)
 		}
 		return catalog.NewHashEmbedder(0), nil
@@ -141,12 +138,12 @@ func embedderFor(ctx context.Context, env *cliEnv, choice, storeName string, sto
 
 // openSearcher searches st with the embedder it was built with (for an empty store, the --embedder
 // choice): `catalog search` and `serve` read a store the same way.
-func openSearcher(ctx context.Context, env *cliEnv, st catalog.Store, choice string) (*catalog.Searcher, error) {
+func openSearcher(ctx context.Context, cfg config.Config, st catalog.Store, choice string) (*catalog.Searcher, error) {
 	name, dim, err := st.Embedding(ctx)
 	if err != nil {
 		return nil, err
 	}
-	emb, err := embedderFor(ctx, env, choice, name, dim)
+	emb, err := embedderFor(ctx, cfg, choice, name, dim)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +181,7 @@ Shopify product export).`)
 	if err != nil {
 		return err
 	}
-	st, where, err := sf.open(ctx, env, false)
+	st, where, err := sf.open(ctx, env.config(), false)
 	if err != nil {
 		return err
 	}
@@ -193,7 +190,7 @@ Shopify product export).`)
 	if err != nil {
 		return err
 	}
-	emb, err := embedderFor(ctx, env, sf.embedder, name, dim)
+	emb, err := embedderFor(ctx, env.config(), sf.embedder, name, dim)
 	if err != nil {
 		return err
 	}
@@ -360,7 +357,7 @@ array of objects (sku, name, score, prices, stock, …), best first; scores are 
 		for _, r := range res.Rejects {
 			fmt.Fprintf(env.stderr, "skipped %s\n", r)
 		}
-		emb, err := embedderFor(ctx, env, sf.embedder, "", 0)
+		emb, err := embedderFor(ctx, env.config(), sf.embedder, "", 0)
 		if err != nil {
 			return err
 		}
@@ -368,12 +365,12 @@ array of objects (sku, name, score, prices, stock, …), best first; scores are 
 			return err
 		}
 	} else {
-		st, _, err := sf.open(ctx, env, true)
+		st, _, err := sf.open(ctx, env.config(), true)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		if s, err = openSearcher(ctx, env, st, sf.embedder); err != nil {
+		if s, err = openSearcher(ctx, env.config(), st, sf.embedder); err != nil {
 			return err
 		}
 	}
@@ -559,7 +556,7 @@ ends a sale. A running livehost on the same embedded store sees the change at it
 		}
 		o.Stock = &n
 	}
-	st, _, err := sf.open(ctx, env, true)
+	st, _, err := sf.open(ctx, env.config(), true)
 	if err != nil {
 		return err
 	}

@@ -24,17 +24,19 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		"Runs the eval suites (datasets in evals/data, outside sets read in place from ../shared/data) and checks\n"+
 			"each metric against evals/thresholds.json. Exits 1 when a threshold fails.\n\nSuites:\n"+suiteList())
 	suite := fs.String("suite", "all", "suites to run, comma-separated, or all")
-	engine := fs.String("engine", "offline", "answer engine: offline or llm (llm needs OPENAI_BASE_URL / OPENAI_API_KEY)")
+	agents := env.config()
+	agents.Engine = "offline" // an eval says what it measures: --engine llm for the model
+	registerAgentFlags(fs, &agents)
 	asJSON := fs.Bool("json", false, "print the results as JSON")
-	shared := fs.String("shared-data", envOr(env, "LIVEHOST_SHARED_DATA", "../shared/data"), "folder with the outside data sets (env LIVEHOST_SHARED_DATA)")
+	shared := fs.String("shared-data", agents.SharedData, "folder with the outside data sets (env LIVEHOST_SHARED_DATA)")
 	catalogPath := fs.String("catalog", "examples/catalog.jsonl", "catalog the answer suites run against")
 	thresholds := fs.String("thresholds", "", "thresholds file (default: the evals/thresholds.json built into the binary)")
 	judge := fs.Bool("judge", false, "add a model-judged score of free-text answers (needs an OpenAI-compatible server)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *engine != "offline" && *engine != "llm" {
-		return &exitError{2, fmt.Errorf("--engine must be offline or llm, not %q", *engine)}
+	if agents.Engine != "offline" && agents.Engine != "llm" {
+		return &exitError{2, fmt.Errorf("--engine must be offline or llm, not %q", agents.Engine)}
 	}
 	var th evals.Thresholds
 	var err error
@@ -47,13 +49,10 @@ func runEval(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	cfg := evals.Config{
-		Engine:            *engine,
+		Agents:            agents,
 		SharedData:        *shared,
 		CatalogPath:       *catalogPath,
-		RequireSharedData: env.getenv("CI") == "true",
-		OpenAIBaseURL:     env.getenv("OPENAI_BASE_URL"),
-		OpenAIKey:         env.getenv("OPENAI_API_KEY"),
-		LLMModel:          envOr(env, "LIVEHOST_LLM_MODEL", "gpt-4o-mini"),
+		RequireSharedData: agents.CI,
 		Judge:             *judge,
 	}
 	results, err := evals.Run(ctx, cfg, strings.Split(*suite, ","), th)

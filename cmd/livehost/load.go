@@ -22,6 +22,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/livehost/livehost/internal/config"
+	"github.com/livehost/livehost/internal/wire"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -179,7 +182,13 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ag, err := openAgents(ctx, cfg.catalog, log)
+	cat, err := openFileCatalog(ctx, cfg.catalog, log)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	// The default configuration, whatever the environment says: the figures are the offline ones.
+	agents, err := wire.Build(ctx, config.FromEnv(func(string) string { return "" }), wire.Deps{Catalog: cat.searcher, Logger: log})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -189,10 +198,16 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cfg.admin = server.NewToken()
-	srv, err := server.New(ctx, server.Options{Store: st, Moderator: ag.moderator, Answerer: ag.answerer, CrossSell: ag.crossSell,
-		Products: ag.products, AdminToken: cfg.admin, Logger: log, IngestRate: -1})
+	rt, err := live.New(ctx, live.Options{Store: st, Agents: agents.Live(), Policy: &agents.Policy, Logger: log})
 	if err != nil {
+		st.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cfg.admin = server.NewToken()
+	srv, err := server.New(server.Options{Runtime: rt, Tokens: server.StoreTokens(st), AdminToken: cfg.admin, Logger: log, IngestRate: -1})
+	if err != nil {
+		rt.Close()
 		st.Close()
 		os.RemoveAll(dir)
 		return nil, err
@@ -207,7 +222,9 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 	return func() {
 		_ = hs.Close()
 		srv.Close()
+		rt.Close()
 		st.Close()
+		agents.Close()
 		os.RemoveAll(dir)
 	}, nil
 }

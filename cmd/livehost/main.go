@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/livehost/livehost/internal/envconfig"
+	"github.com/livehost/livehost/internal/config"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init, so the
@@ -119,7 +119,7 @@ Commands:`)
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"livehost <command> --help\" for a command's flags. Flags win over the environment.\n\nEnvironment:")
-	for _, v := range envconfig.All {
+	for _, v := range config.Vars {
 		def := ""
 		if v.Default != "" {
 			def = " (default " + v.Default + ")"
@@ -161,6 +161,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = rest[1:]
 	}
 }
+
+// config is the configuration from the environment, before a command's flags override it.
+func (env *cliEnv) config() config.Config { return config.FromEnv(env.getenv) }
 
 // envOr returns the environment value of key, or def when it is unset or empty.
 func envOr(env *cliEnv, key, def string) string {

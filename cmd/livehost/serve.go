@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/livehost/livehost/internal/config"
+	"github.com/livehost/livehost/internal/wire"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/show"
 )
@@ -23,18 +26,18 @@ func init() {
 	register(command{name: "serve", summary: "run the live show service: API, event stream, teleprompter and moderator pages", run: runServe})
 }
 
-// serveConfig is what `livehost serve` runs with, from flags and environment.
+// serveConfig is what `livehost serve` runs with: the shared configuration (environment, then
+// flags) and serve's own flags.
 type serveConfig struct {
-	addr, data, db, catalog, logLevel string
-	embedder                          string
-	demo                              bool
-	demoRate                          float64
-	ingestRate                        float64
-	draftTTL                          time.Duration
-	catalogRefresh                    time.Duration
-	answerWorkers                     int
-	jsonOut                           bool
-	adminToken                        string
+	config.Config
+	embedder       string
+	demo           bool
+	demoRate       float64
+	ingestRate     float64
+	draftTTL       time.Duration
+	catalogRefresh time.Duration
+	answerWorkers  int
+	jsonOut        bool
 }
 
 func runServe(ctx context.Context, env *cliEnv, args []string) error {
@@ -45,6 +48,13 @@ pages, and the agents (moderation on ingest, question answering, cross-sell, hos
 Events are kept in a durable per-show log: SQLite in the data directory, or PostgreSQL with --db.
 On restart the state (pending drafts, held messages, product on air) is rebuilt from the log.
 
+Answers: the LLM engine when OPENAI_BASE_URL or OPENAI_API_KEY is set (model LIVEHOST_LLM_MODEL),
+else the offline engine; --engine overrides. Every LLM draft is checked against the catalog and
+replaced by the offline answer (the draft's fallback says why) when it states a fact the catalog
+does not back. --brand (LIVEHOST_BRAND_DIR) gives the brand's persona and shop policy; --lists
+(LIVEHOST_MODERATION_LISTS) adds the brand's moderation lists, followed while serving: a term
+added to a list file applies to the next chat message.
+
 Products come from the catalog store (the embedded one in the data directory, or PostgreSQL with
 --db), filled by "livehost catalog import"; "livehost catalog offer SKU --stock N" during a show
 reaches the product cards and answers of the running server. --catalog FILE serves a file from
@@ -54,19 +64,20 @@ memory instead.
 changed during a show are kept), creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
 its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp)
-	cfg := serveConfig{}
-	fs.StringVar(&cfg.addr, "addr", envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "listen address (env LIVEHOST_ADDR)")
-	fs.StringVar(&cfg.data, "data", envOr(env, "LIVEHOST_DATA", "./livehost-data"), "data directory of the embedded store (env LIVEHOST_DATA)")
-	fs.StringVar(&cfg.db, "db", envOr(env, "LIVEHOST_DATABASE_URL", ""), "PostgreSQL URL; when set the event log lives there (env LIVEHOST_DATABASE_URL)")
-	fs.StringVar(&cfg.catalog, "catalog", envOr(env, "LIVEHOST_CATALOG", ""), "serve this catalog file (JSONL, CSV, Shopify CSV) from memory instead of the catalog store (env LIVEHOST_CATALOG)")
+	cfg := serveConfig{Config: env.config()}
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "db", cfg.DatabaseURL, "PostgreSQL URL; when set the event log and catalog live there (env LIVEHOST_DATABASE_URL)")
+	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "serve this catalog file (JSONL, CSV, Shopify CSV) from memory instead of the catalog store (env LIVEHOST_CATALOG)")
+	registerAgentFlags(fs, &cfg.Config)
 	fs.StringVar(&cfg.embedder, "embedder", "auto", "embedder of a new catalog store (--demo): auto (openai when OPENAI_BASE_URL or OPENAI_API_KEY is set, else offline), offline or openai; a store keeps the one it was built with")
 	fs.DurationVar(&cfg.catalogRefresh, "catalog-refresh", time.Minute, "with --db: how often the catalog's word index is rebuilt for products imported or renamed meanwhile (prices and stock are always read live; 0: never)")
 	fs.BoolVar(&cfg.demo, "demo", false, "create a demo show and feed it a simulated chat")
 	fs.Float64Var(&cfg.demoRate, "demo-rate", 2, "simulated chat messages per second with --demo")
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
-	fs.IntVar(&cfg.answerWorkers, "answer-workers", 1, "questions answered at once (raise it for a model-backed answerer; the offline one is CPU-bound)")
+	fs.IntVar(&cfg.answerWorkers, "answer-workers", 0, "questions answered at once (default 1 for the offline engine, which is CPU-bound, 8 for the LLM engine, which waits on the network)")
 	fs.DurationVar(&cfg.draftTTL, "draft-ttl", 10*time.Minute, "how long a drafted reply waits for a moderator before it expires (negative: never)")
-	fs.StringVar(&cfg.logLevel, "log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,8 +85,16 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+v
 	if cfg.demoRate <= 0 || cfg.demoRate > 1000 {
 		return &exitError{2, fmt.Errorf("--demo-rate %g: want more than 0 and at most 1000 messages/s", cfg.demoRate)}
 	}
-	cfg.adminToken = strings.TrimSpace(env.getenv("LIVEHOST_ADMIN_TOKEN"))
 	return serve(ctx, env, cfg)
+}
+
+// registerAgentFlags adds the flags that shape the agents (the same for serve, ask and eval),
+// defaulting to the environment's values in cfg.
+func registerAgentFlags(fs *flag.FlagSet, cfg *config.Config) {
+	fs.StringVar(&cfg.Engine, "engine", cfg.Engine, "answer engine: offline or llm (default: llm when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline; env LIVEHOST_ENGINE)")
+	fs.StringVar(&cfg.BrandDir, "brand", cfg.BrandDir, "folder with the brand's persona.json / policy.json (env LIVEHOST_BRAND_DIR)")
+	fs.StringVar(&cfg.ModerationLists, "lists", cfg.ModerationLists, "a brand's moderation list directory, added to the built-in lists and followed for changes (env LIVEHOST_MODERATION_LISTS)")
+	fs.DurationVar(&cfg.LLMTimeout, "llm-timeout", cfg.LLMTimeout, "time budget of one LLM answer before the offline answer is used (env LIVEHOST_LLM_TIMEOUT)")
 }
 
 func newLogger(env *cliEnv, level string) (*slog.Logger, error) {
@@ -96,74 +115,91 @@ type startupInfo struct {
 }
 
 func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
-	log, err := newLogger(env, cfg.logLevel)
+	log, err := newLogger(env, cfg.LogLevel)
 	if err != nil {
 		return err
 	}
 	generated := false
-	if cfg.adminToken == "" {
-		cfg.adminToken = server.NewToken()
+	if cfg.AdminToken == "" {
+		cfg.AdminToken = server.NewToken()
 		generated = true
 	}
-	if cfg.db == "" {
-		if err := os.MkdirAll(cfg.data, 0o755); err != nil {
+	if cfg.DatabaseURL == "" {
+		if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
 			return fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	var agents *agentSet
-	if cfg.catalog != "" {
-		agents, err = openAgents(ctx, cfg.catalog, log)
+	var cat *servedCatalog
+	if cfg.Catalog != "" {
+		cat, err = openFileCatalog(ctx, cfg.Catalog, log)
 	} else {
-		agents, err = openStoreAgents(ctx, env, cfg, log)
+		cat, err = openStoreCatalog(ctx, cfg, log)
 	}
 	if err != nil {
 		return err
 	}
-	// Deferred before the server's Close, so it runs after it: nothing reads the catalog then.
+	// Deferred first, so it runs last: nothing reads the catalog then.
+	defer cat.Close()
+	agents, err := wire.Build(ctx, cfg.Config, wire.Deps{Catalog: cat.searcher, Logger: log})
+	if err != nil {
+		if errors.Is(err, wire.ErrConfig) {
+			return &exitError{2, err}
+		}
+		return err
+	}
 	defer agents.Close()
-	store, err := show.OpenStore(ctx, cfg.data, cfg.db)
+	store, err := show.OpenStore(ctx, cfg.Data, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("open event log: %w", err)
 	}
 	defer store.Close()
-	voice, err := newVoice(env, log)
+	workers := cfg.answerWorkers
+	if workers <= 0 {
+		workers = 1
+		if agents.EngineName == "llm" {
+			workers = 8
+		}
+	}
+	rt, err := live.New(ctx, live.Options{Store: store, Agents: agents.Live(), Policy: &agents.Policy,
+		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	voice, err := newVoice(cfg.Config, rt, log)
 	if err != nil {
 		return err
 	}
 	defer voice.Close()
-	srv, err := server.New(ctx, server.Options{
-		Store: store, Moderator: agents.moderator, Answerer: agents.answerer, CrossSell: agents.crossSell,
-		Products:   agents.products,
-		AdminToken: cfg.adminToken, Logger: log, IngestRate: cfg.ingestRate, DraftTTL: cfg.draftTTL,
-		AnswerWorkers: cfg.answerWorkers, Mount: append(extraRoutes, voice.Mount),
+	srv, err := server.New(server.Options{
+		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
+		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount}, Collectors: voice.Collectors(),
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	if err := voice.Attach(srv); err != nil {
-		return err
-	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	log.Info("listening", "url", base, "store", store.Backend(), "products", agents.count)
+	log.Info("listening", "url", base, "store", store.Backend(), "products", cat.count, "engine", agents.EngineName,
+		"brand", cfg.BrandDir, "lists", cfg.ModerationLists)
 
 	info := startupInfo{URL: base}
 	if generated {
-		info.AdminToken = cfg.adminToken
+		info.AdminToken = cfg.AdminToken
 	}
 	demoDone := make(chan struct{})
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
-		d, err := setupDemo(ctx, base, cfg.adminToken, agents)
+		d, err := setupDemo(ctx, base, cfg.AdminToken, cat)
 		if err != nil {
 			hs.Close()
 			return fmt.Errorf("demo: %w", err)
@@ -187,9 +223,10 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	defer cancel()
 	// Streams are hijacked connections that Shutdown does not wait for; srv.Close ends them.
 	shutErr := hs.Shutdown(sctx)
-	// WHIP sessions end before the server, so their last utterances still reach the log.
+	// WHIP sessions end before the runtime, so their last utterances still reach the log.
 	voice.Close()
 	srv.Close()
+	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)
 	}
@@ -228,7 +265,3 @@ func pageURL(base, page, showID, token string) string {
 	q := url.Values{"show": {showID}, "token": {token}}
 	return base + "/" + page + "?" + q.Encode()
 }
-
-// extraRoutes are mounted on the server by other parts of the binary (for example WHIP voice
-// ingest) from their own files: func init() { extraRoutes = append(extraRoutes, mount) }.
-var extraRoutes []func(e *echo.Echo, auth server.Auth)

@@ -22,7 +22,7 @@ type demo struct {
 }
 
 // setupDemo creates (or reopens) the demo show through the public API, like any client would.
-func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, error) {
+func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog) (*demo, error) {
 	if len(ag.demoProducts) == 0 {
 		return nil, fmt.Errorf("the catalog has no products")
 	}
@@ -32,17 +32,31 @@ func setupDemo(ctx context.Context, base, admin string, ag *agentSet) (*demo, er
 	for i, p := range d.lineup {
 		skus[i] = p.SKU
 	}
+	// The list, not GET /api/shows/demo: a first start must not log a 404 for its own show.
+	var list struct {
+		Shows []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"shows"`
+	}
+	if _, err := d.call(ctx, admin, "GET", "/api/shows", nil, &list); err != nil {
+		return nil, err
+	}
 	var cur struct {
 		Status string `json:"status"`
 		OnAir  string `json:"on_air"`
 	}
-	code, err := d.call(ctx, admin, "GET", "/api/shows/"+demoShowID, nil, &cur, http.StatusNotFound)
-	if err != nil {
-		return nil, err
+	exists := false
+	for _, sh := range list.Shows {
+		exists = exists || sh.ID == demoShowID
 	}
-	if code == http.StatusNotFound {
+	if exists {
+		if _, err := d.call(ctx, admin, "GET", "/api/shows/"+demoShowID, nil, &cur); err != nil {
+			return nil, err
+		}
+	} else {
 		body := map[string]any{"id": demoShowID, "title": "春の新作コスメ LIVE · Spring beauty live", "lineup": skus, "mode": "host"}
-		if code, err = d.call(ctx, admin, "POST", "/api/shows", body, nil); err != nil || code != http.StatusCreated {
+		if code, err := d.call(ctx, admin, "POST", "/api/shows", body, nil); err != nil || code != http.StatusCreated {
 			return nil, fmt.Errorf("create show: status %d: %v", code, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/livehost/livehost/internal/config"
 	"io"
 	"log/slog"
 	"os"
@@ -272,9 +273,10 @@ func TestServePostgresCatalogRefresh(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", nil, "catalog", "import", catalogFile, "--db", url); code != 0 {
 		t.Fatalf("catalog import --db: exit %d\n%s%s", code, out, errOut)
 	}
-	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ag, err := openStoreAgents(context.Background(), env, serveConfig{db: url, embedder: "auto", catalogRefresh: 20 * time.Millisecond}, log)
+	cfg := serveConfig{Config: config.FromEnv(func(string) string { return "" }), embedder: "auto", catalogRefresh: 20 * time.Millisecond}
+	cfg.DatabaseURL = url
+	ag, err := openStoreCatalog(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

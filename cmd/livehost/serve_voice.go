@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
+	"github.com/livehost/livehost/internal/config"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/media"
 	"github.com/livehost/livehost/server"
 	"github.com/livehost/livehost/speech"
@@ -23,19 +24,17 @@ are refused with 503 and the mic page's browser speech recognition still works.
 LIVEHOST_WHIP_PUBLIC_IP advertises a NAT's public address; LIVEHOST_WHIP_IPS (comma-separated)
 restricts the addresses offered as ICE candidates.`
 
-// newVoice builds WHIP voice ingest from the environment. No STT server is not an error: the
-// endpoint then explains how to configure one.
-func newVoice(env *cliEnv, log *slog.Logger) (*server.Voice, error) {
+// newVoice builds WHIP voice ingest for the runtime. No STT server is not an error: the endpoint
+// then explains how to configure one.
+func newVoice(conf config.Config, rt *live.Runtime, log *slog.Logger) (*server.Voice, error) {
 	cfg := server.VoiceConfig{
-		Language:   envOr(env, "LIVEHOST_STT_LANGUAGE", "ja"),
-		BrandWords: splitList(env.getenv("LIVEHOST_BRAND_WORDS")),
-		WHIP: media.WHIPConfig{
-			IPs:       splitList(env.getenv("LIVEHOST_WHIP_IPS")),
-			PublicIPs: splitList(env.getenv("LIVEHOST_WHIP_PUBLIC_IP")),
-		},
-		Logger: log,
+		Runtime:    rt,
+		Language:   conf.STTLanguage,
+		BrandWords: conf.BrandWords,
+		WHIP:       media.WHIPConfig{IPs: conf.WHIPIPs, PublicIPs: conf.WHIPPublic},
+		Logger:     log,
 	}
-	stt, err := speech.NewOpenAITranscriber(speech.OpenAIConfigFromEnv(env.getenv))
+	stt, err := speech.NewOpenAITranscriber(conf.STT())
 	switch {
 	case errors.Is(err, speech.ErrNoSTT):
 		cfg.NoSTT = err
@@ -45,19 +44,5 @@ func newVoice(env *cliEnv, log *slog.Logger) (*server.Voice, error) {
 	default:
 		cfg.STT = stt
 	}
-	v, err := server.NewVoice(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
+	return server.NewVoice(cfg)
 }

@@ -1,9 +1,8 @@
-package server
+package live
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -14,7 +13,7 @@ import (
 // build makes the events of one append once their first sequence number is known, so that an
 // event can point at another in the same append (chat.verdict → its chat.received), and checks
 // them against the show's state under the show's lock (a draft approved twice fails here).
-type build func(v *view, next int64) ([]show.NewEvent, error)
+type build func(v *State, next int64) ([]show.NewEvent, error)
 
 type appendReq struct {
 	build build
@@ -23,24 +22,23 @@ type appendReq struct {
 	done  chan struct{}
 }
 
-// showRuntime is one show in the server: its folded state and the goroutine that appends to its
-// log. The server is the only writer of its shows, so next = LastSeq+1 is known; the appender
+// liveShow is one running show: its folded state and the goroutine that appends to its log. The
+// runtime is the only writer of its shows, so next = LastSeq+1 is known; the appender
 // still coalesces concurrent requests into one Append (one fsync) to keep ingest fast.
-type showRuntime struct {
+type liveShow struct {
 	id   string
 	reqs chan *appendReq
 	// stopped is closed when the appender has returned; a request it never took is then failed
 	// by its sender, since a send can win the race against quit after the last drain.
 	stopped chan struct{}
 
-	mu sync.Mutex // guards v
-	v  *view
+	mu sync.Mutex // guards st
+	st *State
 
-	enc encCache // encoded events for the streams
+	enc encCache // encoded events for the subscribers
 
-	hubOnce sync.Once
-	hub     *hub
-	hubErr  error
+	hubMu sync.Mutex
+	hub   *hub
 }
 
 const maxCoalesce = 256
@@ -50,12 +48,12 @@ const maxCoalesce = 256
 const maxEventsPerRequest = 3 * 1000
 
 // appendEvents runs b on the show's appender and returns the events it appended.
-func (s *Server) appendEvents(ctx context.Context, rt *showRuntime, b build) ([]show.Event, error) {
+func (rt *Runtime) appendEvents(ctx context.Context, ls *liveShow, b build) ([]show.Event, error) {
 	r := &appendReq{build: b, done: make(chan struct{})}
 	select {
-	case rt.reqs <- r:
-	case <-s.quit:
-		return nil, errServerClosed
+	case ls.reqs <- r:
+	case <-rt.quit:
+		return nil, errClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -63,66 +61,49 @@ func (s *Server) appendEvents(ctx context.Context, rt *showRuntime, b build) ([]
 	// on the client staying connected.
 	select {
 	case <-r.done:
-	case <-rt.stopped:
+	case <-ls.stopped:
 		// The appender finishes every request it takes before it returns, so one still not done
 		// was never taken.
 		select {
 		case <-r.done:
 		default:
-			return nil, errServerClosed
+			return nil, errClosed
 		}
 	}
 	return r.out, r.err
 }
 
-var errServerClosed = errors.New("server is shutting down")
-
-// errConflict and errNotFound come back from builds and map to 409 and 404.
-type stateError struct {
-	code int
-	msg  string
-}
-
-func (e *stateError) Error() string { return e.msg }
-
-func conflictf(format string, args ...any) error {
-	return &stateError{409, fmt.Sprintf(format, args...)}
-}
-func notFoundf(format string, args ...any) error {
-	return &stateError{404, fmt.Sprintf(format, args...)}
-}
-
-func (s *Server) appender(rt *showRuntime) {
-	defer s.wg.Done()
-	defer close(rt.stopped)
+func (rt *Runtime) appender(ls *liveShow) {
+	defer rt.wg.Done()
+	defer close(ls.stopped)
 	batch := make([]*appendReq, 0, maxCoalesce)
 	for {
 		batch = batch[:0]
 		select {
-		case r := <-rt.reqs:
+		case r := <-ls.reqs:
 			batch = append(batch, r)
-		case <-s.quit:
-			s.failQueued(rt)
+		case <-rt.quit:
+			rt.failQueued(ls)
 			return
 		}
 	drain:
 		for len(batch) < maxCoalesce {
 			select {
-			case r := <-rt.reqs:
+			case r := <-ls.reqs:
 				batch = append(batch, r)
 			default:
 				break drain
 			}
 		}
-		s.commitBatch(rt, batch)
+		rt.commitBatch(ls, batch)
 	}
 }
 
-func (s *Server) failQueued(rt *showRuntime) {
+func (rt *Runtime) failQueued(ls *liveShow) {
 	for {
 		select {
-		case r := <-rt.reqs:
-			r.err = errServerClosed
+		case r := <-ls.reqs:
+			r.err = errClosed
 			close(r.done)
 		default:
 			return
@@ -130,18 +111,18 @@ func (s *Server) failQueued(rt *showRuntime) {
 	}
 }
 
-func (s *Server) commitBatch(rt *showRuntime, batch []*appendReq) {
+func (rt *Runtime) commitBatch(ls *liveShow, batch []*appendReq) {
 	for len(batch) > 0 {
-		n := s.commitSome(rt, batch)
+		n := rt.commitSome(ls, batch)
 		batch = batch[n:]
 	}
 }
 
 // commitSome builds and appends requests from the front of batch as long as they fit in one
 // Append, and returns how many it took.
-func (s *Server) commitSome(rt *showRuntime, batch []*appendReq) int {
-	rt.mu.Lock()
-	next := rt.v.LastSeq + 1
+func (rt *Runtime) commitSome(ls *liveShow, batch []*appendReq) int {
+	ls.mu.Lock()
+	next := ls.st.LastSeq + 1
 	// The server stamps the time so the provisional fold below and the log agree exactly.
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	var all []show.NewEvent
@@ -156,9 +137,9 @@ func (s *Server) commitSome(rt *showRuntime, batch []*appendReq) int {
 			break // the rest goes in the next append
 		}
 		taken++
-		evs, err := r.build(rt.v, next+int64(len(all)))
+		evs, err := r.build(ls.st, next+int64(len(all)))
 		if err == nil && len(evs) > maxEventsPerRequest {
-			err = fmt.Errorf("too many events in one request (%d)", len(evs))
+			err = invalidf("too many events in one request (%d)", len(evs))
 		}
 		if err != nil {
 			r.err = err
@@ -175,30 +156,30 @@ func (s *Server) commitSome(rt *showRuntime, batch []*appendReq) int {
 		// A later build in this batch must see the effect of this one (two approvals of one
 		// draft in the same batch): fold a provisional copy forward.
 		for i, ne := range evs {
-			rt.v.apply(show.Event{Seq: next + int64(spans[len(spans)-1].from+i), Show: rt.id, Type: ne.Type, At: ne.At, V: ne.V, Data: ne.Data})
+			ls.st.Apply(show.Event{Seq: next + int64(spans[len(spans)-1].from+i), Show: ls.id, Type: ne.Type, At: ne.At, V: ne.V, Data: ne.Data})
 		}
 	}
-	rt.mu.Unlock()
+	ls.mu.Unlock()
 	if len(spans) == 0 {
 		return taken
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	out, err := s.store.Append(ctx, rt.id, all...)
+	out, err := rt.store.Append(ctx, ls.id, all...)
 	cancel()
 	if err == nil && len(out) > 0 && out[0].Seq != next {
-		err = fmt.Errorf("append to show %s: log gave seq %d, expected %d (another writer?)", rt.id, out[0].Seq, next)
+		err = fmt.Errorf("append to show %s: log gave seq %d, expected %d (another writer?)", ls.id, out[0].Seq, next)
 	}
 	if err != nil {
-		rt.mu.Lock()
+		ls.mu.Lock()
 		// Roll the provisional fold back by rebuilding from the log.
-		if rerr := s.reload(rt); rerr != nil {
-			s.log.Error("rebuild show state after a failed append", "show", rt.id, "err", rerr)
+		if rerr := rt.reload(ls); rerr != nil {
+			rt.log.Error("rebuild show state after a failed append", "show", ls.id, "err", rerr)
 		}
-		rt.mu.Unlock()
+		ls.mu.Unlock()
 	}
 	for _, sp := range spans {
 		if err != nil {
-			sp.r.err = err
+			sp.r.err = unavailable("event log", "appending to show "+ls.id, err)
 		} else {
 			sp.r.out = out[sp.from:sp.to]
 		}
@@ -207,33 +188,33 @@ func (s *Server) commitSome(rt *showRuntime, batch []*appendReq) int {
 	return taken
 }
 
-// reload rebuilds a show's view from its log.
-func (s *Server) reload(rt *showRuntime) error {
+// reload rebuilds a show's state from its log.
+func (rt *Runtime) reload(ls *liveShow) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	sh, err := s.store.GetShow(ctx, rt.id)
+	sh, err := rt.store.GetShow(ctx, ls.id)
 	if err != nil {
 		return err
 	}
-	v := newView(sh, s.qcfg)
+	v := NewState(sh, rt.qcfg)
 	v.Show.LastSeq = 0
 	v.drafts.replaying = true
 	defer func() { v.drafts.replaying = false }()
 	var after int64
 	for {
-		evs, err := s.store.Read(ctx, rt.id, after, show.ReadLimit)
+		evs, err := rt.store.Read(ctx, ls.id, after, show.ReadLimit)
 		if err != nil {
 			return err
 		}
 		for _, ev := range evs {
-			v.apply(ev)
+			v.Apply(ev)
 			after = ev.Seq
 		}
 		if len(evs) < show.ReadLimit {
 			break
 		}
 	}
-	rt.v = v
+	ls.st = v
 	return nil
 }
 

@@ -9,20 +9,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/livehost/livehost/agents/answer"
-	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/examples"
-	"github.com/livehost/livehost/server"
 )
 
-// agentSet is the real agents behind the server: moderation, the offline answerer over the catalog,
-// cross-sell and the auto-approve policy.
-type agentSet struct {
-	moderator    server.Moderator
-	answerer     server.Answerer
-	crossSell    server.CrossSeller
-	products     server.Products
+// servedCatalog is the catalog a show service answers from: a searcher over the catalog store or a
+// file, and the demo's lineup.
+type servedCatalog struct {
 	count        int
 	demoProducts []demoProduct
 	searcher     *catalog.Searcher
@@ -32,7 +25,7 @@ type agentSet struct {
 }
 
 // Close stops the catalog refresh and releases the catalog store, if any.
-func (a *agentSet) Close() error {
+func (a *servedCatalog) Close() error {
 	if a.stopRefresh != nil {
 		a.stopRefresh()
 	}
@@ -45,7 +38,7 @@ func (a *agentSet) Close() error {
 // refreshEvery rebuilds the searcher's word index from the store every interval, for a store that
 // does not tell the searcher about other processes' imports (PostgreSQL). Prices, stock and vector
 // hits are read live anyway; the index only matters for products added or renamed meanwhile.
-func (a *agentSet) refreshEvery(every time.Duration, log *slog.Logger) {
+func (a *servedCatalog) refreshEvery(every time.Duration, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -66,9 +59,9 @@ func (a *agentSet) refreshEvery(every time.Duration, log *slog.Logger) {
 	a.stopRefresh = func() { cancel(); <-done }
 }
 
-// openAgents loads the catalog from path into memory (no catalog when empty: questions are then
-// answered as "unknown" and flagged for review) and builds the agents.
-func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, error) {
+// openFileCatalog loads the catalog from path into memory (no catalog when empty: questions are
+// then answered as "unknown" and flagged for review).
+func openFileCatalog(ctx context.Context, path string, log *slog.Logger) (*servedCatalog, error) {
 	var products []catalog.Product
 	if path != "" {
 		res, err := catalog.ReadFile(path, "")
@@ -88,37 +81,37 @@ func openAgents(ctx context.Context, path string, log *slog.Logger) (*agentSet, 
 	if err != nil {
 		return nil, fmt.Errorf("index catalog: %w", err)
 	}
-	return newAgentSet(searcher, products)
+	return newServedCatalog(searcher, products), nil
 }
 
 func readExampleCatalog() (*catalog.ReadResult, error) {
 	return catalog.Read(bytes.NewReader(examples.Catalog), examples.CatalogPath, "")
 }
 
-// openStoreAgents builds the agents over the configured catalog store (the embedded one in the data
-// directory, or PostgreSQL), searched with the embedder the store was built with. Reads go to the
-// store, so `livehost catalog offer` and imports by other processes reach the running show. With
-// demo, the example catalog's products the store lacks are imported first.
-func openStoreAgents(ctx context.Context, env *cliEnv, cfg serveConfig, log *slog.Logger) (*agentSet, error) {
-	sf := storeFlags{data: cfg.data, db: cfg.db, embedder: cfg.embedder}
-	st, where, err := sf.open(ctx, env, false)
+// openStoreCatalog serves the configured catalog store (the embedded one in the data directory, or
+// PostgreSQL), searched with the embedder the store was built with. Reads go to the store, so
+// `livehost catalog offer` and imports by other processes reach the running show. With demo, the
+// example catalog's products the store lacks are imported first.
+func openStoreCatalog(ctx context.Context, cfg serveConfig, log *slog.Logger) (*servedCatalog, error) {
+	sf := storeFlags{data: cfg.Data, db: cfg.DatabaseURL, embedder: cfg.embedder}
+	st, where, err := sf.open(ctx, cfg.Config, false)
 	if err != nil {
 		return nil, fmt.Errorf("open catalog store: %w", err)
 	}
-	ag, err := storeAgents(ctx, env, st, where, cfg, log)
+	ag, err := storeCatalog(ctx, st, where, cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	ag.store = st
-	if cfg.db != "" && cfg.catalogRefresh > 0 {
+	if cfg.DatabaseURL != "" && cfg.catalogRefresh > 0 {
 		ag.refreshEvery(cfg.catalogRefresh, log)
 	}
 	return ag, nil
 }
 
-func storeAgents(ctx context.Context, env *cliEnv, st catalog.Store, where string, cfg serveConfig, log *slog.Logger) (*agentSet, error) {
-	s, err := openSearcher(ctx, env, st, cfg.embedder)
+func storeCatalog(ctx context.Context, st catalog.Store, where string, cfg serveConfig, log *slog.Logger) (*servedCatalog, error) {
+	s, err := openSearcher(ctx, cfg.Config, st, cfg.embedder)
 	if err != nil {
 		return nil, fmt.Errorf("catalog store %s: %w", where, err)
 	}
@@ -139,15 +132,15 @@ func storeAgents(ctx context.Context, env *cliEnv, st catalog.Store, where strin
 			"store", where)
 	}
 	log.Info("serving the catalog store", "store", where, "products", s.Len(), "embedder", s.Embedder().Name())
-	return newAgentSet(s, lineupFrom)
+	return newServedCatalog(s, lineupFrom), nil
 }
 
 // storeArgs are the flags that name the store of cfg, for the hints serve logs.
 func storeArgs(cfg serveConfig) string {
-	if cfg.db != "" {
+	if cfg.DatabaseURL != "" {
 		return "--db URL"
 	}
-	return "--data " + cfg.data
+	return "--data " + cfg.Data
 }
 
 // importMissing imports the products the store does not have yet. Products already there are left
@@ -178,25 +171,14 @@ func importMissing(ctx context.Context, st catalog.Store, s *catalog.Searcher, p
 	return nil
 }
 
-// newAgentSet builds the agents over searcher; the demo's lineup comes from lineupFrom.
-func newAgentSet(searcher *catalog.Searcher, lineupFrom []catalog.Product) (*agentSet, error) {
-	mod, err := moderation.NewDefault()
-	if err != nil {
-		return nil, fmt.Errorf("load moderation lists: %w", err)
-	}
-	ag := &agentSet{
-		moderator: server.ModerationAgent(mod),
-		answerer:  server.AnswerAgent(answer.NewOffline(searcher, nil)),
-		crossSell: server.CatalogCrossSell(searcher),
-		products:  server.CatalogProducts(searcher),
-		count:     searcher.Len(),
-		searcher:  searcher,
-	}
+// newServedCatalog serves searcher; the demo's lineup comes from lineupFrom.
+func newServedCatalog(searcher *catalog.Searcher, lineupFrom []catalog.Product) *servedCatalog {
+	sc := &servedCatalog{count: searcher.Len(), searcher: searcher}
 	// The demo's lineup: products of the catalog's first category, as a themed show would have.
 	for _, p := range lineupFrom {
 		if p.Category == lineupFrom[0].Category {
-			ag.demoProducts = append(ag.demoProducts, demoProduct{SKU: p.SKU, Name: p.Name})
+			sc.demoProducts = append(sc.demoProducts, demoProduct{SKU: p.SKU, Name: p.Name})
 		}
 	}
-	return ag, nil
+	return sc
 }

@@ -1,6 +1,8 @@
-package server
+package live
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -54,4 +56,34 @@ func attrLabel(k string) string {
 		return l
 	}
 	return k
+}
+
+// productCards are the cards of skus by SKU, each encoded once; SKUs the catalog does not have are
+// left out, and a catalog that cannot be read is ErrUnavailable.
+func (rt *Runtime) productCards(ctx context.Context, skus []string) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	if rt.opt.Agents.Products == nil {
+		return out, nil
+	}
+	for _, sku := range skus {
+		if sku == "" {
+			continue
+		}
+		if _, done := out[sku]; done {
+			continue
+		}
+		p, ok, err := rt.opt.Agents.Products.Get(ctx, sku)
+		if err != nil {
+			return nil, unavailable("catalog", "reading product "+sku, err)
+		}
+		if !ok {
+			continue
+		}
+		b, err := json.Marshal(productCard{Product: p, TalkingPoints: talkingPoints(p)})
+		if err != nil {
+			return nil, fmt.Errorf("encode product card %s: %w", sku, err)
+		}
+		out[sku] = b
+	}
+	return out, nil
 }

@@ -1,7 +1,7 @@
-// Package script follows what the host says: it finds lineup products mentioned in a transcript
+// Package hostscript follows what the host says: it finds lineup products mentioned in a transcript
 // and keeps the teleprompter's place in the script as it is spoken, tolerating skipped lines,
 // ad-libs and the spelling differences between a script and speech-to-text output.
-package script
+package hostscript
 
 import (
 	"unicode"

@@ -1,4 +1,4 @@
-package server
+package live
 
 import (
 	"context"
@@ -8,8 +8,16 @@ import (
 	"github.com/livehost/livehost/show"
 )
 
-// The agents the server drives, as the small interfaces it needs. cmd/livehost adapts the real
-// packages (agents/moderation, agents/answer, catalog) to them.
+// The agents a running show drives, as the small interfaces it needs. The composition root
+// (internal/wire) adapts the real packages (agents/moderation, agents/answer, catalog) to them.
+
+// Agents is the set of agents every show of a Runtime uses. Moderator and Answerer are required.
+type Agents struct {
+	Moderator Moderator
+	Answerer  Answerer
+	CrossSell CrossSeller // optional
+	Products  Products    // optional: checks lineup and on-air SKUs, fills product cards
+}
 
 // Verdict is a moderation decision with the flagged spans (rune offsets into the text).
 type Verdict struct {
@@ -21,10 +29,12 @@ type Verdict struct {
 }
 
 // ChatMessage is what moderation sees of a chat message; per-user rules (flooding, repeats) need
-// User and At.
+// User and At. Question says detection found a question for the shop (one that does not try to
+// instruct the model): many viewers asking it is no copy-paste raid.
 type ChatMessage struct {
 	Show, Platform, User, Text string
 	At                         time.Time
+	Question                   bool
 }
 
 // Moderator judges viewers' chat and the host's own speech (compliance: 薬機法 / 景品表示法).
@@ -33,18 +43,23 @@ type Moderator interface {
 	ModerateHost(text string) Verdict
 }
 
-// Question is what detection learns from a chat message.
+// Question is what detection learns from a chat message. Detection runs once per message, on
+// ingest; the answer engine gets its result back in AnswerRequest.
 type Question struct {
 	IsQuestion bool
+	Injection  bool // the message tries to instruct the model
 	Intent     string
 	Lang       string
+	// Detail is the detector's own result, handed back to the engine so it does not detect again.
+	Detail any
 }
 
 // AnswerRequest asks for a reply to a viewer's question.
 type AnswerRequest struct {
-	Text   string
-	OnAir  string // SKU on air, "" for none
-	Lineup []string
+	Text     string
+	Question Question
+	OnAir    string // SKU on air, "" for none
+	Lineup   []string
 }
 
 // Answer is a drafted reply, grounded in the catalog.
@@ -54,10 +69,11 @@ type Answer struct {
 	SKU         string
 	Text        string
 	Facts       []show.Fact
-	CrossSell   []string // SKUs worth mentioning with SKU
 	Confidence  float64
 	NeedsReview bool
 	Engine      string
+	// Fallback says why a model's draft was replaced by the offline answer ("" when it was not).
+	Fallback string
 }
 
 // Answerer detects questions (cheaply, for every message) and drafts answers (for questions only).
@@ -71,7 +87,8 @@ type CrossSeller interface {
 	CrossSell(ctx context.Context, sku string, n int) (skus []string, prompt string)
 }
 
-// Products looks products up by SKU; *catalog.Searcher has this method.
+// Products looks products up by SKU. An error means the catalog could not be read, which is not
+// the same as a SKU it does not have (ok false).
 type Products interface {
-	Get(sku string) (catalog.Product, bool)
+	Get(ctx context.Context, sku string) (p catalog.Product, ok bool, err error)
 }

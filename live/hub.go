@@ -1,4 +1,4 @@
-package server
+package live
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/livehost/livehost/show"
 )
 
-// hub fans one show's live events out to its WebSocket clients. It holds a single subscription to
+// hub fans one show's live events out to its subscribers. It holds a single subscription to
 // the log per show and appends each batch of events to every client's buffer under one lock, so
 // twenty clients cost twenty slice appends per batch instead of twenty goroutine hand-offs per
 // event. A client whose buffer passes the limit is dropped from the hub and catches up from the log
@@ -26,30 +26,32 @@ type hubClient struct {
 	wake     chan struct{} // capacity 1: "pending changed"
 }
 
-// hubFor returns the show's hub, starting it on first use.
-func (s *Server) hubFor(rt *showRuntime) (*hub, error) {
-	rt.hubOnce.Do(func() {
-		// Start from what is durable: the view may already hold events still being appended.
-		from, err := s.store.LastSeq(s.qctx, rt.id)
-		if err != nil {
-			rt.hubErr = err
-			return
-		}
-		sub, err := s.store.Subscribe(s.qctx, rt.id, from, 1<<16)
-		if err != nil {
-			rt.hubErr = err
-			return
-		}
-		h := &hub{last: from, clients: map[*hubClient]struct{}{}}
-		rt.hub = h
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer sub.Close()
-			h.run(sub, s.opt.StreamBuffer)
-		}()
-	})
-	return rt.hub, rt.hubErr
+// hubFor returns the show's hub, starting it on first use. A failure to start is returned and
+// tried again by the next caller.
+func (rt *Runtime) hubFor(ls *liveShow) (*hub, error) {
+	ls.hubMu.Lock()
+	defer ls.hubMu.Unlock()
+	if ls.hub != nil {
+		return ls.hub, nil
+	}
+	// Start from what is durable: the state may already hold events still being appended.
+	from, err := rt.store.LastSeq(rt.qctx, ls.id)
+	if err != nil {
+		return nil, unavailable("event log", "subscribing to show "+ls.id, err)
+	}
+	sub, err := rt.store.Subscribe(rt.qctx, ls.id, from, 1<<16)
+	if err != nil {
+		return nil, unavailable("event log", "subscribing to show "+ls.id, err)
+	}
+	h := &hub{last: from, clients: map[*hubClient]struct{}{}}
+	ls.hub = h
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		defer sub.Close()
+		h.run(sub, rt.opt.SubscriptionBuffer)
+	}()
+	return h, nil
 }
 
 func (h *hub) run(sub *show.Subscription, limit int) {
@@ -131,7 +133,7 @@ func (h *hub) leave(c *hubClient) {
 }
 
 // take returns the client's pending events (and whether it overflowed), waiting for some.
-func (c *hubClient) take(ctx context.Context, into []show.Event) ([]show.Event, bool, error) {
+func (c *hubClient) take(ctx context.Context, closing <-chan struct{}, into []show.Event) ([]show.Event, bool, error) {
 	for {
 		c.mu.Lock()
 		if c.overflow || len(c.pending) > 0 {
@@ -146,6 +148,8 @@ func (c *hubClient) take(ctx context.Context, into []show.Event) ([]show.Event, 
 		case <-c.wake:
 		case <-ctx.Done():
 			return nil, false, ctx.Err()
+		case <-closing:
+			return nil, false, errClosed
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package live
 
 import (
 	"encoding/json"
@@ -6,37 +6,39 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/agents/approval"
-	"github.com/livehost/livehost/script"
+	"github.com/livehost/livehost/hostscript"
 	"github.com/livehost/livehost/show"
 )
 
-// view is a show's state folded from its log: what the pages load before they stream, and what the
-// server checks moderator actions against. It is rebuilt from the log on start, so a restart keeps
-// pending drafts, held messages and the product on air. web/static/model.js applies the same fold.
-type view struct {
+// State is a show's state folded from its log: the one fold of show state. The runtime checks
+// requests against it (a draft approved twice, a held message decided twice), pages load its
+// Snapshot before they stream, and it is rebuilt from the log on start, so a restart keeps pending
+// drafts, held messages and the product on air. web/static/model.js folds the stream's events
+// into a snapshot the same way; TestModelFoldMatchesGo feeds one sequence to both.
+type State struct {
 	Show    show.Show
 	LastSeq int64
 	OnAir   string
 	OnAirAt time.Time
 
-	chat      []*chatItem // newest last, at most maxChat
-	chatIdx   map[int64]*chatItem
-	held      map[int64]*heldItem
+	chat      []*ChatItem // newest last, at most maxChat
+	chatIdx   map[int64]*ChatItem
+	held      map[int64]*HeldItem
 	drafts    *draftBook // the approval queue and what was published
-	compl     []complianceItem
-	trans     []transcriptItem
-	xsell     []crossSellItem
-	mentions  []mentionItem
+	compl     []ComplianceItem
+	trans     []TranscriptItem
+	xsell     []CrossSellItem
+	mentions  []MentionItem
 	lastXSell map[string]time.Time // SKU → when cross-sell was last suggested for it
-	counters  counters
-	dropped   []droppedItem
+	counters  Counters
+	dropped   []DroppedItem
 
 	// The host script and the place in it (script.set, script.position). follower is built from
 	// script on first use and put back at scriptPos before each segment, so a failed append that
-	// rolls the view back leaves it right.
+	// rolls the State back leaves it right.
 	script    string
-	scriptPos scriptItem
-	follower  *script.Follower
+	scriptPos ScriptItem
+	follower  *hostscript.Follower
 }
 
 const (
@@ -45,7 +47,8 @@ const (
 	maxDone   = 50 // decided drafts kept for the pages; pending ones are all kept
 )
 
-type chatItem struct {
+// ChatItem is a chat message with its verdict and a moderator's decision.
+type ChatItem struct {
 	Seq      int64     `json:"seq"`
 	At       time.Time `json:"at"`
 	Platform string    `json:"platform,omitempty"`
@@ -55,7 +58,8 @@ type chatItem struct {
 	Decision string    `json:"decision,omitempty"` // allowed | denied (by a moderator)
 }
 
-type heldItem struct {
+// HeldItem is a chat message waiting for a moderator.
+type HeldItem struct {
 	ChatSeq int64     `json:"chat_seq"`
 	User    string    `json:"user"`
 	Text    string    `json:"text"`
@@ -63,30 +67,32 @@ type heldItem struct {
 	At      time.Time `json:"at"`
 }
 
-type complianceItem struct {
+// ComplianceItem is a compliance flag on the host's speech.
+type ComplianceItem struct {
 	TranscriptSeq int64        `json:"transcript_seq"`
 	Text          string       `json:"text"`
 	Matches       []show.Match `json:"matches"`
 	At            time.Time    `json:"at"`
 }
 
-type transcriptItem struct {
+// TranscriptItem is a transcript segment of the host's speech.
+type TranscriptItem struct {
 	Seq   int64     `json:"seq"`
 	Text  string    `json:"text"`
 	Final bool      `json:"final"`
 	At    time.Time `json:"at"`
 }
 
-// mentionItem is a lineup product the host spoke about while another was on air.
-type mentionItem struct {
+// MentionItem is a lineup product the host spoke about while another was on air.
+type MentionItem struct {
 	SKU           string    `json:"sku"`
 	TranscriptSeq int64     `json:"transcript_seq"`
 	Text          string    `json:"text,omitempty"`
 	At            time.Time `json:"at"`
 }
 
-// droppedItem is a piece of the host's speech that was never transcribed.
-type droppedItem struct {
+// DroppedItem is a piece of the host's speech that was never transcribed.
+type DroppedItem struct {
 	StartMS int64     `json:"start_ms"`
 	EndMS   int64     `json:"end_ms"`
 	Reason  string    `json:"reason"`
@@ -94,8 +100,8 @@ type droppedItem struct {
 	At      time.Time `json:"at"`
 }
 
-// scriptItem is the host script with the host's place in it (Line -1 before the first match).
-type scriptItem struct {
+// ScriptItem is the host script with the host's place in it (Line -1 before the first match).
+type ScriptItem struct {
 	Text   string    `json:"text"`
 	Offset int       `json:"offset"`
 	Line   int       `json:"line"`
@@ -103,7 +109,8 @@ type scriptItem struct {
 	At     time.Time `json:"at,omitzero"`
 }
 
-type crossSellItem struct {
+// CrossSellItem is a cross-sell suggestion for the host.
+type CrossSellItem struct {
 	SKU         string    `json:"sku"`
 	Suggestions []string  `json:"suggestions"`
 	Text        string    `json:"text,omitempty"`
@@ -111,7 +118,8 @@ type crossSellItem struct {
 	At          time.Time `json:"at"`
 }
 
-type counters struct {
+// Counters counts what happened in the show.
+type Counters struct {
 	Chat       int `json:"chat"`
 	Allow      int `json:"allow"`
 	Hold       int `json:"hold"`
@@ -125,19 +133,19 @@ type counters struct {
 	Dropped    int `json:"dropped"`
 }
 
-func newView(sh show.Show, qcfg approval.Config) *view {
-	return &view{
+func NewState(sh show.Show, qcfg approval.Config) *State {
+	return &State{
 		Show:      sh,
-		chatIdx:   map[int64]*chatItem{},
-		held:      map[int64]*heldItem{},
+		chatIdx:   map[int64]*ChatItem{},
+		held:      map[int64]*HeldItem{},
 		drafts:    newDraftBook(sh.ID, qcfg),
 		lastXSell: map[string]time.Time{},
-		scriptPos: scriptItem{Line: -1},
+		scriptPos: ScriptItem{Line: -1},
 	}
 }
 
-// apply folds one event in. Events of unknown types are skipped: other producers may add types.
-func (v *view) apply(ev show.Event) {
+// Apply folds one event in. Events of unknown types are skipped: other producers may add types.
+func (v *State) Apply(ev show.Event) {
 	if ev.Seq <= v.LastSeq {
 		return
 	}
@@ -167,7 +175,7 @@ func (v *view) apply(ev show.Event) {
 	case show.TypeChatReceived:
 		var p show.ChatReceived
 		if ev.Decode(&p) == nil {
-			c := &chatItem{Seq: ev.Seq, At: ev.At, Platform: p.Platform, User: p.User, Text: p.Text}
+			c := &ChatItem{Seq: ev.Seq, At: ev.At, Platform: p.Platform, User: p.User, Text: p.Text}
 			v.chat = append(v.chat, c)
 			v.chatIdx[c.Seq] = c
 			if len(v.chat) > maxChat {
@@ -194,7 +202,7 @@ func (v *view) apply(ev show.Event) {
 	case show.TypeChatHeld:
 		var p show.ChatHeld
 		if ev.Decode(&p) == nil {
-			v.held[p.ChatSeq] = &heldItem{ChatSeq: p.ChatSeq, User: p.User, Text: p.Text, Reason: p.Reason, At: ev.At}
+			v.held[p.ChatSeq] = &HeldItem{ChatSeq: p.ChatSeq, User: p.User, Text: p.Text, Reason: p.Reason, At: ev.At}
 		}
 	case show.TypeChatAllowed, show.TypeChatDenied:
 		var p show.ChatDecision
@@ -209,47 +217,47 @@ func (v *view) apply(ev show.Event) {
 		}
 	case show.TypeQuestionDetected:
 		v.counters.Questions++
-	case show.TypeDraftCreated, typeDraftAsked, show.TypeDraftClaimed, typeDraftReleased, show.TypeDraftApproved,
+	case show.TypeDraftCreated, show.TypeDraftAsked, show.TypeDraftClaimed, show.TypeDraftReleased, show.TypeDraftApproved,
 		show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished:
 		v.drafts.apply(ev, &v.counters)
 	case show.TypeCrossSellSuggested:
 		var p show.CrossSellSuggested
 		if ev.Decode(&p) == nil {
-			v.xsell = appendRecent(v.xsell, crossSellItem{SKU: p.SKU, Suggestions: p.Suggestions, Text: p.Text, ChatSeq: p.ChatSeq, At: ev.At})
+			v.xsell = appendRecent(v.xsell, CrossSellItem{SKU: p.SKU, Suggestions: p.Suggestions, Text: p.Text, ChatSeq: p.ChatSeq, At: ev.At})
 			v.lastXSell[p.SKU] = ev.At
 		}
 	case show.TypeTranscriptSegment:
 		var p show.TranscriptSegment
 		if ev.Decode(&p) == nil {
-			v.trans = appendRecent(v.trans, transcriptItem{Seq: ev.Seq, Text: p.Text, Final: p.Final, At: ev.At})
+			v.trans = appendRecent(v.trans, TranscriptItem{Seq: ev.Seq, Text: p.Text, Final: p.Final, At: ev.At})
 		}
 	case show.TypeProductMentioned:
 		var p show.ProductMentioned
 		if ev.Decode(&p) == nil {
-			v.mentions = appendRecent(v.mentions, mentionItem{SKU: p.SKU, TranscriptSeq: p.TranscriptSeq, Text: p.Text, At: ev.At})
+			v.mentions = appendRecent(v.mentions, MentionItem{SKU: p.SKU, TranscriptSeq: p.TranscriptSeq, Text: p.Text, At: ev.At})
 		}
 	case show.TypeHostCompliance:
 		var p show.HostCompliance
 		if ev.Decode(&p) == nil {
-			v.compl = appendRecent(v.compl, complianceItem{TranscriptSeq: p.TranscriptSeq, Text: p.Text, Matches: p.Matches, At: ev.At})
+			v.compl = appendRecent(v.compl, ComplianceItem{TranscriptSeq: p.TranscriptSeq, Text: p.Text, Matches: p.Matches, At: ev.At})
 			v.counters.Compliance++
 		}
 	case show.TypeTranscriptDropped:
 		var p show.TranscriptDropped
 		if ev.Decode(&p) == nil {
-			v.dropped = appendRecent(v.dropped, droppedItem{StartMS: p.StartMS, EndMS: p.EndMS, Reason: p.Reason, Source: p.Source, At: ev.At})
+			v.dropped = appendRecent(v.dropped, DroppedItem{StartMS: p.StartMS, EndMS: p.EndMS, Reason: p.Reason, Source: p.Source, At: ev.At})
 			v.counters.Dropped++
 		}
 	case show.TypeScriptSet:
 		var p show.ScriptSet
 		if ev.Decode(&p) == nil {
 			v.script, v.follower = p.Text, nil
-			v.scriptPos = scriptItem{Line: -1, At: ev.At}
+			v.scriptPos = ScriptItem{Line: -1, At: ev.At}
 		}
 	case show.TypeScriptPosition:
 		var p show.ScriptPosition
 		if ev.Decode(&p) == nil {
-			v.scriptPos = scriptItem{Offset: p.Offset, Line: p.Line, Score: p.Score, At: ev.At}
+			v.scriptPos = ScriptItem{Offset: p.Offset, Line: p.Line, Score: p.Score, At: ev.At}
 		}
 	}
 }
@@ -262,32 +270,32 @@ func appendRecent[T any](s []T, x T) []T {
 	return s
 }
 
-// snapshot is GET /api/shows/{id}/state: everything a page shows, as of LastSeq.
-type snapshot struct {
+// Snapshot is everything a page shows, as of LastSeq (GET /api/shows/{id}/state).
+type Snapshot struct {
 	Show       show.Show                  `json:"show"`
 	LastSeq    int64                      `json:"last_seq"`
 	OnAir      string                     `json:"on_air"`
 	OnAirAt    time.Time                  `json:"on_air_at,omitzero"`
 	Products   map[string]json.RawMessage `json:"products"`
-	Chat       []chatItem                 `json:"chat"`
-	Held       []heldItem                 `json:"held"`
-	Drafts     []draftItem                `json:"drafts"`
-	Compliance []complianceItem           `json:"compliance"`
-	Transcript []transcriptItem           `json:"transcript"`
-	CrossSell  []crossSellItem            `json:"cross_sell"`
-	Mentions   []mentionItem              `json:"mentions"`
-	Dropped    []droppedItem              `json:"dropped"`
-	Script     scriptItem                 `json:"script"`
-	Counters   counters                   `json:"counters"`
+	Chat       []ChatItem                 `json:"chat"`
+	Held       []HeldItem                 `json:"held"`
+	Drafts     []DraftItem                `json:"drafts"`
+	Compliance []ComplianceItem           `json:"compliance"`
+	Transcript []TranscriptItem           `json:"transcript"`
+	CrossSell  []CrossSellItem            `json:"cross_sell"`
+	Mentions   []MentionItem              `json:"mentions"`
+	Dropped    []DroppedItem              `json:"dropped"`
+	Script     ScriptItem                 `json:"script"`
+	Counters   Counters                   `json:"Counters"`
 }
 
-func (v *view) snapshot() snapshot {
-	s := snapshot{
+func (v *State) Snapshot() Snapshot {
+	s := Snapshot{
 		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, OnAirAt: v.OnAirAt, Counters: v.counters,
-		Chat: make([]chatItem, 0, len(v.chat)), Held: []heldItem{}, Drafts: v.drafts.forPages(),
-		Compliance: append([]complianceItem{}, v.compl...), Transcript: append([]transcriptItem{}, v.trans...),
-		CrossSell: append([]crossSellItem{}, v.xsell...), Mentions: append([]mentionItem{}, v.mentions...),
-		Dropped: append([]droppedItem{}, v.dropped...), Script: v.scriptPos,
+		Chat: make([]ChatItem, 0, len(v.chat)), Held: []HeldItem{}, Drafts: v.drafts.forPages(),
+		Compliance: append([]ComplianceItem{}, v.compl...), Transcript: append([]TranscriptItem{}, v.trans...),
+		CrossSell: append([]CrossSellItem{}, v.xsell...), Mentions: append([]MentionItem{}, v.mentions...),
+		Dropped: append([]DroppedItem{}, v.dropped...), Script: v.scriptPos,
 	}
 	s.Script.Text = v.script
 	s.Show.Lineup = append([]string{}, v.Show.Lineup...)

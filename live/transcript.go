@@ -1,15 +1,13 @@
-package server
+package live
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/livehost/livehost/catalog"
-	"github.com/livehost/livehost/script"
+	"github.com/livehost/livehost/hostscript"
 	"github.com/livehost/livehost/show"
 )
 
@@ -35,34 +33,34 @@ type TranscriptResult struct {
 // compliance flags (moderation, host source) and a product.mentioned event for each lineup product
 // the host spoke about that is not on air: the teleprompter's prompt to switch. Bad input is a 400
 // state error, an unknown show a 404.
-func (s *Server) IngestTranscript(ctx context.Context, showID string, in TranscriptInput) (TranscriptResult, error) {
-	rt, err := s.runtime(ctx, showID)
+func (rt *Runtime) IngestTranscript(ctx context.Context, showID string, in TranscriptInput) (TranscriptResult, error) {
+	ls, err := rt.show(ctx, showID)
 	if err != nil {
 		return TranscriptResult{}, err
 	}
-	return s.ingestTranscript(ctx, rt, in)
+	return rt.ingestTranscript(ctx, ls, in)
 }
 
-func (s *Server) ingestTranscript(ctx context.Context, rt *showRuntime, in TranscriptInput) (TranscriptResult, error) {
+func (rt *Runtime) ingestTranscript(ctx context.Context, ls *liveShow, in TranscriptInput) (TranscriptResult, error) {
 	in.Text = strings.TrimSpace(in.Text)
 	if in.Text == "" {
-		return TranscriptResult{}, &stateError{http.StatusBadRequest, "text is empty"}
+		return TranscriptResult{}, invalidf("text is empty")
 	}
-	if n := utf8.RuneCountInString(in.Text); n > maxSpeech {
-		return TranscriptResult{}, &stateError{http.StatusBadRequest, fmt.Sprintf("text is %d characters, longer than %d", n, maxSpeech)}
+	if n := utf8.RuneCountInString(in.Text); n > MaxSpeech {
+		return TranscriptResult{}, invalidf("text is %d characters, longer than %d", n, MaxSpeech)
 	}
 	seg := show.TranscriptSegment{Text: in.Text, Final: in.Final, StartMS: in.StartMS, EndMS: in.EndMS, Source: in.Source}
 	var flags *show.HostCompliance
-	var mentions []script.Mention
+	var mentions []hostscript.Mention
 	// Only finished segments are checked: interim ones change under the host's breath.
 	if seg.Final {
-		if v := s.opt.Moderator.ModerateHost(in.Text); len(v.Matches) > 0 {
+		if v := rt.opt.Agents.Moderator.ModerateHost(in.Text); len(v.Matches) > 0 {
 			flags = &show.HostCompliance{Text: in.Text, Matches: v.Matches}
 		}
-		mentions = s.mentions(rt, in.Text)
+		mentions = rt.mentions(ctx, ls, in.Text)
 	}
 	var res TranscriptResult
-	out, err := s.appendEvents(ctx, rt, func(v *view, next int64) ([]show.NewEvent, error) {
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 		evs := []show.NewEvent{event(show.TypeTranscriptSegment, seg)}
 		res = TranscriptResult{}
 		if flags != nil {
@@ -81,7 +79,7 @@ func (s *Server) ingestTranscript(ctx context.Context, rt *showRuntime, in Trans
 			evs = append(evs, event(show.TypeProductMentioned, pm))
 		}
 		if seg.Final {
-			if p, ok := followScript(v, in.Text, s.opt.ScriptReader); ok {
+			if p, ok := followScript(v, in.Text, rt.opt.ScriptReader); ok {
 				p.TranscriptSeq = next
 				res.Script = &p
 				evs = append(evs, event(show.TypeScriptPosition, p))
@@ -93,57 +91,56 @@ func (s *Server) ingestTranscript(ctx context.Context, rt *showRuntime, in Trans
 		return TranscriptResult{}, err
 	}
 	if flags != nil {
-		s.m.compliance.Inc()
+		rt.m.compliance.Inc()
 	}
 	res.Seq, res.Compliance = out[0].Seq, flags
 	return res, nil
 }
 
-// mentions finds the lineup products named in text.
-func (s *Server) mentions(rt *showRuntime, text string) []script.Mention {
-	lineup := s.lineupOf(rt)
+// mentions finds the lineup products named in text. When the catalog cannot be read the segment
+// is still logged and checked, without mentions: compliance matters more than the prompt to switch.
+func (rt *Runtime) mentions(ctx context.Context, ls *liveShow, text string) []hostscript.Mention {
+	lineup, err := rt.lineupOf(ctx, ls)
+	if err != nil {
+		rt.log.Warn("product mentions skipped", "show", ls.id, "err", err)
+		return nil
+	}
 	if len(lineup) == 0 {
 		return nil
 	}
-	return script.NewMatcher(lineup, nil).Match(text)
-}
-
-// Lineup is a show's lineup as catalog products, in lineup order; the voice path seeds the STT
-// prompt with their names and brands.
-func (s *Server) Lineup(ctx context.Context, showID string) ([]catalog.Product, error) {
-	rt, err := s.runtime(ctx, showID)
-	if err != nil {
-		return nil, err
-	}
-	return s.lineupOf(rt), nil
+	return hostscript.NewMatcher(lineup, nil).Match(text)
 }
 
 // lineupOf leaves out the SKUs the catalog does not know: there is nothing to match them by.
-func (s *Server) lineupOf(rt *showRuntime) []catalog.Product {
-	if s.opt.Products == nil {
-		return nil
+func (rt *Runtime) lineupOf(ctx context.Context, ls *liveShow) ([]catalog.Product, error) {
+	if rt.opt.Agents.Products == nil {
+		return nil, nil
 	}
-	rt.mu.Lock()
-	skus := append([]string(nil), rt.v.Show.Lineup...)
-	rt.mu.Unlock()
+	ls.mu.Lock()
+	skus := append([]string(nil), ls.st.Show.Lineup...)
+	ls.mu.Unlock()
 	var out []catalog.Product
 	for _, sku := range skus {
-		if p, ok := s.opt.Products.Get(sku); ok {
+		p, ok, err := rt.opt.Agents.Products.Get(ctx, sku)
+		if err != nil {
+			return nil, unavailable("catalog", "reading the lineup of show "+ls.id, err)
+		}
+		if ok {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // followScript aligns a final segment with the show's script from the host's current place, and
 // says where the place moved to; ok is false when there is no script or the text did not match it
 // well enough to move. Only the last place is logged: the follower is rebuilt from it.
-func followScript(v *view, text string, read script.Reader) (show.ScriptPosition, bool) {
+func followScript(v *State, text string, read hostscript.Reader) (show.ScriptPosition, bool) {
 	if strings.TrimSpace(v.script) == "" {
 		return show.ScriptPosition{}, false
 	}
 	if v.follower == nil {
-		v.follower = script.NewFollower(v.script, read)
+		v.follower = hostscript.NewFollower(v.script, read)
 	}
 	f := v.follower
 	f.Seek(v.scriptPos.Offset)

@@ -1,4 +1,4 @@
-package script
+package hostscript
 
 import (
 	"testing"

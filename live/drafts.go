@@ -1,8 +1,9 @@
-package server
+package live
 
 import (
+	"encoding/json"
 	"errors"
-	"net/http"
+	"fmt"
 	"sort"
 	"time"
 
@@ -10,20 +11,13 @@ import (
 	"github.com/livehost/livehost/show"
 )
 
-// Draft events the show package has no constant for: a repeat of a pending draft's question, and
-// a moderator giving a claim up.
-const (
-	typeDraftAsked    = "draft.asked"
-	typeDraftReleased = "draft.released"
-)
-
 // draftBook is a show's drafts: the approval queue (the state machine: claims, decisions, expiry,
 // repeats counted on one draft, the auto-approve policy) and which approved drafts went out.
 //
 // Every queue change is logged as an event carrying the change ("change"), so that a restart
 // replays the queue exactly. Live, the queue is changed by its methods inside an append's build
-// and the event that follows is only folded for the rest of the view; on replay (rebuilding the
-// view from the log) the events' changes are applied to a fresh queue.
+// and the event that follows is only folded for the rest of the State; on replay (rebuilding the
+// State from the log) the events' changes are applied to a fresh queue.
 type draftBook struct {
 	show      string
 	q         *approval.Queue
@@ -42,7 +36,7 @@ type draftChange struct {
 	Change  *approval.Change `json:"change"`
 }
 
-func (b *draftBook) apply(ev show.Event, c *counters) {
+func (b *draftBook) apply(ev show.Event, c *Counters) {
 	var p draftChange
 	if ev.Decode(&p) != nil {
 		return
@@ -78,8 +72,10 @@ func (b *draftBook) apply(ev show.Event, c *counters) {
 func changeEvents(changes []approval.Change) []show.NewEvent {
 	var evs []show.NewEvent
 	for _, ch := range changes {
-		ch := ch
-		act := show.DraftAction{DraftID: ch.Draft, By: ch.By, Text: ch.Text, Reason: ch.Reason}
+		raw, err := json.Marshal(ch)
+		if err != nil {
+			panic(fmt.Sprintf("encode approval change: %v", err)) // plain data: cannot fail
+		}
 		switch ch.Kind {
 		case approval.KindCreated:
 			p := ch.Proposal
@@ -87,30 +83,16 @@ func changeEvents(changes []approval.Change) []show.NewEvent {
 			for i, f := range p.Facts {
 				facts[i] = show.Fact{Field: f.Field, Value: f.Value}
 			}
-			evs = append(evs, event(show.TypeDraftCreated, struct {
-				show.DraftCreated
-				NeedsReview bool             `json:"needs_review,omitempty"`
-				Change      *approval.Change `json:"change"`
-			}{show.DraftCreated{DraftID: ch.Draft, ChatSeq: p.Question.Seq, Question: p.Question.Text, User: p.Question.User,
-				Text: p.Text, SKU: p.SKU, Intent: p.Intent, Facts: facts, Confidence: p.Confidence, Engine: p.Engine}, p.NeedsReview, &ch}))
+			evs = append(evs, event(show.TypeDraftCreated, show.DraftCreated{DraftID: ch.Draft, ChatSeq: p.Question.Seq,
+				Question: p.Question.Text, User: p.Question.User, Text: p.Text, SKU: p.SKU, Intent: p.Intent, Facts: facts,
+				Confidence: p.Confidence, Engine: p.Engine, NeedsReview: p.NeedsReview, Fallback: p.Fallback, Change: raw}))
 		case approval.KindAsked:
-			evs = append(evs, event(typeDraftAsked, struct {
-				DraftID  string           `json:"draft_id"`
-				ChatSeq  int64            `json:"chat_seq,omitempty"`
-				User     string           `json:"user,omitempty"`
-				Question string           `json:"question"`
-				Change   *approval.Change `json:"change"`
-			}{ch.Draft, ch.Question.Seq, ch.Question.User, ch.Question.Text, &ch}))
+			evs = append(evs, event(show.TypeDraftAsked, show.DraftAsked{DraftID: ch.Draft, ChatSeq: ch.Question.Seq,
+				User: ch.Question.User, Question: ch.Question.Text, Change: raw}))
 		case approval.KindClaimed, approval.KindReleased, approval.KindRejected, approval.KindExpired,
 			approval.KindApproved, approval.KindEdited:
-			typ := map[approval.Kind]string{approval.KindClaimed: show.TypeDraftClaimed, approval.KindReleased: typeDraftReleased,
-				approval.KindRejected: show.TypeDraftRejected, approval.KindExpired: show.TypeDraftExpired,
-				approval.KindApproved: show.TypeDraftApproved, approval.KindEdited: show.TypeDraftEdited}[ch.Kind]
-			evs = append(evs, event(typ, struct {
-				show.DraftAction
-				Until  time.Time        `json:"until,omitzero"`
-				Change *approval.Change `json:"change"`
-			}{act, ch.Until, &ch}))
+			evs = append(evs, event(draftTypes[ch.Kind], show.DraftAction{DraftID: ch.Draft, By: ch.By, Text: ch.Text,
+				Reason: ch.Reason, Until: ch.Until, Change: raw}))
 			if ch.Kind == approval.KindApproved || ch.Kind == approval.KindEdited {
 				evs = append(evs, event(show.TypeDraftPublished, show.DraftPublished{DraftID: ch.Draft, Text: ch.Text, By: ch.By, To: []string{"chat", "host"}}))
 			}
@@ -119,21 +101,27 @@ func changeEvents(changes []approval.Change) []show.NewEvent {
 	return evs
 }
 
-// queueError maps the queue's refusals to HTTP statuses.
+var draftTypes = map[approval.Kind]string{
+	approval.KindClaimed: show.TypeDraftClaimed, approval.KindReleased: show.TypeDraftReleased,
+	approval.KindRejected: show.TypeDraftRejected, approval.KindExpired: show.TypeDraftExpired,
+	approval.KindApproved: show.TypeDraftApproved, approval.KindEdited: show.TypeDraftEdited,
+}
+
+// queueError gives the queue's refusals their kind.
 func queueError(err error) error {
 	switch {
 	case errors.Is(err, approval.ErrNotFound):
-		return &stateError{http.StatusNotFound, err.Error()}
+		return &Error{Kind: ErrNotFound, Msg: err.Error()}
 	case errors.Is(err, approval.ErrClaimed), errors.Is(err, approval.ErrFinal), errors.Is(err, approval.ErrNotClaimed):
-		return &stateError{http.StatusConflict, err.Error()}
+		return &Error{Kind: ErrConflict, Msg: err.Error()}
 	case errors.Is(err, approval.ErrInvalid):
-		return &stateError{http.StatusBadRequest, err.Error()}
+		return &Error{Kind: ErrInvalid, Msg: err.Error()}
 	}
 	return err
 }
 
-// draftItem is a draft as the pages and GET /drafts show it.
-type draftItem struct {
+// DraftItem is a draft as the pages and GET /drafts show it.
+type DraftItem struct {
 	show.DraftCreated
 	Status      string    `json:"status"` // pending | approved | published | rejected | expired
 	Count       int       `json:"count"`
@@ -143,13 +131,13 @@ type draftItem struct {
 	DecidedBy   string    `json:"decided_by,omitempty"`
 	Edited      bool      `json:"edited,omitempty"`
 	PublishedAt time.Time `json:"published_at,omitzero"`
-	NeedsReview bool      `json:"needs_review,omitempty"`
 }
 
-func (b *draftBook) item(d approval.Draft) draftItem {
-	it := draftItem{
-		DraftCreated: show.DraftCreated{DraftID: d.ID, Text: d.Text, SKU: d.SKU, Intent: d.Intent, Confidence: d.Confidence, Engine: d.Engine},
-		Status:       string(d.Status), Count: d.Count, CreatedAt: d.CreatedAt, DecidedBy: d.DecidedBy, NeedsReview: d.NeedsReview,
+func (b *draftBook) item(d approval.Draft) DraftItem {
+	it := DraftItem{
+		DraftCreated: show.DraftCreated{DraftID: d.ID, Text: d.Text, SKU: d.SKU, Intent: d.Intent, Confidence: d.Confidence, Engine: d.Engine,
+			NeedsReview: d.NeedsReview, Fallback: d.Fallback},
+		Status: string(d.Status), Count: d.Count, CreatedAt: d.CreatedAt, DecidedBy: d.DecidedBy,
 	}
 	if len(d.Questions) > 0 {
 		it.ChatSeq, it.Question, it.User = d.Questions[0].Seq, d.Questions[0].Text, d.Questions[0].User
@@ -173,17 +161,17 @@ func (b *draftBook) item(d approval.Draft) draftItem {
 	return it
 }
 
-func (b *draftBook) get(id string) (draftItem, bool) {
+func (b *draftBook) get(id string) (DraftItem, bool) {
 	d, ok := b.q.Get(id)
 	if !ok {
-		return draftItem{}, false
+		return DraftItem{}, false
 	}
 	return b.item(d), true
 }
 
 // list returns drafts with the page status ("" for all), oldest first.
-func (b *draftBook) list(status string) []draftItem {
-	out := []draftItem{}
+func (b *draftBook) list(status string) []DraftItem {
+	out := []DraftItem{}
 	for _, d := range b.q.List(b.show) {
 		it := b.item(d)
 		if status == "" || it.Status == status {
@@ -194,9 +182,9 @@ func (b *draftBook) list(status string) []draftItem {
 }
 
 // forPages is what a page loads: every pending draft and the latest decided ones.
-func (b *draftBook) forPages() []draftItem {
+func (b *draftBook) forPages() []DraftItem {
 	all := b.list("")
-	var pending, done []draftItem
+	var pending, done []DraftItem
 	for _, it := range all {
 		if it.Status == "pending" {
 			pending = append(pending, it)
@@ -210,7 +198,7 @@ func (b *draftBook) forPages() []draftItem {
 	out := append(pending, done...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	if out == nil {
-		out = []draftItem{}
+		out = []DraftItem{}
 	}
 	return out
 }

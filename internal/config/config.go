@@ -1,0 +1,161 @@
+// Package config is livehost's one typed configuration: every setting with its environment
+// variable and default, read in one place. Commands start from FromEnv and let their flags
+// override fields (flags over environment over defaults); library packages take what they need
+// as arguments and never read the environment themselves.
+package config
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/speech"
+)
+
+// Var is one documented environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Usage   string
+}
+
+// Vars lists every variable livehost reads, for --help and the README.
+var Vars = []Var{
+	{"LIVEHOST_DATA", "./livehost-data", "data directory of the embedded store"},
+	{"LIVEHOST_DATABASE_URL", "", "PostgreSQL URL; when set, PostgreSQL + pgvector is the store"},
+	{"LIVEHOST_PG_EF_SEARCH", "200", "pgvector HNSW ef_search of catalog searches"},
+	{"LIVEHOST_ADDR", "127.0.0.1:8080", "listen address of `livehost serve`"},
+	{"LIVEHOST_CATALOG", "", "catalog file `livehost serve` and `livehost ask` answer from instead of the catalog store"},
+	{"LIVEHOST_ADMIN_TOKEN", "", "admin bearer token of `livehost serve` (generated and printed when unset)"},
+	{"OPENAI_API_KEY", "", "key for the OpenAI-compatible server"},
+	{"OPENAI_BASE_URL", "", "base URL of an OpenAI-compatible server (for example http://127.0.0.1:11434/v1)"},
+	{"LIVEHOST_ENGINE", "", "answer engine: offline or llm (default: llm when OPENAI_BASE_URL or OPENAI_API_KEY is set)"},
+	{"LIVEHOST_EMBED_MODEL", "text-embedding-3-small", "embedding model on the OpenAI-compatible server"},
+	{"LIVEHOST_LLM_MODEL", "gpt-4o-mini", "chat model on the OpenAI-compatible server"},
+	{"LIVEHOST_LLM_TIMEOUT", "4s", "time budget of one LLM answer before the offline answer is used"},
+	{"LIVEHOST_BRAND_DIR", "", "folder with a brand's persona.json / policy.json for answers"},
+	{"LIVEHOST_MODERATION_LISTS", "", "a brand's moderation list directory, added to the built-in lists and reloaded when it changes"},
+	{"LIVEHOST_MODERATION_SOURCE", "chat", "`livehost moderate` source: chat or host"},
+	{"LIVEHOST_MODERATION_ESCALATE", "", "1: ask a model about chat lines the lists allowed (`livehost moderate`)"},
+	{"LIVEHOST_MODERATION_MODEL", "gpt-4o-mini", "model for moderation escalation, or \"moderations\" for /v1/moderations"},
+	{"LIVEHOST_STT_BASE_URL", "", "base URL of an OpenAI-compatible transcription server (defaults to OPENAI_BASE_URL)"},
+	{"LIVEHOST_STT_API_KEY", "", "key of the transcription server (defaults to OPENAI_API_KEY)"},
+	{"LIVEHOST_STT_MODEL", "whisper-1", "transcription model"},
+	{"LIVEHOST_STT_LANGUAGE", "ja", "language of the host's speech"},
+	{"LIVEHOST_BRAND_WORDS", "", "comma-separated brand words that seed the transcription prompt"},
+	{"LIVEHOST_WHIP_IPS", "", "comma-separated local IPs WHIP ingest gathers candidates on"},
+	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
+	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
+	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// Config is every setting of livehost.
+type Config struct {
+	Data        string // data directory of the embedded store
+	DatabaseURL string // PostgreSQL; "" for the embedded store
+	PGEfSearch  int    // 0: catalog.DefaultEfSearch
+	Addr        string
+	Catalog     string // a catalog file to answer from instead of the store
+	AdminToken  string
+
+	OpenAIKey     string
+	OpenAIBaseURL string
+	Engine        string // offline | llm | "" (llm when an OpenAI-compatible server is configured)
+	EmbedModel    string
+	LLMModel      string
+	LLMTimeout    time.Duration
+
+	BrandDir           string
+	ModerationLists    string
+	ModerationSource   string
+	ModerationEscalate bool
+	ModerationModel    string
+
+	STTBaseURL  string
+	STTAPIKey   string
+	STTModel    string
+	STTLanguage string
+	BrandWords  []string
+	WHIPIPs     []string
+	WHIPPublic  []string
+
+	SharedData string
+	LogLevel   string
+	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
+	CI bool
+}
+
+// FromEnv reads the configuration from getenv (os.Getenv, or a map in tests), with defaults.
+func FromEnv(getenv func(string) string) Config {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	or := func(k, def string) string {
+		if v := get(k); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Data: or("LIVEHOST_DATA", "./livehost-data"), DatabaseURL: get("LIVEHOST_DATABASE_URL"),
+		Addr: or("LIVEHOST_ADDR", "127.0.0.1:8080"), Catalog: get("LIVEHOST_CATALOG"), AdminToken: get("LIVEHOST_ADMIN_TOKEN"),
+		OpenAIKey: get("OPENAI_API_KEY"), OpenAIBaseURL: get("OPENAI_BASE_URL"), Engine: get("LIVEHOST_ENGINE"),
+		EmbedModel: or("LIVEHOST_EMBED_MODEL", catalog.DefaultEmbedModel), LLMModel: or("LIVEHOST_LLM_MODEL", "gpt-4o-mini"),
+		LLMTimeout: 4 * time.Second,
+		BrandDir:   get("LIVEHOST_BRAND_DIR"), ModerationLists: get("LIVEHOST_MODERATION_LISTS"),
+		ModerationSource: or("LIVEHOST_MODERATION_SOURCE", "chat"), ModerationEscalate: get("LIVEHOST_MODERATION_ESCALATE") == "1",
+		ModerationModel: or("LIVEHOST_MODERATION_MODEL", "gpt-4o-mini"),
+		STTBaseURL:      or("LIVEHOST_STT_BASE_URL", get("OPENAI_BASE_URL")), STTAPIKey: or("LIVEHOST_STT_API_KEY", get("OPENAI_API_KEY")),
+		STTModel: or("LIVEHOST_STT_MODEL", "whisper-1"), STTLanguage: or("LIVEHOST_STT_LANGUAGE", "ja"),
+		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
+		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
+		CI: get("CI") == "true",
+	}
+	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
+		c.PGEfSearch = n
+	}
+	if d, err := time.ParseDuration(get("LIVEHOST_LLM_TIMEOUT")); err == nil && d > 0 {
+		c.LLMTimeout = d
+	}
+	return c
+}
+
+// OpenAIConfigured tells whether an OpenAI-compatible server is configured.
+func (c Config) OpenAIConfigured() bool { return c.OpenAIKey != "" || c.OpenAIBaseURL != "" }
+
+// AnswerEngine is the answer engine to use: Engine when set, else llm when an OpenAI-compatible
+// server is configured, else offline.
+func (c Config) AnswerEngine() string {
+	if c.Engine != "" {
+		return c.Engine
+	}
+	if c.OpenAIConfigured() {
+		return "llm"
+	}
+	return "offline"
+}
+
+// Embedding is the OpenAI-compatible embedder's configuration.
+func (c Config) Embedding() catalog.OpenAIConfig {
+	return catalog.OpenAIConfig{BaseURL: c.OpenAIBaseURL, APIKey: c.OpenAIKey, Model: c.EmbedModel}
+}
+
+// STT is the transcription server's configuration.
+func (c Config) STT() speech.OpenAIConfig {
+	return speech.OpenAIConfig{BaseURL: c.STTBaseURL, APIKey: c.STTAPIKey, Model: c.STTModel}
+}
+
+// Postgres is the catalog's PostgreSQL options.
+func (c Config) Postgres() catalog.PostgresOptions {
+	return catalog.PostgresOptions{EfSearch: c.PGEfSearch}
+}
+
+// List splits a comma-separated value, dropping blanks.
+func List(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

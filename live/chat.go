@@ -1,0 +1,151 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/livehost/livehost/show"
+)
+
+// ChatIn is one viewer message as a platform connector hands it over.
+type ChatIn struct {
+	Platform string `json:"platform"`
+	User     string `json:"user"`
+	Text     string `json:"text"`
+	ID       string `json:"id,omitempty"` // the platform's message id
+}
+
+// ChatResult is what became of one message: where it is in the log and the verdict on it.
+type ChatResult struct {
+	Seq     int64   `json:"seq"`
+	ID      string  `json:"id,omitempty"`
+	Verdict Verdict `json:"verdict"`
+}
+
+// Check trims a message and says what is wrong with it, if anything.
+func (in *ChatIn) Check() error {
+	in.Text = strings.TrimSpace(in.Text)
+	in.User = strings.TrimSpace(in.User)
+	if in.Platform == "" {
+		in.Platform = "api"
+	}
+	switch {
+	case !utf8.ValidString(in.Text) || !utf8.ValidString(in.User) || !utf8.ValidString(in.Platform):
+		return errors.New("text, user and platform must be valid UTF-8")
+	case in.Text == "":
+		return errors.New("text is empty")
+	case utf8.RuneCountInString(in.Text) > MaxChatText:
+		return fmt.Errorf("text is longer than %d characters", MaxChatText)
+	case in.User == "":
+		return errors.New("user is empty")
+	case len(in.User) > MaxUserLen || len(in.Platform) > 64 || len(in.ID) > 200:
+		return fmt.Errorf("user (%d bytes max), platform (64) or id (200) is too long", MaxUserLen)
+	}
+	return nil
+}
+
+// IngestChat moderates viewer messages, logs each with its verdict (and holds what moderation
+// holds) in one append, and hands the allowed ones to the answer agent. When it returns without an
+// error every message is durably logged. A bad message fails the whole batch, naming it, so that
+// nothing of a bad batch is logged.
+func (rt *Runtime) IngestChat(ctx context.Context, showID string, msgs []ChatIn) ([]ChatResult, error) {
+	if len(msgs) == 0 {
+		return nil, invalidf("no messages")
+	}
+	if len(msgs) > MaxChatBatch {
+		return nil, invalidf("%d messages at once, more than %d", len(msgs), MaxChatBatch)
+	}
+	for i := range msgs {
+		if err := msgs[i].Check(); err != nil {
+			if len(msgs) > 1 {
+				return nil, invalidf("message %d: %v", i, err)
+			}
+			return nil, invalidf("%v", err)
+		}
+	}
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return nil, err
+	}
+	// Detection runs once per message, here: moderation needs it (a question many viewers ask is
+	// no raid) and the answer agent gets it with the job.
+	now := time.Now()
+	qs := make([]Question, len(msgs))
+	verdicts := make([]Verdict, len(msgs))
+	for i, m := range msgs {
+		qs[i] = rt.opt.Agents.Answerer.Detect(m.Text)
+		t := time.Now()
+		verdicts[i] = rt.opt.Agents.Moderator.ModerateChat(ChatMessage{Show: ls.id, Platform: m.Platform, User: m.User, Text: m.Text, At: now,
+			Question: qs[i].IsQuestion && !qs[i].Injection})
+		rt.m.verdictSecs.Observe(time.Since(t).Seconds())
+		rt.m.verdicts.WithLabelValues(verdicts[i].Action).Inc()
+	}
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		evs := make([]show.NewEvent, 0, len(msgs)*3)
+		for i, m := range msgs {
+			seq := next + int64(len(evs))
+			vd := verdicts[i]
+			evs = append(evs,
+				event(show.TypeChatReceived, show.ChatReceived{ID: m.ID, Platform: m.Platform, User: m.User, Text: m.Text}),
+				event(show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: vd.Action, Categories: vd.Categories, Matches: vd.Matches, Rules: vd.Rules, Reason: vd.Reason}))
+			if vd.Action == show.ActionHold {
+				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: m.User, Text: m.Text, Reason: vd.Reason}))
+			}
+		}
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rt.m.chatIngested.Add(float64(len(msgs)))
+	results := make([]ChatResult, 0, len(msgs))
+	for _, ev := range out {
+		if ev.Type != show.TypeChatReceived {
+			continue
+		}
+		i := len(results)
+		results = append(results, ChatResult{Seq: ev.Seq, ID: msgs[i].ID, Verdict: verdicts[i]})
+		if verdicts[i].Action == show.ActionAllow && qs[i].IsQuestion {
+			rt.offerAnswer(answerJob{show: ls.id, seq: ev.Seq, user: msgs[i].User, text: msgs[i].Text, q: qs[i], at: ev.At})
+		}
+	}
+	return results, nil
+}
+
+// DecideHeld allows or denies a held message; an allowed question goes to the answer agent. It
+// returns the decision's event.
+func (rt *Runtime) DecideHeld(ctx context.Context, showID string, chatSeq int64, allow bool, by string) (show.Event, error) {
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return show.Event{}, err
+	}
+	var held HeldItem
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		h := v.held[chatSeq]
+		if h == nil {
+			return nil, notFoundf("message %d is not held (unknown, or already decided)", chatSeq)
+		}
+		held = *h
+		typ := show.TypeChatDenied
+		if allow {
+			typ = show.TypeChatAllowed
+		}
+		return []show.NewEvent{event(typ, show.ChatDecision{ChatSeq: chatSeq, By: by})}, nil
+	})
+	if err != nil {
+		return show.Event{}, err
+	}
+	if allow {
+		if q := rt.opt.Agents.Answerer.Detect(held.Text); q.IsQuestion {
+			rt.offerAnswer(answerJob{show: ls.id, seq: chatSeq, user: held.User, text: held.Text, q: q, at: out[0].At})
+		}
+	}
+	ls.mu.Lock()
+	rt.setQueueGauges(ls)
+	ls.mu.Unlock()
+	return out[0], nil
+}

@@ -1,0 +1,48 @@
+package live
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the runtime's Prometheus series; each Runtime has its own, so that tests can run
+// several in one process. Collectors hands them to the caller's registry.
+type metrics struct {
+	chatIngested  prometheus.Counter
+	verdicts      *prometheus.CounterVec
+	verdictSecs   prometheus.Histogram
+	draftSecs     prometheus.Histogram
+	drafts        *prometheus.CounterVec
+	queueDepth    *prometheus.GaugeVec
+	resyncs       prometheus.Counter
+	compliance    prometheus.Counter
+	pipelineDrops prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		chatIngested: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_chat_ingested_total", Help: "Chat messages durably logged."}),
+		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livehost_verdicts_total", Help: "Moderation verdicts by action."}, []string{"action"}),
+		verdictSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "livehost_verdict_seconds", Help: "Time to moderate one chat message.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1}}),
+		draftSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "livehost_draft_seconds", Help: "From a chat message being logged to its answer draft being logged.",
+			Buckets: prometheus.ExponentialBuckets(.0005, 2.5, 12)}),
+		drafts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livehost_drafts_total", Help: "Answer drafts by outcome."}, []string{"status"}),
+		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "livehost_queue_depth", Help: "Items waiting: pending drafts, held messages, chat waiting for the answer agent."},
+			[]string{"queue"}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_stream_resyncs_total", Help: "Subscribers that fell behind and were resynced from the log."}),
+		compliance: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_host_compliance_flags_total", Help: "Compliance flags raised on the host's speech."}),
+		pipelineDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_answer_queue_dropped_total", Help: "Chat messages not offered to the answer agent because its queue was full."}),
+	}
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
+		m.resyncs, m.compliance, m.pipelineDrops}
+}
