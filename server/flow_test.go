@@ -11,7 +11,6 @@ import (
 
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
-
 )
 
 func TestMain(m *testing.M) {

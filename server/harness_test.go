@@ -213,7 +213,7 @@ func (e *env) newShow(id string) map[string]string {
 }
 
 type chatResult struct {
-	Seq     int64          `json:"seq"`
+	Seq     int64        `json:"seq"`
 	Verdict live.Verdict `json:"verdict"`
 }
 
