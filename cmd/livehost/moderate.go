@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -18,17 +19,25 @@ import (
 )
 
 func init() {
-	register(command{name: "moderate", summary: "moderate chat or host speech: JSON lines in, one verdict per line out", run: runModerate})
+	register(command{name: "moderate", summary: "moderate chat or host speech: JSON or plain text lines in, one verdict per line out", run: runModerate})
 }
 
 const moderateSummary = `Moderate chat messages or the host's transcribed speech.
 
-Reads JSON lines on standard input, each with a "text" field (and optionally "user" and "ts",
-an RFC 3339 time or Unix seconds), and writes one JSON verdict per input line, in the same
-order: {"line", "action" (allow|hold|block), "categories", "matches" [{term, category, start,
-end, text, severity, reason, suggestion, rule, via}], "rules", "reason"}. start and end are rune
-offsets into the original text. A line that is not a JSON object with a string "text" gets a
-verdict with action "hold" and an "error" saying what is wrong, so the output stays aligned.
+Reads standard input one line at a time and writes one JSON verdict per input line, in the same
+order. A line is either a JSON object with a "text" field (and optionally "user" and "ts", an
+RFC 3339 time or Unix seconds), or, when its first non-space character is not "{", the message
+text itself, with no user:
+
+  {"text":"お前ｼﾈよ","user":"u1","ts":"2026-11-21T12:00:00Z"}
+  お前ｼﾈよ
+
+A verdict is {"line", "action" (allow|hold|block), "categories", "matches" [{term, category,
+start, end, text, severity, reason, suggestion, rule, via}], "rules", "reason"}. start and end
+are rune offsets into the original text (for a plain line, the line without its line ending).
+A line that cannot be read gets a verdict with action "hold" and an "error" naming the line, so
+the output stays aligned: an empty line, a line starting with "{" that is not a JSON object with
+a string "text" (send text that starts with "{" as JSON), or a plain line that is not valid UTF-8.
 
 --source chat (default) checks NG words (with evasions such as ｼﾈ, し ね, 4ね, 自○, k1ll), spam,
 links, phone numbers, e-mail and SNS IDs, and, for lines with a "user", per-user flood and
@@ -76,7 +85,7 @@ type pendingLine struct {
 }
 
 func runModerate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "moderate", "livehost moderate [--source chat|host] [--lists DIR] [--test] < messages.jsonl", moderateSummary)
+	fs := newFlagSet(env, "moderate", "livehost moderate [--source chat|host] [--lists DIR] [--test] < messages.jsonl|messages.txt", moderateSummary)
 	source := fs.String("source", envOr(env, "LIVEHOST_MODERATION_SOURCE", "chat"), "whose words: chat (viewers) or host (the host's speech) (env LIVEHOST_MODERATION_SOURCE)")
 	lists := fs.String("lists", envOr(env, "LIVEHOST_MODERATION_LISTS", ""), "a brand's list directory of *.txt files added to the built-in lists (env LIVEHOST_MODERATION_LISTS)")
 	test := fs.Bool("test", false, "test mode: report what would fire, keep action allow (would_action says)")
@@ -239,18 +248,27 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // moderateLine parses one input line and moderates it; a bad line gets a held error verdict.
+// A line whose first non-space character is "{" is a JSON object; any other line is the text.
 func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw []byte) (moderateOutput, string) {
 	fail := func(format string, a ...any) (moderateOutput, string) {
 		return moderateOutput{Line: line, Verdict: moderation.Verdict{Action: moderation.ActionHold,
 			Categories: []string{}, Matches: []moderation.Match{}, Rules: []string{"input.malformed"},
 			Reason: "malformed input line"}, Error: fmt.Sprintf("line %d: "+format, append([]any{line}, a...)...)}, ""
 	}
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return fail("empty line (want a JSON object with a \"text\" field)")
+	raw = bytes.TrimPrefix(raw, utf8BOM) // a file saved with a byte order mark
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return fail("empty line (want the message text or a JSON object with a \"text\" field)")
+	}
+	if trimmed[0] != '{' {
+		text := bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("\n")), []byte("\r"))
+		if !utf8.Valid(text) {
+			return fail("not valid UTF-8 (first bad byte at offset %d)", invalidUTF8At(text))
+		}
+		return moderateOutput{Line: line, Verdict: eng.Moderate(string(text), src)}, string(text)
 	}
 	var msg moderateInput
-	if err := json.Unmarshal(raw, &msg); err != nil {
+	if err := json.Unmarshal(trimmed, &msg); err != nil {
 		return fail("not a JSON object with a string \"text\": %v", err)
 	}
 	if msg.Text == nil {
@@ -267,6 +285,20 @@ func moderateLine(eng *moderation.Engine, src moderation.Source, line int, raw [
 		v = eng.Moderate(*msg.Text, src)
 	}
 	return moderateOutput{Line: line, Verdict: v}, *msg.Text
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// invalidUTF8At returns the byte offset of the first byte of b that does not start a valid rune.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // parseTS accepts an RFC 3339 string or Unix seconds (integer or fractional); absent is zero.

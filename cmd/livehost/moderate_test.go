@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,8 +22,9 @@ type verdictLine struct {
 		Term, Category, Text, Reason, Suggestion, Rule string
 		Start, End                                     int
 	} `json:"matches"`
-	Rules []string `json:"rules"`
-	Error string   `json:"error"`
+	Rules  []string `json:"rules"`
+	Reason string   `json:"reason"`
+	Error  string   `json:"error"`
 }
 
 func decodeVerdicts(t *testing.T, out string) []verdictLine {
@@ -42,7 +44,7 @@ func TestModerateCLIChat(t *testing.T) {
 	in := strings.Join([]string{
 		`{"text":"このリップ可愛い！"}`,
 		`{"text":"お前ｼﾈよ","user":"u1","ts":"2026-11-21T12:00:00Z"}`,
-		`not json`,
+		`{not json`,
 		``,
 		`{"user":"u2"}`,
 		`{"text":"シネマ見てきた","ts":1763726400}`,
@@ -99,6 +101,109 @@ func TestModerateCLIChat(t *testing.T) {
 	}
 }
 
+// TestModerateCLILines covers the input forms one line can take: plain text (any line whose first
+// non-space character is not "{"), a JSON object, and the lines that get a held error verdict.
+func TestModerateCLILines(t *testing.T) {
+	type want struct {
+		action   string
+		category string // a match of this category over span, when set
+		span     string
+		start    int // rune offsets of that match
+		end      int
+		rule     string // a rule the verdict must carry, when set
+		errHas   string // the error must contain this; empty means no error
+	}
+	long := strings.Repeat("あ", 70000) // 210,000 bytes: longer than the reader's buffer and the 500-rune chat limit
+	tests := []struct {
+		name string
+		in   string
+		want []want
+	}{
+		{"plain Japanese", "お前ｼﾈよ\n", []want{{action: "block", category: "profanity", span: "ｼﾈよ", start: 2, end: 5}}},
+		{"plain Japanese, allowed", "このリップ可愛い！\n", []want{{action: "allow"}}},
+		{"plain Japanese, phone number", "電話は０９０－１２３４－５６７８\n",
+			[]want{{action: "hold", category: "personal_info", span: "０９０－１２３４－５６７８", start: 3, end: 16}}},
+		{"plain English", "go kill yourself\n", []want{{action: "block", category: "harassment", span: "kill yourself", start: 3, end: 16}}},
+		{"plain English, allowed", "This lipstick is lovely\n", []want{{action: "allow"}}},
+		{"plain line keeps its spaces for offsets", "  f u c k\n", []want{{action: "block", category: "profanity", span: "f u c k", start: 2, end: 9}}},
+		{"plain line with CRLF", "しね\r\n", []want{{action: "block", category: "profanity", span: "しね", start: 0, end: 2}}},
+		{"plain line without a final newline", "しね", []want{{action: "block", category: "profanity", span: "しね", start: 0, end: 2}}},
+		{"plain line starting with a bracket", "[速報] 新色きた\n", []want{{action: "allow"}}},
+		{"plain line that is a JSON string", `"しね"` + "\n", []want{{action: "block", category: "profanity", span: "しね", start: 1, end: 3}}},
+		{"JSON line", `{"text":"お前ｼﾈよ","user":"u1","ts":"2026-11-21T12:00:00Z"}` + "\n",
+			[]want{{action: "block", category: "profanity", span: "ｼﾈよ", start: 2, end: 5}}},
+		{"JSON line after spaces", "  \t" + `{"text":"このリップ可愛い！"}` + "\n", []want{{action: "allow"}}},
+		{"JSON line with a byte order mark", "\ufeff" + `{"text":"しね"}` + "\n", []want{{action: "block", category: "profanity", span: "しね", start: 0, end: 2}}},
+		{"malformed JSON", `{"text":"しね"` + "\n", []want{{action: "hold", rule: "input.malformed", errHas: "line 1: not a JSON object"}}},
+		{"brace then text", "{笑} しね\n", []want{{action: "hold", rule: "input.malformed", errHas: "line 1: not a JSON object"}}},
+		{"JSON without text", `{"user":"u2"}` + "\n", []want{{action: "hold", rule: "input.malformed", errHas: `line 1: no "text" field`}}},
+		{"blank lines are held, not skipped", "しね\n\n   \t\nこんにちは\n", []want{
+			{action: "block", category: "profanity", span: "しね", start: 0, end: 2},
+			{action: "hold", rule: "input.malformed", errHas: "line 2: empty line"},
+			{action: "hold", rule: "input.malformed", errHas: "line 3: empty line"},
+			{action: "allow"},
+		}},
+		{"invalid UTF-8", "こんにちは\nし\xffね\n\xc3\n", []want{
+			{action: "allow"},
+			{action: "hold", rule: "input.malformed", errHas: "line 2: not valid UTF-8 (first bad byte at offset 3)"},
+			{action: "hold", rule: "input.malformed", errHas: "line 3: not valid UTF-8 (first bad byte at offset 0)"},
+		}},
+		{"very long line", long + "\nしね\n", []want{
+			{action: "block", rule: "length.oversize"},
+			{action: "block", category: "profanity", span: "しね", start: 0, end: 2},
+		}},
+		{"very long JSON line", `{"text":"` + long + `"}` + "\n" + "しね\n", []want{
+			{action: "block", rule: "length.oversize"},
+			{action: "block", category: "profanity", span: "しね", start: 0, end: 2},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, tt.in, nil, "moderate", "--no-readings")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			vs := decodeVerdicts(t, out)
+			if len(vs) != len(tt.want) {
+				t.Fatalf("%d verdicts, want %d:\n%s", len(vs), len(tt.want), out)
+			}
+			for i, w := range tt.want {
+				v := vs[i]
+				if v.Line != i+1 || v.Action != w.action {
+					t.Errorf("verdict %d: line %d action %s (error %q), want line %d action %s", i+1, v.Line, v.Action, v.Error, i+1, w.action)
+				}
+				if w.errHas == "" && v.Error != "" {
+					t.Errorf("line %d: unexpected error %q", i+1, v.Error)
+				}
+				if w.errHas != "" && !strings.Contains(v.Error, w.errHas) {
+					t.Errorf("line %d: error %q, want it to contain %q", i+1, v.Error, w.errHas)
+				}
+				if v.Categories == nil || v.Matches == nil || v.Rules == nil {
+					t.Errorf("line %d: categories, matches and rules must be present (empty lists when none)", i+1)
+				}
+				if w.rule != "" && !slices.Contains(v.Rules, w.rule) {
+					t.Errorf("line %d: rules %v, want %s", i+1, v.Rules, w.rule)
+				}
+				if w.action == "allow" && len(v.Matches) != 0 {
+					t.Errorf("line %d: allowed with matches %+v", i+1, v.Matches)
+				}
+				if w.category == "" {
+					continue
+				}
+				found := false
+				for _, m := range v.Matches {
+					if m.Category == w.category && m.Text == w.span && m.Start == w.start && m.End == w.end {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("line %d: no %s match over %q at [%d,%d) in %+v", i+1, w.category, w.span, w.start, w.end, v.Matches)
+				}
+			}
+		})
+	}
+}
+
 func TestModerateCLIHost(t *testing.T) {
 	in := `{"text":"このクリームでシミが消えます"}` + "\n" + `{"text":"日やけによるシミ・そばかすを防ぎます"}` + "\n" + `{"text":"業界最安値、絶対に痩せる！"}` + "\n"
 	code, out, stderr := runCLI(t, in, nil, "moderate", "--source", "host", "--no-readings")
@@ -149,7 +254,7 @@ func TestModerateCLITestModeAndLists(t *testing.T) {
 
 func TestModerateCLIUsage(t *testing.T) {
 	code, _, stderr := runCLI(t, "", nil, "moderate", "--help")
-	if code != 0 || !strings.Contains(stderr, "--source") || !strings.Contains(stderr, "would_action") {
+	if code != 0 || !strings.Contains(stderr, "--source") || !strings.Contains(stderr, "would_action") || !strings.Contains(stderr, "message") {
 		t.Errorf("--help: exit %d, %q", code, stderr)
 	}
 	if code, _, stderr := runCLI(t, "", nil, "moderate", "--source", "radio"); code != 2 || !strings.Contains(stderr, "radio") {
@@ -192,6 +297,11 @@ func TestModerateCLIEscalate(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("%d model requests, want 2 (the blocked line is not escalated)", n)
+	}
+	// A plain text line is escalated like a JSON one.
+	code, out, stderr = runCLI(t, "働けよ無職\n", env, "moderate", "--escalate", "--escalate-model", "test-model", "--no-readings")
+	if vs := decodeVerdicts(t, out); code != 0 || len(vs) != 1 || vs[0].Action != "hold" || !slices.Contains(vs[0].Rules, "model.escalation") {
+		t.Errorf("escalated plain line: exit %d %s %s", code, out, stderr)
 	}
 	// Without a server configured, --escalate is a usage error.
 	if code, _, stderr := runCLI(t, "", nil, "moderate", "--escalate"); code != 2 || !strings.Contains(stderr, "OPENAI") {
