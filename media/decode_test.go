@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
-	"gopkg.in/hraban/opus.v2"
+
+	"github.com/livehost/livehost/internal/opustest"
 )
 
 func sine(freq float64, rate, n int, amp float64) []float32 {
@@ -44,8 +45,8 @@ func TestDecoderBandLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []float32
-		// AppAudio: full-band CELT, so the high tones really are in the stream.
-		for _, p := range encodeOpusAs(t, in, opus.AppAudio) {
+		// Tuned for music: full-band CELT, so the high tones really are in the stream.
+		for _, p := range encodeOpusAs(t, in, opustest.Music()) {
 			if out, err = d.Decode(p, out); err != nil {
 				t.Fatal(err)
 			}
@@ -60,30 +61,14 @@ func TestDecoderBandLimits(t *testing.T) {
 	}
 }
 
-// encodeOpus encodes 48 kHz mono PCM as 20 ms Opus RTP packets with libopus.
+// encodeOpus encodes 48 kHz mono PCM, as for VoIP, as 20 ms Opus RTP packets with opusenc.
 func encodeOpus(t testing.TB, pcm []float32) []*rtp.Packet {
-	return encodeOpusAs(t, pcm, opus.AppVoIP)
+	return encodeOpusAs(t, pcm, opustest.VoIP())
 }
 
-func encodeOpusAs(t testing.TB, pcm []float32, app opus.Application) []*rtp.Packet {
+func encodeOpusAs(t testing.TB, pcm []float32, opts ...opustest.Option) []*rtp.Packet {
 	t.Helper()
-	enc, err := opus.NewEncoder(48000, 1, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkts []*rtp.Packet
-	buf := make([]byte, 1500)
-	for i := 0; i+960 <= len(pcm); i += 960 {
-		n, err := enc.EncodeFloat32(pcm[i:i+960], buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkts = append(pkts, &rtp.Packet{
-			Header:  rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(1000 + i/960), Timestamp: uint32(5000 + i)},
-			Payload: append([]byte(nil), buf[:n]...),
-		})
-	}
-	return pkts
+	return opustest.RTP(opustest.Encode(t, pcm, 48000, 1, opts...), 1000, 5000)
 }
 
 func TestDecoderKeepsTimeThroughLoss(t *testing.T) {
@@ -162,10 +147,6 @@ func FuzzDecoder(f *testing.F) {
 
 // TestDecoderStereoSource: OBS publishes stereo Opus; the decoder mixes it down to mono.
 func TestDecoderStereoSource(t *testing.T) {
-	enc, err := opus.NewEncoder(48000, 2, opus.AppAudio)
-	if err != nil {
-		t.Fatal(err)
-	}
 	left := sine(440, 48000, 48000, 0.5)
 	inter := make([]float32, 2*len(left))
 	for i, v := range left {
@@ -176,13 +157,10 @@ func TestDecoderStereoSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out []float32
-	buf := make([]byte, 1500)
-	for i := 0; i+1920 <= len(inter); i += 1920 {
-		n, err := enc.EncodeFloat32(inter[i:i+1920], buf)
-		if err != nil {
-			t.Fatal(err)
+	for _, p := range opustest.RTP(opustest.Encode(t, inter, 48000, 2, opustest.Music()), 0, 0) {
+		if p.Payload[0]&4 == 0 {
+			t.Fatal("opusenc wrote a mono packet for stereo input")
 		}
-		p := &rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i / 1920), Timestamp: uint32(i / 2)}, Payload: buf[:n]}
 		if out, err = d.Decode(p, out); err != nil {
 			t.Fatal(err)
 		}

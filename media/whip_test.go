@@ -19,8 +19,8 @@ import (
 	"github.com/pion/webrtc/v4"
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 	"go.uber.org/goleak"
-	"gopkg.in/hraban/opus.v2"
 
+	"github.com/livehost/livehost/internal/opustest"
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech"
 	"github.com/livehost/livehost/speech/speechtest"
@@ -235,7 +235,7 @@ func (p *publisher) publish(t *testing.T, r *rig) string {
 	return loc
 }
 
-// send encodes 48 kHz PCM with libopus into 20 ms packets and sends them at speed× real time.
+// send encodes 48 kHz PCM with opusenc into 20 ms packets and sends them at speed× real time.
 func (p *publisher) send(t *testing.T, pcm []float32, speed float64) {
 	t.Helper()
 	p.sendDropping(t, pcm, speed, -1)
@@ -245,23 +245,15 @@ func (p *publisher) send(t *testing.T, pcm []float32, speed float64) {
 // timestamp are skipped).
 func (p *publisher) sendDropping(t *testing.T, pcm []float32, speed float64, drop int) {
 	t.Helper()
-	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1500)
+	pkts := opustest.Encode(t, pcm, 48000, 1, opustest.VoIP())
 	tick := time.NewTicker(time.Duration(float64(20*time.Millisecond) / speed))
 	defer tick.Stop()
-	for i := 0; i+960 <= len(pcm); i += 960 {
-		n, err := enc.EncodeFloat32(pcm[i:i+960], buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i/960 == drop {
+	for i, pkt := range pkts {
+		if i == drop {
 			continue
 		}
-		sample := pmedia.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}
-		if drop >= 0 && i/960 == drop+1 {
+		sample := pmedia.Sample{Data: pkt, Duration: 20 * time.Millisecond}
+		if drop >= 0 && i == drop+1 {
 			sample.PrevDroppedPackets = 1
 		}
 		if err := p.track.WriteSample(sample); err != nil {
@@ -302,7 +294,7 @@ func authorize(r *http.Request, showID string) error {
 	return nil
 }
 
-// TestWHIPLoopbackEspeak is the whole path with real parts: espeak-ng speech, libopus encoding, a pion
+// TestWHIPLoopbackEspeak is the whole path with real parts: espeak-ng speech, opusenc encoding, a pion
 // publisher on loopback, WHIP negotiation over HTTP, decoding, VAD, segmentation, STT over the
 // OpenAI wire format, and transcripts in order; then DELETE leaves nothing running.
 func TestWHIPLoopbackEspeak(t *testing.T) {

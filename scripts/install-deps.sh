@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a Debian 12 machine: PostgreSQL 15 with pgvector (built from
-# Debian's source package), espeak-ng and sox for real speech audio, Chromium for the page tests.
+# Debian's source package), espeak-ng and sox for real speech audio, opus-tools (opusenc) to encode it,
+# Chromium for the page tests.
 # Idempotent: each step is skipped when its result is already present.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 need_pkgs=()
-for p in postgresql-15 postgresql-server-dev-15 espeak-ng sox chromium fonts-noto-cjk fonts-noto-color-emoji libopus-dev libopusfile-dev pkg-config build-essential; do
+for p in postgresql-15 postgresql-server-dev-15 espeak-ng sox chromium fonts-noto-cjk fonts-noto-color-emoji opus-tools build-essential; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 updated=0

@@ -16,8 +16,8 @@ import (
 	"github.com/pion/webrtc/v4"
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 	"go.uber.org/goleak"
-	"gopkg.in/hraban/opus.v2"
 
+	"github.com/livehost/livehost/internal/opustest"
 	"github.com/livehost/livehost/media"
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/server"
@@ -40,7 +40,7 @@ func newVoiceEnv(t *testing.T, stt *openaitest.Server) (*env, *server.Voice) {
 	return e, e.Voice
 }
 
-// publisher is a WHIP client on loopback: a pion peer sending libopus-encoded audio.
+// publisher is a WHIP client on loopback: a pion peer sending Opus audio encoded by opusenc.
 type publisher struct {
 	pc        *webrtc.PeerConnection
 	mux       ice.UDPMux
@@ -110,22 +110,14 @@ func (p *publisher) publish(t *testing.T, url, token string) string {
 	return h.Get("Location")
 }
 
-// send encodes 48 kHz mono PCM into 20 ms Opus packets and sends them at speed× real time.
+// send encodes 48 kHz mono PCM with opusenc into 20 ms Opus packets and sends them at speed× real time.
 func (p *publisher) send(t *testing.T, pcm []float32, speed float64) {
 	t.Helper()
-	enc, err := opus.NewEncoder(48000, 1, opus.AppVoIP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1500)
+	pkts := opustest.Encode(t, pcm, 48000, 1, opustest.VoIP())
 	tick := time.NewTicker(time.Duration(float64(20*time.Millisecond) / speed))
 	defer tick.Stop()
-	for i := 0; i+960 <= len(pcm); i += 960 {
-		n, err := enc.EncodeFloat32(pcm[i:i+960], buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.track.WriteSample(pmedia.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}); err != nil {
+	for _, pkt := range pkts {
+		if err := p.track.WriteSample(pmedia.Sample{Data: pkt, Duration: 20 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
 		<-tick.C
@@ -179,7 +171,7 @@ type logEvent struct {
 }
 
 // TestVoiceWHIPToShowLog is the host's voice end to end with real parts: espeak-ng speech encoded with
-// libopus, a pion peer publishing over WHIP to the mounted route of a real server (SQLite log), STT
+// opusenc, a pion peer publishing over WHIP to the mounted route of a real server (SQLite log), STT
 // over the OpenAI wire format, and transcript, compliance and product-mention events in the show's
 // log; after DELETE no session or goroutine is left.
 func TestVoiceWHIPToShowLog(t *testing.T) {
