@@ -286,7 +286,7 @@ type Snapshot struct {
 	Mentions   []MentionItem              `json:"mentions"`
 	Dropped    []DroppedItem              `json:"dropped"`
 	Script     ScriptItem                 `json:"script"`
-	Counters   Counters                   `json:"Counters"`
+	Counters   Counters                   `json:"counters"`
 }
 
 func (v *State) Snapshot() Snapshot {

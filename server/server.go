@@ -152,6 +152,7 @@ func (s *Server) routes() *echo.Echo {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{})))
+	e.GET("/api/openapi.json", serveOpenAPI)
 
 	pages := http.FileServer(http.FS(web.FS()))
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", pages)))
