@@ -45,11 +45,20 @@ func (l *lockedBuffer) String() string {
 // ends, and returns what it printed on startup and its log.
 func serveInProcess(t *testing.T, args ...string) (info startupInfo, logs *lockedBuffer, stop func()) {
 	t.Helper()
+	return serveInProcessEnv(t, nil, args...)
+}
+
+// serveInProcessEnv is serveInProcess with more environment variables.
+func serveInProcessEnv(t *testing.T, vars map[string]string, args ...string) (info startupInfo, logs *lockedBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &lockedBuffer{}
-	env := &cliEnv{stdin: strings.NewReader(""), stdout: pw, stderr: stderr,
-		getenv: func(k string) string { return map[string]string{"LIVEHOST_ADMIN_TOKEN": storeAdmin}[k] }}
+	environ := map[string]string{"LIVEHOST_ADMIN_TOKEN": storeAdmin}
+	for k, v := range vars {
+		environ[k] = v
+	}
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: pw, stderr: stderr, getenv: func(k string) string { return environ[k] }}
 	exited := make(chan int, 1)
 	go func() {
 		code := runMain(ctx, env, append([]string{"serve", "--addr", "127.0.0.1:0", "--json", "--log-level", "info"}, args...))
