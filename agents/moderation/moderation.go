@@ -109,9 +109,6 @@ type Engine struct {
 // NewDefault returns an engine with the embedded default lists.
 func NewDefault() (*Engine, error) { return New(Config{}) }
 
-// Load returns an engine with the default lists extended by a brand's list directory.
-func Load(dir string) (*Engine, error) { return New(Config{Dir: dir}) }
-
 // New builds an engine.
 func New(cfg Config) (*Engine, error) {
 	if cfg.MaxChatRunes <= 0 {
