@@ -123,7 +123,7 @@ func (rt *Runtime) commitBatch(ls *liveShow, batch []*appendReq) {
 func (rt *Runtime) commitSome(ls *liveShow, batch []*appendReq) int {
 	ls.mu.Lock()
 	next := ls.st.LastSeq + 1
-	// The server stamps the time so the provisional fold below and the log agree exactly.
+	// The runtime stamps the time so the provisional fold below and the log agree exactly.
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	var all []show.NewEvent
 	type span struct {
