@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // ChatIn is one viewer message as a platform connector hands it over.
@@ -26,24 +27,36 @@ type ChatResult struct {
 	Verdict Verdict `json:"verdict"`
 }
 
-// Check trims a message and says what is wrong with it, if anything.
+// Check cleans a message and says what is wrong with it, if anything. User and platform names
+// lose control characters and bidirectional controls (a "\u202Enimda" must not show as "admin");
+// the text loses control characters but keeps its bidi controls, which moderation flags.
 func (in *ChatIn) Check() error {
-	in.Text = strings.TrimSpace(in.Text)
-	in.User = strings.TrimSpace(in.User)
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.User) || !utf8.ValidString(in.Platform) || !utf8.ValidString(in.ID) {
+		return errors.New("text, user, platform and id must be valid UTF-8")
+	}
+	rawUser := in.User
+	in.Text = strings.TrimSpace(textnorm.CleanText(in.Text))
+	in.User = textnorm.CleanLine(in.User)
+	in.Platform = textnorm.CleanLine(in.Platform)
+	in.ID = textnorm.CleanLine(in.ID)
 	if in.Platform == "" {
 		in.Platform = "api"
 	}
 	switch {
-	case !utf8.ValidString(in.Text) || !utf8.ValidString(in.User) || !utf8.ValidString(in.Platform):
-		return errors.New("text, user and platform must be valid UTF-8")
 	case in.Text == "":
 		return errors.New("text is empty")
 	case utf8.RuneCountInString(in.Text) > MaxChatText:
 		return fmt.Errorf("text is longer than %d characters", MaxChatText)
+	case in.User == "" && strings.TrimSpace(rawUser) != "":
+		return errors.New("user has no visible characters")
 	case in.User == "":
 		return errors.New("user is empty")
-	case len(in.User) > MaxUserLen || len(in.Platform) > 64 || len(in.ID) > 200:
-		return fmt.Errorf("user (%d bytes max), platform (64) or id (200) is too long", MaxUserLen)
+	case len(in.User) > MaxUserLen:
+		return fmt.Errorf("user is %d bytes, longer than %d", len(in.User), MaxUserLen)
+	case len(in.Platform) > 64:
+		return fmt.Errorf("platform is %d bytes, longer than 64", len(in.Platform))
+	case len(in.ID) > 200:
+		return fmt.Errorf("id is %d bytes, longer than 200", len(in.ID))
 	}
 	return nil
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // ShowInfo is a show with the product on air.
@@ -27,7 +29,10 @@ func (ls *liveShow) info() ShowInfo {
 // CreateShow creates a show (an ID is made when sh.ID is empty) after checking its lineup
 // against the catalog.
 func (rt *Runtime) CreateShow(ctx context.Context, sh show.Show) (ShowInfo, error) {
-	sh.Title = strings.TrimSpace(sh.Title)
+	if !utf8.ValidString(sh.Title) {
+		return ShowInfo{}, invalidf("title is not valid UTF-8")
+	}
+	sh.Title = textnorm.CleanLine(sh.Title)
 	if sh.Title == "" {
 		return ShowInfo{}, invalidf("title is required")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // who names the caller in the log ("by").
@@ -132,6 +133,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil || role == RoleAdmin {
 		return errorf(http.StatusBadRequest, "role %q: want one of moderator, host, ingest, overlay", req.Role)
 	}
+	req.Label = textnorm.CleanLine(req.Label)
 	if len(req.Label) > 100 {
 		return errorf(http.StatusBadRequest, "label is longer than 100 bytes")
 	}
