@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -48,6 +49,9 @@ type Options struct {
 	// metrics to /metrics.
 	Mount      []func(e *echo.Echo, auth Auth)
 	Collectors []prometheus.Collector
+	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name the client; from
+	// anyone else those headers are ignored and the connection's address is the client.
+	TrustedProxies []*net.IPNet
 	// Registry, when set, is where the server registers its metrics and the runtime's and serves
 	// them on /metrics (so callers can add their own); nil makes one.
 	Registry *prometheus.Registry
@@ -141,6 +145,7 @@ func (s *Server) Close() error {
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = clientIP(s.opt.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog)
@@ -191,6 +196,19 @@ func (s *Server) routes() *echo.Echo {
 		mount(e, auth)
 	}
 	return e
+}
+
+// clientIP trusts forwarding headers only from the configured proxies: anyone can send them.
+func clientIP(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	xff := echo.ExtractIPFromXFFHeader(opts...)
+	return func(r *http.Request) string { return xff(r) }
 }
 
 func (s *Server) page(file string) echo.HandlerFunc {

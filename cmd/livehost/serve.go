@@ -171,7 +171,11 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer voice.Close()
-	srv, err := server.New(server.Options{
+	proxies, err := cfg.ProxyNets()
+	if err != nil {
+		return &exitError{2, fmt.Errorf("LIVEHOST_TRUSTED_PROXIES: %w", err)}
+	}
+	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
 		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount}, Collectors: voice.Collectors(),
 	})
