@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/livehost/livehost/catalog"
@@ -15,7 +16,8 @@ import (
 // ShowInfo is a show with the product on air.
 type ShowInfo struct {
 	show.Show
-	OnAir string `json:"on_air"`
+	OnAir     string    `json:"on_air"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
 }
 
 func (ls *liveShow) info() ShowInfo {
@@ -23,7 +25,7 @@ func (ls *liveShow) info() ShowInfo {
 	defer ls.mu.Unlock()
 	sh := ls.st.Show
 	sh.Lineup = append([]string{}, sh.Lineup...)
-	return ShowInfo{Show: sh, OnAir: ls.st.OnAir}
+	return ShowInfo{Show: sh, OnAir: ls.st.OnAir, StoppedAt: ls.st.StoppedAt}
 }
 
 // CreateShow creates a show (an ID is made when sh.ID is empty) after checking its lineup

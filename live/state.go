@@ -20,6 +20,8 @@ type State struct {
 	LastSeq int64
 	OnAir   string
 	OnAirAt time.Time
+	// StoppedAt is when the show last stopped; zero while it has not, or runs again.
+	StoppedAt time.Time
 
 	chat      []*ChatItem // newest last, at most maxChat
 	chatIdx   map[int64]*ChatItem
@@ -165,8 +167,10 @@ func (v *State) Apply(ev show.Event) {
 		}
 	case show.TypeShowStarted:
 		v.Show.Status = show.StatusLive
+		v.StoppedAt = time.Time{}
 	case show.TypeShowStopped:
 		v.Show.Status = show.StatusStopped
+		v.StoppedAt = ev.At
 	case show.TypeProductOnAir:
 		var p show.ProductOnAir
 		if ev.Decode(&p) == nil {

@@ -112,10 +112,17 @@ func New(opt Options) (*Server, error) {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		opt:     opt,
-		rt:      opt.Runtime,
-		log:     opt.Logger,
-		auth:    &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}},
+		opt: opt,
+		rt:  opt.Runtime,
+		log: opt.Logger,
+		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}, now: time.Now,
+			stoppedAt: func(ctx context.Context, id string) time.Time {
+				info, err := opt.Runtime.Show(ctx, id)
+				if err != nil {
+					return time.Time{}
+				}
+				return info.StoppedAt
+			}},
 		limiter: newIngestLimiter(opt.IngestRate, opt.IngestBurst),
 		m:       newMetrics(),
 		quit:    make(chan struct{}),
@@ -173,6 +180,8 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/shows/:id/state", s.getState)
 	api.GET("/shows/:id/products", s.getProducts)
 	api.POST("/shows/:id/tokens", s.createToken)
+	api.GET("/shows/:id/tokens", s.listTokens)
+	api.DELETE("/shows/:id/tokens/:token", s.revokeToken)
 	api.POST("/shows/:id/chat", s.postChat)
 	api.POST("/shows/:id/on-air", s.postOnAir)
 	api.POST("/shows/:id/start", s.postStart)

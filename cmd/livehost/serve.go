@@ -203,7 +203,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
-		d, err := setupDemo(ctx, base, cfg.AdminToken, cat)
+		d, err := setupDemo(ctx, base, cfg.AdminToken, cat, srv)
 		if err != nil {
 			hs.Close()
 			return fmt.Errorf("demo: %w", err)
