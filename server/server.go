@@ -52,6 +52,13 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name the client; from
 	// anyone else those headers are ignored and the connection's address is the client.
 	TrustedProxies []*net.IPNet
+	// MaxStreamsPerShow and MaxStreamsPerToken cap open event streams (defaults 500 and 20): a
+	// leaked page or a script opening streams in a loop cannot exhaust the server.
+	MaxStreamsPerShow  int
+	MaxStreamsPerToken int
+	// StreamPing is how often an idle stream is pinged (default 20 s); a client that does not
+	// answer within the same time is cut.
+	StreamPing time.Duration
 	// Registry, when set, is where the server registers its metrics and the runtime's and serves
 	// them on /metrics (so callers can add their own); nil makes one.
 	Registry *prometheus.Registry
@@ -78,6 +85,8 @@ type Server struct {
 	limiter *ingestLimiter
 	m       *metrics
 	e       *echo.Echo
+
+	streams *streamCounts
 
 	quit   chan struct{}
 	qctx   context.Context // canceled by Close: ends streams
@@ -111,6 +120,15 @@ func New(opt Options) (*Server, error) {
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 	}
+	if opt.MaxStreamsPerShow <= 0 {
+		opt.MaxStreamsPerShow = 500
+	}
+	if opt.MaxStreamsPerToken <= 0 {
+		opt.MaxStreamsPerToken = 20
+	}
+	if opt.StreamPing <= 0 {
+		opt.StreamPing = 20 * time.Second
+	}
 	s := &Server{
 		opt: opt,
 		rt:  opt.Runtime,
@@ -126,6 +144,7 @@ func New(opt Options) (*Server, error) {
 		limiter: newIngestLimiter(opt.IngestRate, opt.IngestBurst),
 		m:       newMetrics(),
 		quit:    make(chan struct{}),
+		streams: newStreamCounts(),
 	}
 	s.qctx, s.cancel = context.WithCancel(context.Background())
 	for _, c := range append(append(s.m.collectors(), s.rt.Collectors()...), opt.Collectors...) {
@@ -263,6 +282,8 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.m.httpSecs.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(d.Seconds())
 		level := slog.LevelInfo
 		switch {
+		case status == http.StatusServiceUnavailable, status == http.StatusTooManyRequests:
+			level = slog.LevelWarn // a refusal under load or a dependency down: logged where it failed
 		case status >= 500:
 			level = slog.LevelError
 		case route == "/api/shows/:id/chat" && status < 300, route == "/metrics", route == "/healthz", route == "/static/*":
