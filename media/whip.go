@@ -25,13 +25,13 @@ import (
 
 // Offer errors; the HTTP handler answers each with 400 and the message.
 var (
-	ErrBadOffer    = errors.New("offer is not a valid SDP")
-	ErrNoAudio     = errors.New("offer has no audio section")
-	ErrNoOpus      = errors.New("offer's audio does not offer Opus")
-	ErrNoSession   = errors.New("no such WHIP session")
-	ErrTooMany     = errors.New("too many WHIP sessions")
+	ErrBadOffer  = errors.New("offer is not a valid SDP")
+	ErrNoAudio   = errors.New("offer has no audio section")
+	ErrNoOpus    = errors.New("offer's audio does not offer Opus")
+	ErrNoSession = errors.New("no such WHIP session")
+	ErrTooMany   = errors.New("too many WHIP sessions")
 	// ErrShowFull: the show has all the sessions it may have; other shows still get theirs.
-	ErrShowFull = errors.New("too many WHIP sessions for this show")
+	ErrShowFull    = errors.New("too many WHIP sessions for this show")
 	ErrClosed      = errors.New("WHIP endpoint closed")
 	ErrBadShowID   = errors.New("bad show ID")
 	ErrUnsupported = errors.New("unsupported")
