@@ -29,7 +29,7 @@ func (rt *Runtime) offerAnswer(j answerJob) {
 	case rt.answerQ <- j:
 		rt.m.queueDepth.WithLabelValues("answer").Set(float64(len(rt.answerQ)))
 	default:
-		rt.m.pipelineDrops.Inc()
+		rt.m.pipelineDrops.WithLabelValues("queue_full").Inc()
 	}
 }
 
@@ -111,7 +111,12 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		return skus, prompt
 	}
 	var work []drafted
+	now := time.Now()
 	for _, j := range jobs {
+		if j.onAir == "" && now.Sub(j.at) > rt.opt.AnswerStaleAfter {
+			rt.m.pipelineDrops.WithLabelValues("stale").Inc()
+			continue
+		}
 		if j.onAir != "" {
 			if rt.opt.Agents.CrossSell != nil {
 				// A product going on air gets its suggestions whatever the throttle says.
@@ -143,6 +148,7 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		return
 	}
 	var newDrafts []string
+	expired := 0
 	_, err = rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 		newDrafts = newDrafts[:0]
 		var evs []show.NewEvent
@@ -178,6 +184,11 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: a.SKU, Suggestions: w.xs, Text: w.xsTx, ChatSeq: w.job.seq}))
 			}
 		}
+		// A raid of questions must not grow the queue without bound: the oldest unclaimed drafts
+		// beyond the cap expire, each with its event.
+		overflow := v.drafts.q.ExpireOverflow(ls.id, rt.opt.MaxPendingDrafts)
+		expired = len(overflow)
+		evs = append(evs, changeEvents(overflow)...)
 		return evs, nil
 	})
 	if err != nil {
@@ -189,6 +200,9 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		rt.drafts[id] = showID
 	}
 	rt.mu.Unlock()
+	if expired > 0 {
+		rt.m.drafts.WithLabelValues("expired").Add(float64(expired))
+	}
 	done := time.Now()
 	for _, w := range work {
 		if w.job.onAir == "" {
@@ -235,13 +249,24 @@ func (rt *Runtime) expireDrafts(interval time.Duration) {
 				rt.log.Error("expire drafts", "show", ls.id, "err", err)
 				continue
 			}
-			if expired == 0 {
-				continue
-			}
 			rt.m.drafts.WithLabelValues("expired").Add(float64(expired))
 			ls.mu.Lock()
+			gone := ls.st.drafts.forget(rt.opt.KeepDecidedDrafts)
 			rt.setQueueGauges(ls)
 			ls.mu.Unlock()
+			rt.forgetDrafts(gone)
 		}
+	}
+}
+
+// forgetDrafts drops drafts a show no longer keeps from the draft → show index.
+func (rt *Runtime) forgetDrafts(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, id := range ids {
+		delete(rt.drafts, id)
 	}
 }

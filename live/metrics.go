@@ -13,7 +13,7 @@ type metrics struct {
 	queueDepth    *prometheus.GaugeVec
 	resyncs       prometheus.Counter
 	compliance    prometheus.Counter
-	pipelineDrops prometheus.Counter
+	pipelineDrops *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -37,8 +37,9 @@ func newMetrics() *metrics {
 			Name: "livehost_stream_resyncs_total", Help: "Subscribers that fell behind and were resynced from the log."}),
 		compliance: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_host_compliance_flags_total", Help: "Compliance flags raised on the host's speech."}),
-		pipelineDrops: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "livehost_answer_queue_dropped_total", Help: "Chat messages not offered to the answer agent because its queue was full."}),
+		pipelineDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livehost_answer_queue_dropped_total", Help: "Questions shed by the answer agent under overload: its queue was full, or the question waited too long."},
+			[]string{"reason"}),
 	}
 }
 

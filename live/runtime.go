@@ -42,6 +42,14 @@ type Options struct {
 	DraftTTL time.Duration
 	// ClaimTTL is how long a moderator's claim on a draft lasts (default 2 min).
 	ClaimTTL time.Duration
+	// MaxPendingDrafts caps a show's drafts waiting for a moderator (default 500): beyond it the
+	// oldest unclaimed ones expire, each with a draft.expired event. KeepDecidedDrafts is how many
+	// decided drafts a show keeps in memory (default 1000; the log keeps them all).
+	MaxPendingDrafts  int
+	KeepDecidedDrafts int
+	// AnswerStaleAfter drops a question still waiting for the answer agent after this long
+	// (default 1 min): under overload a late draft is worth less than a fresh one.
+	AnswerStaleAfter time.Duration
 	// SubscriptionBuffer is each subscriber's live buffer in events (default 8192); one that falls
 	// further behind is caught up from the log.
 	SubscriptionBuffer int
@@ -84,6 +92,15 @@ func New(ctx context.Context, opt Options) (*Runtime, error) {
 	}
 	if opt.ClaimTTL <= 0 {
 		opt.ClaimTTL = 2 * time.Minute
+	}
+	if opt.MaxPendingDrafts <= 0 {
+		opt.MaxPendingDrafts = 500
+	}
+	if opt.KeepDecidedDrafts <= 0 {
+		opt.KeepDecidedDrafts = 1000
+	}
+	if opt.AnswerStaleAfter <= 0 {
+		opt.AnswerStaleAfter = time.Minute
 	}
 	if opt.ScriptReader == nil {
 		r, err := hostscript.NewKagomeReader()

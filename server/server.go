@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -216,6 +217,24 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/drafts/:draft/release", s.draftAction("release"))
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	// Profiles show where memory and CPU go in a running show; admin only, they reveal internals.
+	debug := e.Group("/debug/pprof", s.authenticate(false), func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := allow(c, ""); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	})
+	debug.GET("/", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
+	debug.GET("/:profile", func(c echo.Context) error {
+		h := map[string]http.HandlerFunc{"cmdline": pprof.Cmdline, "profile": pprof.Profile, "symbol": pprof.Symbol, "trace": pprof.Trace}[c.Param("profile")]
+		if h == nil {
+			h = pprof.Handler(c.Param("profile")).ServeHTTP
+		}
+		h(c.Response(), c.Request())
+		return nil
+	})
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
 	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
 

@@ -84,3 +84,17 @@ func TestDraftIDOracle(t *testing.T) {
 		t.Fatalf("another show's draft: %d %q; unknown draft: %d %q", c1, other.Error, c2, unknown.Error)
 	}
 }
+
+// TestProfilesAreAdminOnly: the pprof endpoint answers the admin token only.
+func TestProfilesAreAdminOnly(t *testing.T) {
+	e := newEnv(t)
+	toks := e.newShow("pp1")
+	for _, tt := range []struct {
+		token string
+		code  int
+	}{{"", 401}, {toks["moderator"], 403}, {testAdmin, 200}} {
+		if code, _ := e.do("GET", "/debug/pprof/heap?debug=1", tt.token, nil, nil); code != tt.code {
+			t.Errorf("token %q: %d, want %d", tt.token, code, tt.code)
+		}
+	}
+}
