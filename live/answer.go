@@ -221,8 +221,9 @@ func (rt *Runtime) setQueueGauges(ls *liveShow) {
 	rt.m.queueDepth.WithLabelValues("held").Set(float64(len(ls.st.held)))
 }
 
-// expireDrafts marks drafts that waited longer than DraftTTL as expired, every interval.
-func (rt *Runtime) expireDrafts(interval time.Duration) {
+// housekeeping expires drafts and held messages that waited too long, and lets decided drafts
+// beyond the newest KeepDecidedDrafts leave memory, every interval.
+func (rt *Runtime) housekeeping(interval time.Duration) {
 	defer rt.wg.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -239,6 +240,14 @@ func (rt *Runtime) expireDrafts(interval time.Duration) {
 		}
 		rt.mu.Unlock()
 		for _, ls := range rts {
+			if rt.opt.HeldTTL > 0 {
+				if _, err := rt.expireHeld(rt.qctx, ls); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
+					rt.log.Error("expire held messages", "show", ls.id, "err", err)
+				}
+			}
+			if rt.opt.DraftTTL <= 0 {
+				continue
+			}
 			expired := 0
 			_, err := rt.appendEvents(rt.qctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 				changes := v.drafts.q.ExpireDue()

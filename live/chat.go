@@ -106,7 +106,8 @@ func (rt *Runtime) IngestChat(ctx context.Context, showID string, msgs []ChatIn)
 				event(show.TypeChatReceived, show.ChatReceived{ID: m.ID, Platform: m.Platform, User: m.User, Text: m.Text}),
 				event(show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: vd.Action, Categories: vd.Categories, Matches: vd.Matches, Rules: vd.Rules, Reason: vd.Reason}))
 			if vd.Action == show.ActionHold {
-				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: m.User, Text: m.Text, Reason: vd.Reason}))
+				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, Platform: m.Platform, User: m.User, Text: m.Text,
+					Reason: vd.Reason, Rules: vd.Rules, Categories: vd.Categories}))
 			}
 		}
 		return evs, nil
@@ -161,4 +162,68 @@ func (rt *Runtime) DecideHeld(ctx context.Context, showID string, chatSeq int64,
 	rt.setQueueGauges(ls)
 	ls.mu.Unlock()
 	return out[0], nil
+}
+
+// HeldPage lists held messages after seq after that match f, oldest first, at most limit, with
+// how many match in all: the console pages through a raid's thousands.
+func (rt *Runtime) HeldPage(ctx context.Context, showID string, after int64, limit int, f HeldFilter) ([]HeldItem, int, error) {
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return nil, 0, err
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	page, total := ls.st.heldPage(after, limit, f)
+	return page, total, nil
+}
+
+// DenyHeld denies every held message that matches f in one chat.bulk_denied event (a raid is
+// cleared with one action, not thousands). A filter that selects nothing is ErrInvalid; one that
+// matches nothing returns the count 0 and logs nothing.
+func (rt *Runtime) DenyHeld(ctx context.Context, showID string, f HeldFilter, by string) (seq int64, count int, err error) {
+	if f.User == "" && f.Rule == "" && f.Before.IsZero() {
+		return 0, 0, invalidf("say which held messages to deny: a user, a rule, or an age")
+	}
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return 0, 0, err
+	}
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		seqs := v.heldMatching(f)
+		count = len(seqs)
+		if count == 0 {
+			return nil, nil
+		}
+		d := show.ChatBulkDecision{ChatSeqs: seqs, Count: count, By: by, User: f.User, Rule: f.Rule}
+		if !f.Before.IsZero() {
+			d.OlderMS = time.Since(f.Before).Milliseconds()
+		}
+		return []show.NewEvent{event(show.TypeChatBulkDenied, d)}, nil
+	})
+	if err != nil || len(out) == 0 {
+		return 0, count, err
+	}
+	rt.m.heldDecided.WithLabelValues("bulk_denied").Add(float64(count))
+	ls.mu.Lock()
+	rt.setQueueGauges(ls)
+	ls.mu.Unlock()
+	return out[0].Seq, count, nil
+}
+
+// expireHeld ends the wait of held messages nobody decided within the held TTL, in one event.
+func (rt *Runtime) expireHeld(ctx context.Context, ls *liveShow) (int, error) {
+	n := 0
+	_, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		seqs := v.heldMatching(HeldFilter{Before: time.Now().Add(-rt.opt.HeldTTL)})
+		n = len(seqs)
+		if n == 0 {
+			return nil, nil
+		}
+		return []show.NewEvent{event(show.TypeChatHeldExpired, show.ChatBulkDecision{ChatSeqs: seqs, Count: n,
+			OlderMS: rt.opt.HeldTTL.Milliseconds(), Reason: "no moderator decided within the held time"})}, nil
+	})
+	if n > 0 && err == nil {
+		rt.m.heldDecided.WithLabelValues("expired").Add(float64(n))
+	}
+	return n, err
 }

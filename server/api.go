@@ -563,3 +563,69 @@ func (s *Server) heldAction(allowMsg bool) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, map[string]any{"seq": ev.Seq, "chat_seq": seq, "decision": ev.Type})
 	}
 }
+
+// getHeld is GET /api/shows/{id}/held?after=SEQ&limit=N[&user=U][&rule=R]: held messages in pages,
+// oldest first, for a console that scrolls through a raid.
+func (s *Server) getHeld(c echo.Context) error {
+	id, err := showID(c, RoleModerator)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(c, "after", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 200, 1, 1000)
+	if err != nil {
+		return err
+	}
+	f := live.HeldFilter{User: c.QueryParam("user"), Rule: c.QueryParam("rule")}
+	page, total, err := s.rt.HeldPage(c.Request().Context(), id, after, int(limit), f)
+	if err != nil {
+		return s.httpErr(err)
+	}
+	next := after
+	if len(page) > 0 {
+		next = page[len(page)-1].ChatSeq
+	}
+	return c.JSON(http.StatusOK, map[string]any{"held": page, "total": total, "next": next, "more": len(page) == int(limit)})
+}
+
+type denyHeldReq struct {
+	User      string `json:"user"`
+	Rule      string `json:"rule"`
+	OlderThan string `json:"older_than"`
+	All       bool   `json:"all"`
+}
+
+// denyHeld is POST /api/shows/{id}/held/deny: deny every held message of a user, of a rule, held
+// longer than a duration, or all of them, as one logged decision.
+func (s *Server) denyHeld(c echo.Context) error {
+	id, err := showID(c, RoleModerator)
+	if err != nil {
+		return err
+	}
+	var req denyHeldReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	f := live.HeldFilter{User: strings.TrimSpace(req.User), Rule: strings.TrimSpace(req.Rule)}
+	switch {
+	case req.OlderThan != "":
+		d, err := time.ParseDuration(req.OlderThan)
+		if err != nil || d < 0 {
+			return errorf(http.StatusBadRequest, "older_than %q: want a duration such as 5m", req.OlderThan)
+		}
+		f.Before = time.Now().Add(-d)
+	case req.All:
+		f.Before = time.Now().Add(time.Second)
+	}
+	if f.User == "" && f.Rule == "" && f.Before.IsZero() {
+		return errorf(http.StatusBadRequest, `say which held messages to deny: "user", "rule", "older_than" or "all": true`)
+	}
+	seq, n, err := s.rt.DenyHeld(c.Request().Context(), id, f, who(c))
+	if err != nil {
+		return s.httpErr(err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"seq": seq, "count": n})
+}

@@ -215,6 +215,8 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/drafts/:draft/approve", s.draftAction("approve"))
 	api.POST("/drafts/:draft/reject", s.draftAction("reject"))
 	api.POST("/drafts/:draft/release", s.draftAction("release"))
+	api.GET("/shows/:id/held", s.getHeld)
+	api.POST("/shows/:id/held/deny", s.denyHeld)
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
 	// Profiles show where memory and CPU go in a running show; admin only, they reveal internals.

@@ -19,6 +19,8 @@ const (
 	TypeChatHeld         = "chat.held"         // ChatHeld: waiting for a moderator to allow or deny
 	TypeChatAllowed      = "chat.allowed"      // ChatDecision
 	TypeChatDenied       = "chat.denied"       // ChatDecision
+	TypeChatBulkDenied   = "chat.bulk_denied"  // ChatBulkDecision: a moderator denied many held messages at once
+	TypeChatHeldExpired  = "chat.held_expired" // ChatBulkDecision: held messages nobody decided in time
 	TypeQuestionDetected = "question.detected" // QuestionDetected
 
 	TypeDraftCreated   = "draft.created"   // DraftCreated
@@ -139,10 +141,26 @@ type ChatVerdict struct {
 // ChatHeld puts the chat message at ChatSeq in the moderators' queue. User and Text repeat the
 // message so a page needs no lookup.
 type ChatHeld struct {
-	ChatSeq int64  `json:"chat_seq"`
-	User    string `json:"user,omitempty"`
-	Text    string `json:"text,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	ChatSeq  int64  `json:"chat_seq"`
+	Platform string `json:"platform,omitempty"`
+	User     string `json:"user,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Rules and Categories are the verdict's, so that held messages can be decided by rule.
+	Rules      []string `json:"rules,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+// ChatBulkDecision is many held messages leaving the queue at once: denied by a moderator by
+// user, rule or age (chat.bulk_denied), or expired (chat.held_expired).
+type ChatBulkDecision struct {
+	ChatSeqs []int64 `json:"chat_seqs"`
+	Count    int     `json:"count"`
+	By       string  `json:"by,omitempty"`
+	User     string  `json:"user,omitempty"`          // every held message of this user
+	Rule     string  `json:"rule,omitempty"`          // … or with this rule or category
+	OlderMS  int64   `json:"older_than_ms,omitempty"` // … or held longer than this
+	Reason   string  `json:"reason,omitempty"`
 }
 
 // ChatDecision is a moderator's allow (chat.allowed) or deny (chat.denied) of a held message.
@@ -301,6 +319,8 @@ var payloads = map[string]func() any{
 	TypeChatHeld:           func() any { return new(ChatHeld) },
 	TypeChatAllowed:        func() any { return new(ChatDecision) },
 	TypeChatDenied:         func() any { return new(ChatDecision) },
+	TypeChatBulkDenied:     func() any { return new(ChatBulkDecision) },
+	TypeChatHeldExpired:    func() any { return new(ChatBulkDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
 	TypeDraftAsked:         func() any { return new(DraftAsked) },
