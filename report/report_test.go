@@ -221,7 +221,7 @@ func TestSmallShow(t *testing.T) {
 		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#1", SKU: "A", Quantity: 2, Price: 1000, OrderedAt: t0.Add(2 * min)}},  // A on air: A
 		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#2", SKU: "A", Quantity: 1, Price: 1000, OrderedAt: t0.Add(20 * min)}}, // within 30 min of A's segment
 		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#2", SKU: "A", Quantity: 1, Price: 1000, OrderedAt: t0.Add(20 * min)}}, // the same line again
-		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#3", SKU: "C", Quantity: 1, Price: 500, OrderedAt: t0.Add(5 * min)}},  // C never presented: B on air
+		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#3", SKU: "C", Quantity: 1, Price: 500, OrderedAt: t0.Add(5 * min)}},   // C never presented: B on air
 		{24 * time.Hour, show.TypeOrderImported, show.OrderImported{OrderID: "#4", SKU: "A", Quantity: 1, Price: 1000, OrderedAt: t0.Add(3 * time.Hour)}},
 	})
 	r := build(t, evs, Options{})
