@@ -58,6 +58,7 @@ type gapAcc struct {
 
 type draftAcc struct {
 	createdAt time.Time
+	decided   bool
 	grp       *group
 	gap       *gapAcc
 	published bool
@@ -74,7 +75,7 @@ type segAcc struct {
 
 type modAcc struct {
 	m    Moderator
-	secs []float64
+	secs *hist
 }
 
 type minuteAcc struct {
@@ -97,8 +98,9 @@ type folder struct {
 	groups    map[string]*group
 	gaps      map[string]*gapAcc
 	drafts    map[string]*draftAcc
+	decided   []decidedDraft // drafts in decision order, dropped from drafts after keepDecided
 	held      map[int64]time.Time
-	answer    []float64
+	answer    hist
 	mods      map[string]*modAcc
 	orderKeys map[string]bool
 	voiced    map[int64]bool
@@ -136,6 +138,20 @@ func newFolder(showID string, opt Options) *folder {
 	return f
 }
 
+type decidedDraft struct {
+	id string
+	at time.Time
+}
+
+// keepDecided is how long a decided draft is kept for repeats of its question: the approval
+// queue counts a repeat on an answered draft within its dedup window (5 minutes by default), so
+// an hour is ample, and the drafts of a 24/7 show do not pile up.
+const keepDecided = time.Hour
+
+// keepWaiting is how long a question waits for its draft before it is counted without one (the
+// answer agent failed or the approval queue refused it).
+const keepWaiting = 10 * time.Minute
+
 // laws names the law each host-compliance list category is about.
 var laws = map[string]string{"yakkiho": "薬機法", "keihyo": "景品表示法"}
 
@@ -146,14 +162,32 @@ func (f *folder) minute(at time.Time) *minuteAcc {
 		m = &minuteAcc{Minute: Minute{At: time.Unix(k*60, 0).UTC()}}
 		f.minutes[k] = m
 		// Chatters are counted per minute as the minute goes: the sets of minutes well behind
-		// are dropped so memory stays flat (the log is in time order).
+		// are dropped so memory stays flat (the log is in time order). Decided drafts and
+		// questions that never got one are let go the same way.
 		for old, om := range f.minutes {
 			if old < k-2 && om.users != nil {
 				om.users = nil
 			}
 		}
+		for len(f.decided) > 0 && at.Sub(f.decided[0].at) > keepDecided {
+			delete(f.drafts, f.decided[0].id)
+			f.decided = f.decided[1:]
+		}
+		for seq, q := range f.waiting {
+			if at.Sub(q.at) > keepWaiting {
+				delete(f.waiting, seq)
+				f.unmatched(q)
+			}
+		}
 	}
 	return m
+}
+
+func (f *folder) decide(id string, at time.Time) {
+	if d := f.drafts[id]; d != nil && !d.decided {
+		d.decided = true
+		f.decided = append(f.decided, decidedDraft{id, at})
+	}
 }
 
 func (f *folder) seg(i int) *segAcc {
@@ -173,7 +207,7 @@ func (f *folder) closeSeg(at time.Time) {
 func (f *folder) mod(by string) *modAcc {
 	m := f.mods[by]
 	if m == nil {
-		m = &modAcc{m: Moderator{By: by}}
+		m = &modAcc{m: Moderator{By: by}, secs: &hist{}}
 		f.mods[by] = m
 	}
 	return m
@@ -342,7 +376,7 @@ func (f *folder) apply(ev *show.Event) {
 			md.m.Denied++
 		}
 		if at, ok := f.held[p.ChatSeq]; ok {
-			md.secs = append(md.secs, ev.At.Sub(at).Seconds())
+			md.secs.add(ev.At.Sub(at).Seconds())
 			delete(f.held, p.ChatSeq)
 		}
 	case show.TypeQuestionDetected:
@@ -385,6 +419,7 @@ func (f *folder) apply(ev *show.Event) {
 		if ev.Decode(&p) != nil {
 			return
 		}
+		f.decide(p.DraftID, ev.At)
 		switch {
 		case ev.Type == show.TypeDraftExpired:
 			t.Expired++
@@ -411,7 +446,7 @@ func (f *folder) apply(ev *show.Event) {
 			md.m.Rejected++
 		}
 		if d := f.drafts[p.DraftID]; d != nil {
-			md.secs = append(md.secs, ev.At.Sub(d.createdAt).Seconds())
+			md.secs.add(ev.At.Sub(d.createdAt).Seconds())
 		}
 	case show.TypeCrossSellSuggested:
 		t.CrossSell++
@@ -647,7 +682,7 @@ func (f *folder) answered(d *draftAcc, q asked, at time.Time) {
 	if s := f.seg(q.seg); s != nil {
 		s.Answered++
 	}
-	f.answer = append(f.answer, max(0, at.Sub(q.at).Seconds()))
+	f.answer.add(at.Sub(q.at).Seconds())
 	f.replies(q.platform).Published++
 }
 
@@ -665,7 +700,7 @@ func (f *folder) finish() *Report {
 	t.Chatters = len(f.users)
 	t.DistinctQuestions = len(f.groups)
 	t.Unanswered = t.Questions - t.Answered
-	t.AnswerSecsMedian, t.AnswerSecsP90 = quantile(f.answer, 0.5), quantile(f.answer, 0.9)
+	t.AnswerSecsMedian, t.AnswerSecsP90 = f.answer.quantile(0.5), f.answer.quantile(0.9)
 
 	start, end := r.Show.StartedAt, r.Show.EndedAt
 	if start.IsZero() {
@@ -764,7 +799,7 @@ func (f *folder) finish() *Report {
 
 	r.Moderators = make([]Moderator, 0, len(f.mods))
 	for _, m := range f.mods {
-		m.m.DecideSecsMedian = quantile(m.secs, 0.5)
+		m.m.DecideSecsMedian = m.secs.quantile(0.5)
 		r.Moderators = append(r.Moderators, m.m)
 	}
 	sort.Slice(r.Moderators, func(i, j int) bool {
@@ -853,16 +888,4 @@ func (f *folder) attribute(minuteIdx map[int64]int) {
 	if t.Chatters > 0 {
 		t.OrdersPerChatter = float64(t.Orders) / float64(t.Chatters)
 	}
-}
-
-// quantile is the q-quantile of xs (nearest rank), nil when xs is empty. It sorts xs.
-func quantile(xs []float64, q float64) *float64 {
-	if len(xs) == 0 {
-		return nil
-	}
-	sort.Float64s(xs)
-	i := int(q*float64(len(xs))+0.999999) - 1
-	i = max(0, min(len(xs)-1, i))
-	v := xs[i]
-	return &v
 }
