@@ -732,12 +732,16 @@ func (f *folder) finish() *Report {
 		minuteIdx[k] = len(r.Minutes)
 		r.Minutes = append(r.Minutes, f.minutes[k].Minute)
 	}
+	// Minutes and segments are both in time order: one walk gives each minute the segment on
+	// air at its end.
+	j := -1
 	for i := range r.Minutes {
 		end := r.Minutes[i].At.Add(time.Minute)
-		for _, s := range f.segs {
-			if s.From.Before(end) && !s.To.Before(end) {
-				r.Minutes[i].OnAir = s.SKU
-			}
+		for j+1 < len(f.segs) && f.segs[j+1].From.Before(end) {
+			j++
+		}
+		if j >= 0 && !f.segs[j].To.Before(end) {
+			r.Minutes[i].OnAir = f.segs[j].SKU
 		}
 	}
 
