@@ -30,7 +30,11 @@
     await productNames([...new Set([].concat(r.segments.map(s => s.sku), r.gaps.map(g => g.sku), r.questions.map(q => q.sku)))]);
     render(r);
     document.body.dataset.ready = "1";
+    // During the show the report follows it.
+    clearTimeout(refresh);
+    if (r.show.status === "live") refresh = setTimeout(load, 30000);
   }
+  let refresh = 0;
 
   function render(r) {
     const t = r.totals, sh = r.show;
@@ -137,6 +141,7 @@
       "&window=" + encodeURIComponent($("window").value), LH.show + "-" + b.dataset.part + ".csv").catch(e => LH.toast(e.message, "bad")));
   }
   $("print").addEventListener("click", () => window.print());
+  $("all-reports").href = "/reports?token=" + encodeURIComponent(LH.token) + "&compare=" + encodeURIComponent(LH.show);
   $("window").addEventListener("change", load);
   $("orders-import").addEventListener("click", async () => {
     const f = $("orders-file").files[0];
