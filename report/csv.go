@@ -202,6 +202,20 @@ func WriteModerationCSV(ctx context.Context, read ReadFunc, showID string, w io.
 					secs = strconv.FormatFloat(ev.At.Sub(h.at).Seconds(), 'f', 1, 64)
 				}
 				row = []string{seq, ts(ev.At), "held", strings.TrimPrefix(ev.Type, "chat."), h.user, h.text, "", p.By, secs}
+			case show.TypeChatBulkDenied, show.TypeChatHeldExpired:
+				var p show.ChatBulkDecision
+				if ev.Decode(&p) != nil {
+					continue
+				}
+				what := []string{p.User, p.Rule}
+				if p.OlderMS > 0 {
+					what = append(what, fmt.Sprintf("older than %ds", p.OlderMS/1000))
+				}
+				for _, s := range p.ChatSeqs {
+					delete(held, s)
+				}
+				row = []string{seq, ts(ev.At), "held", strings.TrimPrefix(ev.Type, "chat."), "", fmt.Sprintf("%d messages", max(p.Count, len(p.ChatSeqs))),
+					strings.TrimSpace(strings.Join(what, " ")), p.By, ""}
 			case show.TypeDraftCreated:
 				var p show.DraftCreated
 				if ev.Decode(&p) == nil {

@@ -379,6 +379,29 @@ func (f *folder) apply(ev *show.Event) {
 			md.secs.add(ev.At.Sub(at).Seconds())
 			delete(f.held, p.ChatSeq)
 		}
+	case show.TypeChatBulkDenied, show.TypeChatHeldExpired:
+		var p show.ChatBulkDecision
+		if ev.Decode(&p) != nil {
+			return
+		}
+		n := max(p.Count, len(p.ChatSeqs))
+		if ev.Type == show.TypeChatHeldExpired {
+			t.HeldExpired += n
+			for _, seq := range p.ChatSeqs {
+				delete(f.held, seq)
+			}
+			return
+		}
+		// One action of a moderator that denies many held messages.
+		md := f.mod(byName(p.By))
+		md.m.Decisions++
+		md.m.Denied += n
+		for _, seq := range p.ChatSeqs {
+			if at, ok := f.held[seq]; ok {
+				md.secs.add(ev.At.Sub(at).Seconds())
+				delete(f.held, seq)
+			}
+		}
 	case show.TypeQuestionDetected:
 		var p show.QuestionDetected
 		if ev.Decode(&p) != nil {

@@ -79,9 +79,10 @@ type Totals struct {
 	GapQuestions     int      `json:"gap_questions"` // questions the catalog could not answer
 
 	Allowed           int            `json:"allowed"`
-	Held              int            `json:"held"`    // verdicts with action hold
-	Blocked           int            `json:"blocked"` // verdicts with action block
-	NGHits            int            `json:"ng_hits"` // verdicts that matched a list or a rule
+	Held              int            `json:"held"`         // verdicts with action hold
+	Blocked           int            `json:"blocked"`      // verdicts with action block
+	HeldExpired       int            `json:"held_expired"` // held messages nobody decided in time
+	NGHits            int            `json:"ng_hits"`      // verdicts that matched a list or a rule
 	HeldByCategory    map[string]int `json:"held_by_category"`
 	BlockedByCategory map[string]int `json:"blocked_by_category"`
 

@@ -333,3 +333,42 @@ func TestUnknownShow(t *testing.T) {
 		t.Error("a show with no events has a report")
 	}
 }
+
+// Held messages leave the queue one by one, many at once (a moderator's bulk deny) or by expiry.
+func TestHeldDecisions(t *testing.T) {
+	var steps []step
+	steps = append(steps, step{0, show.TypeShowCreated, show.ShowCreated{Title: "x"}})
+	for i := range 4 {
+		seq := int64(len(steps) + 1)
+		steps = append(steps,
+			step{time.Duration(i) * time.Second, show.TypeChatReceived, show.ChatReceived{User: "spammer", Text: "http://x.example"}},
+			step{time.Duration(i) * time.Second, show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: "hold", Rules: []string{"link"}}},
+			step{time.Duration(i) * time.Second, show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: "spammer"}})
+	}
+	steps = append(steps,
+		step{10 * time.Second, show.TypeChatAllowed, show.ChatDecision{ChatSeq: 2, By: "mod-1"}},
+		step{20 * time.Second, show.TypeChatBulkDenied, show.ChatBulkDecision{ChatSeqs: []int64{5, 8}, Count: 2, By: "mod-3", User: "spammer"}},
+		step{10 * time.Minute, show.TypeChatHeldExpired, show.ChatBulkDecision{ChatSeqs: []int64{11}, Count: 1, By: "system"}})
+	evs := logOf(t, steps)
+	r := build(t, evs, Options{})
+	if r.Totals.Held != 4 || r.Totals.HeldExpired != 1 || r.Totals.HeldByCategory["rule:link"] != 4 {
+		t.Errorf("totals %+v", r.Totals)
+	}
+	mods := map[string]Moderator{}
+	for _, m := range r.Moderators {
+		mods[m.By] = m
+	}
+	if m := mods["mod-3"]; m.Decisions != 1 || m.Denied != 2 || m.DecideSecsMedian == nil || *m.DecideSecsMedian != 18 {
+		t.Errorf("bulk deny: %+v", m)
+	}
+	if m := mods["mod-1"]; m.Allowed != 1 || *m.DecideSecsMedian != 10 {
+		t.Errorf("allow: %+v", m)
+	}
+	var buf bytes.Buffer
+	if err := WriteModerationCSV(context.Background(), pages(evs), "s", &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "bulk_denied,,2 messages,spammer,mod-3") || !strings.Contains(buf.String(), "held_expired") {
+		t.Errorf("moderation log:\n%s", buf.String())
+	}
+}
