@@ -42,6 +42,9 @@ type State struct {
 	script    string
 	scriptPos ScriptItem
 	follower  *hostscript.Follower
+
+	// orders holds the imported order lines (order ID and SKU), so an import adds each once.
+	orders map[string]bool
 }
 
 const (
@@ -150,6 +153,7 @@ func NewState(sh show.Show, qcfg approval.Config) *State {
 		drafts:    newDraftBook(sh.ID, qcfg),
 		lastXSell: map[string]time.Time{},
 		scriptPos: ScriptItem{Line: -1},
+		orders:    map[string]bool{},
 	}
 }
 
@@ -289,6 +293,11 @@ func (v *State) Apply(ev show.Event) {
 		var p show.ScriptPosition
 		if ev.Decode(&p) == nil {
 			v.scriptPos = ScriptItem{Offset: p.Offset, Line: p.Line, Score: p.Score, At: ev.At}
+		}
+	case show.TypeOrderImported:
+		var p show.OrderImported
+		if ev.Decode(&p) == nil {
+			v.orders[OrderLineKey(p.OrderID, p.SKU)] = true
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/livehost/livehost/live"
+	"github.com/livehost/livehost/report"
 	"github.com/livehost/livehost/web"
 )
 
@@ -86,6 +87,7 @@ type Server struct {
 	limiter *ingestLimiter
 	m       *metrics
 	e       *echo.Echo
+	reports *report.Cache // the latest report of each show, folded again when its log moves
 
 	streams *streamCounts
 
@@ -146,6 +148,7 @@ func New(opt Options) (*Server, error) {
 		m:       newMetrics(),
 		quit:    make(chan struct{}),
 		streams: newStreamCounts(),
+		reports: report.NewCache(0),
 	}
 	s.qctx, s.cancel = context.WithCancel(context.Background())
 	for _, c := range append(append(s.m.collectors(), s.rt.Collectors()...), opt.Collectors...) {
@@ -219,6 +222,11 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/shows/:id/held/deny", s.denyHeld)
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	// After the show: the report, its CSV exports, the list across shows, order import.
+	api.GET("/shows/:id/report", s.getReport)
+	api.GET("/shows/:id/report.csv", s.getReportCSV)
+	api.GET("/reports", s.listReports)
+	api.POST("/shows/:id/orders", s.postOrders)
 	// Profiles show where memory and CPU go in a running show; admin only, they reveal internals.
 	debug := e.Group("/debug/pprof", s.authenticate(false), func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

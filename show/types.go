@@ -42,6 +42,10 @@ const (
 	TypeScriptSet          = "script.set"          // ScriptSet
 	TypeScriptPosition     = "script.position"     // ScriptPosition
 
+	// TypeOrderImported is one line of a shop order imported after (or during) the show, for the
+	// report's sales per segment; (OrderID, SKU) identifies it, so a re-import adds nothing.
+	TypeOrderImported = "order.imported" // OrderImported
+
 	// TypeStreamResync is never stored: a Subscription sends it (Seq 0, payload StreamResync) when
 	// the subscriber fell behind its buffer; the events that follow come from the log.
 	TypeStreamResync = "stream.resync"
@@ -300,6 +304,18 @@ type AvatarUtterance struct {
 	ChatSeq    int64  `json:"chat_seq,omitempty"` // set when answering a viewer question
 }
 
+// OrderImported is one order line (an order's quantity of one SKU) from a shop's order export.
+// OrderedAt is when the order was placed; the event's own time is when it was imported.
+type OrderImported struct {
+	OrderID   string    `json:"order_id"`
+	SKU       string    `json:"sku"`
+	Quantity  int       `json:"quantity"`
+	Price     float64   `json:"price"` // unit price
+	Currency  string    `json:"currency,omitempty"`
+	OrderedAt time.Time `json:"ordered_at"`
+	Source    string    `json:"source,omitempty"` // "shopify", "csv", "json"
+}
+
 // StreamResync is the payload of the stream.resync marker: the subscriber fell behind, events
 // after After follow from the log.
 type StreamResync struct {
@@ -340,6 +356,7 @@ var payloads = map[string]func() any{
 	TypeScriptSet:          func() any { return new(ScriptSet) },
 	TypeScriptPosition:     func() any { return new(ScriptPosition) },
 	TypeStreamResync:       func() any { return new(StreamResync) },
+	TypeOrderImported:      func() any { return new(OrderImported) },
 }
 
 // Types lists the event types this package defines, sorted.

@@ -251,7 +251,7 @@ func printStartup(env *cliEnv, cfg serveConfig, info startupInfo) {
 	}
 	if info.Show != "" {
 		fmt.Fprintf(w, "\ndemo show %s — open these pages:\n", info.Show)
-		for _, k := range []string{"control", "console", "teleprompter", "mic"} {
+		for _, k := range []string{"control", "console", "teleprompter", "mic", "report"} {
 			fmt.Fprintf(w, "  %-13s %s\n", k, info.Pages[k])
 		}
 		fmt.Fprintln(w, "\ntokens for scripts (Authorization: Bearer TOKEN):")

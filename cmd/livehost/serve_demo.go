@@ -83,6 +83,7 @@ func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog, srv *
 	d.pages["console"] = pageURL(base, "console", demoShowID, d.tokens["moderator"])
 	d.pages["teleprompter"] = pageURL(base, "teleprompter", demoShowID, d.tokens["host"])
 	d.pages["mic"] = pageURL(base, "mic", demoShowID, d.tokens["host"]) // the host's microphone over WHIP
+	d.pages["report"] = pageURL(base, "report", demoShowID, d.tokens["moderator"])
 	if err := d.setScript(ctx); err != nil {
 		return nil, err
 	}
