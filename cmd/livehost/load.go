@@ -96,7 +96,7 @@ temporary data directory (SQLite log, default moderation, offline answerer over 
 The chat is the demo's mix: questions in Japanese and English, reactions, NG words and spam.`)
 	cfg := loadConfig{}
 	fs.StringVar(&cfg.url, "url", "", "server to load (loopback only); empty: start one in-process")
-	fs.StringVar(&cfg.admin, "admin-token", envOr(env, "LIVEHOST_ADMIN_TOKEN", ""), "admin token of --url (env LIVEHOST_ADMIN_TOKEN)")
+	fs.StringVar(&cfg.admin, "admin-token", env.config().AdminToken, "admin token of --url (env LIVEHOST_ADMIN_TOKEN)")
 	fs.StringVar(&cfg.catalog, "catalog", "examples/catalog.jsonl", "catalog of the in-process server")
 	fs.Float64Var(&cfg.rate, "rate", 2000, "chat messages per second")
 	fs.IntVar(&cfg.batch, "batch", 50, "messages per HTTP request")
