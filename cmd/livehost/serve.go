@@ -35,6 +35,7 @@ type serveConfig struct {
 	demoRate       float64
 	ingestRate     float64
 	draftTTL       time.Duration
+	heldTTL        time.Duration
 	catalogRefresh time.Duration
 	answerWorkers  int
 	jsonOut        bool
@@ -77,6 +78,7 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+v
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
 	fs.IntVar(&cfg.answerWorkers, "answer-workers", 0, "questions answered at once (default 1 for the offline engine, which is CPU-bound, 8 for the LLM engine, which waits on the network)")
 	fs.DurationVar(&cfg.draftTTL, "draft-ttl", 10*time.Minute, "how long a drafted reply waits for a moderator before it expires (negative: never)")
+	fs.DurationVar(&cfg.heldTTL, "held-ttl", 10*time.Minute, "how long a held chat message waits for a moderator before it expires (negative: never)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -161,7 +163,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		}
 	}
 	rt, err := live.New(ctx, live.Options{Store: store, Agents: agents.Live(), Policy: &agents.Policy,
-		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, Logger: log})
+		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, HeldTTL: cfg.heldTTL, Logger: log})
 	if err != nil {
 		return err
 	}
