@@ -205,7 +205,10 @@ func TestErrorsSayWhatFailed(t *testing.T) {
 		text string
 	}{
 		{"unknown show", func() error { _, err := r.rt.Show(ctx, "nope"); return err }, live.ErrNotFound, `no show "nope"`},
-		{"invalid show id", func() error { _, err := r.rt.IngestChat(ctx, "../x", []live.ChatIn{{User: "u", Text: "x"}}); return err }, live.ErrNotFound, "no show"},
+		{"invalid show id", func() error {
+			_, err := r.rt.IngestChat(ctx, "../x", []live.ChatIn{{User: "u", Text: "x"}})
+			return err
+		}, live.ErrNotFound, "no show"},
 		{"catalog down on create", func() error {
 			_, err := r.rt.CreateShow(ctx, show.Show{Title: "t", Lineup: []string{"LH-COS-001"}})
 			return err

@@ -14,6 +14,8 @@ type metrics struct {
 	resyncs       prometheus.Counter
 	compliance    prometheus.Counter
 	pipelineDrops prometheus.Counter
+
+	chatDuplicates prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -39,10 +41,12 @@ func newMetrics() *metrics {
 			Name: "livehost_host_compliance_flags_total", Help: "Compliance flags raised on the host's speech."}),
 		pipelineDrops: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_answer_queue_dropped_total", Help: "Chat messages not offered to the answer agent because its queue was full."}),
+		chatDuplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_chat_duplicates_total", Help: "Chat messages not logged because the show already has their (platform, id)."}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
-		m.resyncs, m.compliance, m.pipelineDrops}
+		m.resyncs, m.compliance, m.pipelineDrops, m.chatDuplicates}
 }
