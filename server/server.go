@@ -48,6 +48,8 @@ type Options struct {
 	// metrics to /metrics.
 	Mount      []func(e *echo.Echo, auth Auth)
 	Collectors []prometheus.Collector
+	// Connectors runs the shows' platform connectors; nil answers their routes with 503.
+	Connectors Connectors
 	// Registry, when set, is where the server registers its metrics and the runtime's and serves
 	// them on /metrics (so callers can add their own); nil makes one.
 	Registry *prometheus.Registry
@@ -183,6 +185,11 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/drafts/:draft/release", s.draftAction("release"))
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	api.GET("/shows/:id/connectors", s.listConnectors)
+	api.PUT("/shows/:id/connectors/:name", s.putConnector)
+	api.DELETE("/shows/:id/connectors/:name", s.deleteConnector)
+	// A bridge authenticates with its signature (X-Livehost-Signature), not a token.
+	e.POST("/api/shows/:id/webhook/:name", s.postWebhook)
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
 	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
 

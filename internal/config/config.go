@@ -48,6 +48,13 @@ var Vars = []Var{
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
+
+	// Platform connectors: credentials only, never in a show's settings or log.
+	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_REFRESH_TOKEN", "", "refresh token of the channel the YouTube connector posts replies as"},
+	{"LIVEHOST_WEBHOOK_SECRET", "", "shared secret (16+ characters) signing requests to /api/shows/{id}/webhook/{name}"},
+	{"LIVEHOST_CREDENTIALS", "", "file of NAME=value lines for the connector credentials above (the environment wins)"},
 }
 
 // Config is every setting of livehost.
@@ -82,6 +89,10 @@ type Config struct {
 
 	SharedData string
 	LogLevel   string
+
+	// Platform connector credentials (LIVEHOST_YOUTUBE_*, LIVEHOST_WEBHOOK_SECRET).
+	YouTubeClientID, YouTubeClientSecret, YouTubeRefreshToken string
+	WebhookSecret                                             string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
 	CI bool
 }
@@ -108,7 +119,9 @@ func FromEnv(getenv func(string) string) Config {
 		STTModel: or("LIVEHOST_STT_MODEL", "whisper-1"), STTLanguage: or("LIVEHOST_STT_LANGUAGE", "ja"),
 		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
 		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
-		CI: get("CI") == "true",
+		CI:              get("CI") == "true",
+		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
+		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
 	}
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n

@@ -1,0 +1,17 @@
+package wire
+
+import (
+	"github.com/livehost/livehost/connector"
+	"github.com/livehost/livehost/connector/webhook"
+	"github.com/livehost/livehost/connector/youtube"
+	"github.com/livehost/livehost/internal/config"
+)
+
+// Platforms are the chat platforms a show's connectors can use, with the credentials of cfg.
+// Credentials stay here and in the connectors built from them; a show's settings never hold them.
+func Platforms(cfg config.Config) []connector.Platform {
+	return []connector.Platform{
+		youtube.Platform(youtube.Credentials{ClientID: cfg.YouTubeClientID, ClientSecret: cfg.YouTubeClientSecret, RefreshToken: cfg.YouTubeRefreshToken}),
+		webhook.Platform(cfg.WebhookSecret),
+	}
+}
