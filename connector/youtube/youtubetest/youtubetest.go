@@ -329,7 +329,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, resource{"access_token": tok, "expires_in": 3599, "scope": "https://www.googleapis.com/auth/youtube", "token_type": "Bearer"})
 }
 
-func encodeToken(off int) string { return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(off))) }
+func encodeToken(off int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(off)))
+}
 
 func decodeToken(t string) (int, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(t)
