@@ -198,11 +198,15 @@ func (k *conn) wait(err error, bo *connector.Backoff) time.Duration {
 
 // reason is what the backoff state says: the API's reason and status, never a token.
 func (k *conn) reason(err error) string {
-	if status, reason := reasonOf(err); status != 0 {
-		if reason == "" {
-			reason = http.StatusText(status)
+	var e *apiError
+	if errors.As(err, &e) {
+		switch e.Reason {
+		case "":
+			return fmt.Sprintf("%s (%d)", http.StatusText(e.Status), e.Status)
+		case "tokenRefresh":
+			return fmt.Sprintf("refreshing the access token failed: %s", e.Message)
 		}
-		return fmt.Sprintf("%s (%d)", reason, status)
+		return fmt.Sprintf("%s (%d)", e.Reason, e.Status)
 	}
 	return err.Error()
 }
