@@ -6,6 +6,8 @@ package connector
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,11 +54,16 @@ func (m Message) ChatIn() live.ChatIn {
 		}
 		return s
 	}
-	in := live.ChatIn{Platform: fix(m.Platform, 64), ID: m.ID, UserID: fix(m.UserID, 200), User: fix(m.User, 0), Text: fix(m.Text, live.MaxChatText),
+	in := live.ChatIn{Platform: cutBytes(fix(m.Platform, 0), 64), ID: m.ID, UserID: fix(m.UserID, 200), User: fix(m.User, 0), Text: fix(m.Text, live.MaxChatText),
 		Badges: m.Badges, AmountMicros: m.AmountMicros, Currency: m.Currency, Kind: m.Kind, SentAt: m.At.UTC()}
-	for len(in.User) > live.MaxUserLen {
-		r := []rune(in.User)
-		in.User = string(r[:len(r)-1])
+	in.User = cutBytes(in.User, live.MaxUserLen)
+	if in.Platform == "" {
+		in.Platform = "unknown"
+	}
+	if len(in.ID) > 200 {
+		// Longer than the log keeps: a digest is as unique and stays the same on redelivery.
+		sum := sha256.Sum256([]byte(in.ID))
+		in.ID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	if in.User == "" {
 		in.User = in.UserID
@@ -71,6 +78,17 @@ func (m Message) ChatIn() live.ChatIn {
 		}
 	}
 	return in
+}
+
+// cutBytes cuts s to at most n bytes on a rune boundary.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Reply is an approved answer to post to the platform a question came from.
