@@ -146,17 +146,22 @@ func (r *rig) startRuntime() {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.rt = newRuntime(r.t, r.store, s)
+}
+
+// newRuntime runs a runtime over st with the agents the composition root builds by default.
+func newRuntime(t testing.TB, st *show.Store, s *catalog.Searcher) *live.Runtime {
 	ag, err := wire.Build(context.Background(), config.FromEnv(func(string) string { return "" }), wire.Deps{Catalog: s, Logger: quiet})
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
-	r.t.Cleanup(ag.Close)
-	rt, err := live.New(context.Background(), live.Options{Store: r.store, Agents: ag.Live(), Policy: &ag.Policy, Logger: quiet})
+	t.Cleanup(ag.Close)
+	rt, err := live.New(context.Background(), live.Options{Store: st, Agents: ag.Live(), Policy: &ag.Policy, Logger: quiet})
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
-	r.t.Cleanup(func() { rt.Close() })
-	r.rt = rt
+	t.Cleanup(func() { rt.Close() })
+	return rt
 }
 
 func (r *rig) startManager() {

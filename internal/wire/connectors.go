@@ -2,6 +2,7 @@ package wire
 
 import (
 	"github.com/livehost/livehost/connector"
+	"github.com/livehost/livehost/connector/onecomme"
 	"github.com/livehost/livehost/connector/webhook"
 	"github.com/livehost/livehost/connector/youtube"
 	"github.com/livehost/livehost/internal/config"
@@ -13,5 +14,6 @@ func Platforms(cfg config.Config) []connector.Platform {
 	return []connector.Platform{
 		youtube.Platform(youtube.Credentials{ClientID: cfg.YouTubeClientID, ClientSecret: cfg.YouTubeClientSecret, RefreshToken: cfg.YouTubeRefreshToken}),
 		webhook.Platform(cfg.WebhookSecret),
+		onecomme.Platform(),
 	}
 }
