@@ -23,6 +23,9 @@
       this.script = Object.assign({ text: "", offset: 0, line: -1, score: 0 }, snap.script || {});
       this.counters = Object.assign({ chat: 0, allow: 0, hold: 0, block: 0, questions: 0, drafts: 0,
         approved: 0, rejected: 0, published: 0, compliance: 0, dropped: 0 }, snap.counters || {});
+      // Platform connectors by name, and each approved draft's delivery by draft id.
+      this.connectors = new Map((snap.connectors || []).map(c => [c.name, c]));
+      this.replies = new Map((snap.replies || []).map(r => [r.draft_id, r]));
     }
 
     apply(ev) {
@@ -37,6 +40,8 @@
         case "product.on_air": this.onAir = ev.sku || ""; this.onAirAt = new Date(ev.at).getTime(); break;
         case "chat.received": {
           const m = { seq: ev.seq, at: ev.at, platform: ev.platform, user: ev.user, text: ev.text, verdict: null };
+          const conn = ev.connector && this.connectors.get(ev.connector);
+          if (conn) conn.messages = (conn.messages || 0) + 1;
           this.chat.push(m); this.chatBySeq.set(m.seq, m); c.chat++;
           while (this.chat.length > MAX_CHAT) this.chatBySeq.delete(this.chat.shift().seq);
           break;
@@ -101,6 +106,24 @@
         case "script.set": this.script = { text: ev.text || "", offset: 0, line: -1, score: 0, at: ev.at }; break;
         case "script.position":
           Object.assign(this.script, { offset: ev.offset, line: ev.line, score: ev.score, at: ev.at }); break;
+        case "connector.configured":
+          this.connectors.set(ev.name, { name: ev.name, platform: ev.platform, state: "connecting", reason: "", state_at: ev.at,
+            messages: 0, replies_sent: 0, replies_failed: 0 });
+          break;
+        case "connector.removed": this.connectors.delete(ev.name); break;
+        case "connector.state": {
+          const conn = this.connectors.get(ev.name);
+          if (conn) Object.assign(conn, { state: ev.state, reason: ev.reason || "", state_at: ev.at });
+          break;
+        }
+        case "reply.sending": case "reply.sent": case "reply.failed": {
+          const status = ev.type.slice("reply.".length);
+          this.replies.set(ev.draft_id, { draft_id: ev.draft_id, connector: ev.connector, platform: ev.platform, status,
+            platform_id: ev.platform_id || "", reason: ev.reason || "", at: ev.at });
+          const conn = this.connectors.get(ev.connector);
+          if (conn && status !== "sending") conn["replies_" + status]++;
+          break;
+        }
         default: return false;
       }
       return true;
