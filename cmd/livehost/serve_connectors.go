@@ -18,7 +18,9 @@ Platform connectors: PUT /api/shows/{id}/connectors/{name} (admin) with {"platfo
 "settings":{"live_chat_id":"…","reply":true}} brings a platform's chat into the show and posts
 approved replies back; they restart with serve from the show's log. Credentials come from
 LIVEHOST_YOUTUBE_CLIENT_ID, LIVEHOST_YOUTUBE_CLIENT_SECRET, LIVEHOST_YOUTUBE_REFRESH_TOKEN and
-LIVEHOST_WEBHOOK_SECRET, or from the file LIVEHOST_CREDENTIALS names; never from settings.`
+LIVEHOST_TWITCH_CLIENT_ID, LIVEHOST_TWITCH_CLIENT_SECRET, LIVEHOST_TWITCH_REFRESH_TOKEN and
+LIVEHOST_WEBHOOK_SECRET, or from the file LIVEHOST_CREDENTIALS names; never from settings.
+Platforms: youtube, twitch, onecomme (TikTok LIVE, niconico … through OneComme), webhook.`
 
 // newConnectors builds the connector manager with the credentials of the environment and the
 // credentials file, and starts the connectors the shows' logs configure.
@@ -30,6 +32,7 @@ func newConnectors(ctx context.Context, env *cliEnv, cfg config.Config, rt *live
 	creds := config.FromEnv(get)
 	cfg.YouTubeClientID, cfg.YouTubeClientSecret, cfg.YouTubeRefreshToken = creds.YouTubeClientID, creds.YouTubeClientSecret, creds.YouTubeRefreshToken
 	cfg.WebhookSecret = creds.WebhookSecret
+	cfg.TwitchClientID, cfg.TwitchClientSecret, cfg.TwitchRefreshToken = creds.TwitchClientID, creds.TwitchClientSecret, creds.TwitchRefreshToken
 	m, err := manager.New(manager.Options{Runtime: rt, Platforms: wire.Platforms(cfg), Logger: log})
 	if err != nil {
 		return nil, err

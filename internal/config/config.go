@@ -53,6 +53,9 @@ var Vars = []Var{
 	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
 	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
 	{"LIVEHOST_YOUTUBE_REFRESH_TOKEN", "", "refresh token of the channel the YouTube connector posts replies as"},
+	{"LIVEHOST_TWITCH_CLIENT_ID", "", "client id of the Twitch app of the Twitch connector"},
+	{"LIVEHOST_TWITCH_CLIENT_SECRET", "", "client secret of the Twitch app"},
+	{"LIVEHOST_TWITCH_REFRESH_TOKEN", "", "refresh token of the Twitch account that reads chat and posts replies (user:read:chat, user:write:chat)"},
 	{"LIVEHOST_WEBHOOK_SECRET", "", "shared secret (16+ characters) signing requests to /api/shows/{id}/webhook/{name}"},
 	{"LIVEHOST_CREDENTIALS", "", "file of NAME=value lines for the connector credentials above (the environment wins)"},
 }
@@ -92,6 +95,7 @@ type Config struct {
 
 	// Platform connector credentials (LIVEHOST_YOUTUBE_*, LIVEHOST_WEBHOOK_SECRET).
 	YouTubeClientID, YouTubeClientSecret, YouTubeRefreshToken string
+	TwitchClientID, TwitchClientSecret, TwitchRefreshToken    string
 	WebhookSecret                                             string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
 	CI bool
@@ -122,6 +126,8 @@ func FromEnv(getenv func(string) string) Config {
 		CI:              get("CI") == "true",
 		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
 		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
+		TwitchClientID: get("LIVEHOST_TWITCH_CLIENT_ID"), TwitchClientSecret: get("LIVEHOST_TWITCH_CLIENT_SECRET"),
+		TwitchRefreshToken: get("LIVEHOST_TWITCH_REFRESH_TOKEN"),
 	}
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n

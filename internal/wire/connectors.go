@@ -3,6 +3,7 @@ package wire
 import (
 	"github.com/livehost/livehost/connector"
 	"github.com/livehost/livehost/connector/onecomme"
+	"github.com/livehost/livehost/connector/twitch"
 	"github.com/livehost/livehost/connector/webhook"
 	"github.com/livehost/livehost/connector/youtube"
 	"github.com/livehost/livehost/internal/config"
@@ -15,5 +16,6 @@ func Platforms(cfg config.Config) []connector.Platform {
 		youtube.Platform(youtube.Credentials{ClientID: cfg.YouTubeClientID, ClientSecret: cfg.YouTubeClientSecret, RefreshToken: cfg.YouTubeRefreshToken}),
 		webhook.Platform(cfg.WebhookSecret),
 		onecomme.Platform(),
+		twitch.Platform(twitch.Credentials{ClientID: cfg.TwitchClientID, ClientSecret: cfg.TwitchClientSecret, RefreshToken: cfg.TwitchRefreshToken}),
 	}
 }
