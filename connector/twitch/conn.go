@@ -143,8 +143,8 @@ func (c *conn) session(ctx context.Context, sink connector.Sink, bo *connector.B
 	sink.State(show.ConnectorLive, "")
 	bo.Reset()
 	type moved struct {
-		ws *websocket.Conn
-		f  frame
+		ws  *websocket.Conn
+		f   frame
 		err error
 	}
 	var handoff chan moved

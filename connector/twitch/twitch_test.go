@@ -114,7 +114,10 @@ func TestEventSub(t *testing.T) {
 	waitFor(t, "a new session", func() bool { return strings.HasPrefix(s.lastState(), show.ConnectorLive) })
 	fake.Drop()
 	waitFor(t, "the drop", func() bool { return strings.HasPrefix(s.lastState(), show.ConnectorBackoff) })
-	waitFor(t, "a resubscribed session", func() bool { _, n := fake.Sessions(); return n == 1 && strings.HasPrefix(s.lastState(), show.ConnectorLive) })
+	waitFor(t, "a resubscribed session", func() bool {
+		_, n := fake.Sessions()
+		return n == 1 && strings.HasPrefix(s.lastState(), show.ConnectorLive)
+	})
 	fake.ExpireTokens() // the next Helix call refreshes once
 	fake.Send(false, twitchtest.Chat{ID: "e", UserID: "u4", User: "aoi", Text: "still here"})
 	waitFor(t, "e", func() bool { return s.count("e") == 1 })

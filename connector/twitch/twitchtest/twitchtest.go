@@ -113,7 +113,7 @@ func (s *Server) Send(dup bool, msgs ...Chat) {
 		ev := map[string]any{"broadcaster_user_id": "1001", "broadcaster_user_login": "shop", "broadcaster_user_name": "Shop",
 			"chatter_user_id": m.UserID, "chatter_user_login": strings.ToLower(m.User), "chatter_user_name": m.User, "message_id": m.ID,
 			"message": map[string]any{"text": m.Text, "fragments": []map[string]any{{"type": "text", "text": m.Text}}},
-			"color": "#FF0000", "badges": badges, "message_type": "text"}
+			"color":   "#FF0000", "badges": badges, "message_type": "text"}
 		if m.Bits > 0 {
 			ev["cheer"] = map[string]int64{"bits": m.Bits}
 		}
