@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -187,6 +188,12 @@ type Receiver interface {
 	// Receive checks a request (an error wrapping ErrUnauthorized for a missing, stale or wrong
 	// signature) and returns its messages.
 	Receive(header http.Header, body []byte, now time.Time) ([]Message, error)
+}
+
+// Verifier is a push connector whose platform verifies the callback URL with a GET first (Meta's
+// hub.challenge): it returns the challenge to echo, or an error wrapping ErrUnauthorized.
+type Verifier interface {
+	Verify(q url.Values) (string, error)
 }
 
 // ErrUnauthorized is a pushed request whose signature does not check out.

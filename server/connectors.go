@@ -20,6 +20,7 @@ type Connectors interface {
 	Delete(ctx context.Context, showID, name, by string) error
 	List(ctx context.Context, showID string) ([]manager.Item, error)
 	Webhook(ctx context.Context, showID, name string, h http.Header, body []byte) ([]live.ChatResult, error)
+	WebhookVerify(ctx context.Context, showID, name string, q url.Values) (string, error)
 }
 
 func (s *Server) connectors() (Connectors, error) {
@@ -118,4 +119,20 @@ func (s *Server) postWebhook(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"logged": logged, "duplicates": dups, "results": res})
+}
+
+// getWebhook answers a platform's verification of the callback URL (Meta: hub.challenge).
+func (s *Server) getWebhook(c echo.Context) error {
+	cs, err := s.connectors()
+	if err != nil {
+		return err
+	}
+	challenge, err := cs.WebhookVerify(c.Request().Context(), c.Param("id"), c.Param("name"), c.QueryParams())
+	if errors.Is(err, connector.ErrUnauthorized) {
+		return errorf(http.StatusUnauthorized, "%v", err)
+	}
+	if err != nil {
+		return s.httpErr(err)
+	}
+	return c.String(http.StatusOK, challenge)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/connector"
 	"github.com/livehost/livehost/connector/manager"
+	"github.com/livehost/livehost/connector/meta"
 	"github.com/livehost/livehost/connector/webhook"
 	"github.com/livehost/livehost/connector/youtube"
 	"github.com/livehost/livehost/connector/youtube/youtubetest"
@@ -25,7 +26,11 @@ import (
 	"github.com/livehost/livehost/show"
 )
 
-const testWebhookSecret = "whsec-test-0123456789abcdef"
+const (
+	testWebhookSecret = "whsec-test-0123456789abcdef"
+	testMetaSecret    = "meta-app-secret-test"
+	testMetaVerify    = "meta-verify-token-test"
+)
 
 // withConnectors runs the connector manager over the runtime with YouTube pointed at the fake's
 // credentials and the webhook secret; *got receives the manager. Drafts wait for a moderator (no
@@ -38,6 +43,7 @@ func withConnectors(fake *youtubetest.Server, got **manager.Manager) envOpt {
 				Platforms: []connector.Platform{
 					youtube.Platform(youtube.Credentials{ClientID: "client-1", ClientSecret: "secret-1", RefreshToken: "refresh-1"}),
 					webhook.Platform(testWebhookSecret),
+					meta.Instagram(meta.Credentials{AppSecret: testMetaSecret, VerifyToken: testMetaVerify}),
 				},
 				RetryMin: 10 * time.Millisecond, RestartMin: 10 * time.Millisecond})
 			if err != nil {

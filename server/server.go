@@ -190,6 +190,7 @@ func (s *Server) routes() *echo.Echo {
 	api.DELETE("/shows/:id/connectors/:name", s.deleteConnector)
 	// A bridge authenticates with its signature (X-Livehost-Signature), not a token.
 	e.POST("/api/shows/:id/webhook/:name", s.postWebhook)
+	e.GET("/api/shows/:id/webhook/:name", s.getWebhook)
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
 	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
 

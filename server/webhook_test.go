@@ -12,6 +12,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/livehost/livehost/connector/manager"
+	"github.com/livehost/livehost/connector/meta"
+	"github.com/livehost/livehost/connector/meta/metatest"
 	"github.com/livehost/livehost/connector/webhook"
 	"github.com/livehost/livehost/connector/youtube/youtubetest"
 )
@@ -100,5 +102,64 @@ func TestSignedWebhook(t *testing.T) {
 	ts2, sig2 := sign(now, bad)
 	if code, out := e.postSigned(path, bad, ts2, sig2); code != 400 || fmt.Sprint(out["error"]) == "" {
 		t.Fatalf("bad body: %d %v", code, out)
+	}
+}
+
+// TestInstagramWebhook: Meta's verification GET is answered with the challenge only for the
+// right verify token, and live comments signed with X-Hub-Signature-256 are logged once; a wrong
+// signature is 401.
+func TestInstagramWebhook(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	fake := youtubetest.New(youtubetest.Options{})
+	t.Cleanup(fake.Close)
+	var conns *manager.Manager
+	e := newEnv(t, withConnectors(fake, &conns))
+	e.newShow("ig1")
+	if code, _ := e.do("PUT", "/api/shows/ig1/connectors/ig", testAdmin, map[string]any{"platform": "instagram", "settings": map[string]any{"media_id": "live-1"}}, nil); code != 200 {
+		t.Fatalf("put instagram connector: %d", code)
+	}
+	path := "/api/shows/ig1/webhook/ig"
+	verify := func(token string) (int, string) {
+		res, err := http.Get(e.URL + path + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b := new(bytes.Buffer)
+		b.ReadFrom(res.Body)
+		return res.StatusCode, b.String()
+	}
+	waitFor(t, "the connector to run", func() bool { code, _ := verify(testMetaVerify); return code == 200 })
+	if code, body := verify(testMetaVerify); code != 200 || body != "1158201444" {
+		t.Fatalf("verify: %d %q", code, body)
+	}
+	if code, _ := verify("wrong"); code != 401 {
+		t.Fatalf("wrong verify token: %d", code)
+	}
+	body := metatest.InstagramBody("17841400000", metatest.InstagramComment{ID: "ig-c1", UserID: "u1", Username: "sakura.cosme", Text: "このリップいくら？", MediaID: "live-1"})
+	post := func(sig string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", e.URL+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	if code, _ := post(meta.Sign([]byte("not-the-secret"), body)); code != 401 {
+		t.Fatalf("wrong signature: %d", code)
+	}
+	for i, want := range []float64{1, 0} {
+		if code, out := post(meta.Sign([]byte(testMetaSecret), body)); code != 202 || out["logged"] != want {
+			t.Fatalf("delivery %d: %d %v", i, code, out)
+		}
+	}
+	if counts, _ := e.chatByPlatformID("ig1"); fmt.Sprint(counts) != "map[instagram/ig-c1:1]" {
+		t.Fatalf("logged %v", counts)
 	}
 }

@@ -18,9 +18,10 @@ Platform connectors: PUT /api/shows/{id}/connectors/{name} (admin) with {"platfo
 "settings":{"live_chat_id":"…","reply":true}} brings a platform's chat into the show and posts
 approved replies back; they restart with serve from the show's log. Credentials come from
 LIVEHOST_YOUTUBE_CLIENT_ID, LIVEHOST_YOUTUBE_CLIENT_SECRET, LIVEHOST_YOUTUBE_REFRESH_TOKEN and
-LIVEHOST_TWITCH_CLIENT_ID, LIVEHOST_TWITCH_CLIENT_SECRET, LIVEHOST_TWITCH_REFRESH_TOKEN and
-LIVEHOST_WEBHOOK_SECRET, or from the file LIVEHOST_CREDENTIALS names; never from settings.
-Platforms: youtube, twitch, onecomme (TikTok LIVE, niconico … through OneComme), webhook.`
+LIVEHOST_TWITCH_*, LIVEHOST_META_APP_SECRET, LIVEHOST_META_VERIFY_TOKEN, LIVEHOST_FACEBOOK_PAGE_TOKEN
+and LIVEHOST_WEBHOOK_SECRET, or from the file LIVEHOST_CREDENTIALS names; never from settings.
+Platforms: youtube, twitch, onecomme (TikTok LIVE, niconico … through OneComme), instagram,
+facebook, webhook.`
 
 // newConnectors builds the connector manager with the credentials of the environment and the
 // credentials file, and starts the connectors the shows' logs configure.
@@ -33,6 +34,7 @@ func newConnectors(ctx context.Context, env *cliEnv, cfg config.Config, rt *live
 	cfg.YouTubeClientID, cfg.YouTubeClientSecret, cfg.YouTubeRefreshToken = creds.YouTubeClientID, creds.YouTubeClientSecret, creds.YouTubeRefreshToken
 	cfg.WebhookSecret = creds.WebhookSecret
 	cfg.TwitchClientID, cfg.TwitchClientSecret, cfg.TwitchRefreshToken = creds.TwitchClientID, creds.TwitchClientSecret, creds.TwitchRefreshToken
+	cfg.MetaAppSecret, cfg.MetaVerifyToken, cfg.FacebookPageToken = creds.MetaAppSecret, creds.MetaVerifyToken, creds.FacebookPageToken
 	m, err := manager.New(manager.Options{Runtime: rt, Platforms: wire.Platforms(cfg), Logger: log})
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -235,4 +236,24 @@ func (m *Manager) Webhook(ctx context.Context, showID, name string, h http.Heade
 		return nil, invalid("%v", err)
 	}
 	return (&sink{r: r}).deliver(ctx, "", msgs)
+}
+
+// WebhookVerify answers a platform's GET verification of a push connector's callback URL (Meta's
+// hub.challenge). A wrong verify token is an error wrapping connector.ErrUnauthorized.
+func (m *Manager) WebhookVerify(ctx context.Context, showID, name string, q url.Values) (string, error) {
+	m.mu.Lock()
+	sl := m.shows[showID]
+	m.mu.Unlock()
+	var r *runner
+	if sl != nil {
+		r = sl.runner(name)
+	}
+	if r == nil {
+		return "", &live.Error{Kind: live.ErrNotFound, Msg: fmt.Sprintf("show %s has no running connector %q", showID, name)}
+	}
+	v, ok := r.conn.(connector.Verifier)
+	if !ok {
+		return "", &live.Error{Kind: live.ErrNotFound, Msg: fmt.Sprintf("connector %q is a %s connector, which takes no verification", name, r.platform)}
+	}
+	return v.Verify(q)
 }

@@ -28,6 +28,9 @@ type conn struct {
 	viewers int
 	viewAt  time.Time
 	own     map[string]bool // ids of the replies this connector posted: not read back as chat
+	// posting is held (write) while a reply is posted and its id recorded, and (read) while a page
+	// is mapped, so a page fetched while the reply was being posted never reads it back as chat.
+	posting sync.RWMutex
 }
 
 func newConn(s Settings, creds Credentials, env connector.Env) *conn {
@@ -212,6 +215,8 @@ func (k *conn) reason(err error) string {
 }
 
 func (k *conn) messages(items []chatMessage) []connector.Message {
+	k.posting.RLock()
+	defer k.posting.RUnlock()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	out := make([]connector.Message, 0, len(items))
@@ -277,6 +282,8 @@ func (k *conn) Reply(ctx context.Context, r connector.Reply) (string, error) {
 	if utf8.RuneCountInString(text) > MaxReply {
 		text = string([]rune(text)[:MaxReply-1]) + "…"
 	}
+	k.posting.Lock()
+	defer k.posting.Unlock()
 	id, err := k.c.insert(ctx, chatID, text)
 	if err != nil {
 		status, reason := reasonOf(err)

@@ -56,6 +56,9 @@ var Vars = []Var{
 	{"LIVEHOST_TWITCH_CLIENT_ID", "", "client id of the Twitch app of the Twitch connector"},
 	{"LIVEHOST_TWITCH_CLIENT_SECRET", "", "client secret of the Twitch app"},
 	{"LIVEHOST_TWITCH_REFRESH_TOKEN", "", "refresh token of the Twitch account that reads chat and posts replies (user:read:chat, user:write:chat)"},
+	{"LIVEHOST_META_APP_SECRET", "", "Meta app secret: checks X-Hub-Signature-256 of Instagram live_comments webhooks"},
+	{"LIVEHOST_META_VERIFY_TOKEN", "", "the verify token entered when subscribing the Instagram webhook"},
+	{"LIVEHOST_FACEBOOK_PAGE_TOKEN", "", "page access token of the Facebook connector (reads live video comments, posts replies)"},
 	{"LIVEHOST_WEBHOOK_SECRET", "", "shared secret (16+ characters) signing requests to /api/shows/{id}/webhook/{name}"},
 	{"LIVEHOST_CREDENTIALS", "", "file of NAME=value lines for the connector credentials above (the environment wins)"},
 }
@@ -96,6 +99,7 @@ type Config struct {
 	// Platform connector credentials (LIVEHOST_YOUTUBE_*, LIVEHOST_WEBHOOK_SECRET).
 	YouTubeClientID, YouTubeClientSecret, YouTubeRefreshToken string
 	TwitchClientID, TwitchClientSecret, TwitchRefreshToken    string
+	MetaAppSecret, MetaVerifyToken, FacebookPageToken         string
 	WebhookSecret                                             string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
 	CI bool
@@ -128,6 +132,8 @@ func FromEnv(getenv func(string) string) Config {
 		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
 		TwitchClientID: get("LIVEHOST_TWITCH_CLIENT_ID"), TwitchClientSecret: get("LIVEHOST_TWITCH_CLIENT_SECRET"),
 		TwitchRefreshToken: get("LIVEHOST_TWITCH_REFRESH_TOKEN"),
+		MetaAppSecret:      get("LIVEHOST_META_APP_SECRET"), MetaVerifyToken: get("LIVEHOST_META_VERIFY_TOKEN"),
+		FacebookPageToken: get("LIVEHOST_FACEBOOK_PAGE_TOKEN"),
 	}
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n

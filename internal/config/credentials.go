@@ -12,6 +12,7 @@ import (
 var credentialVars = map[string]bool{
 	"LIVEHOST_YOUTUBE_CLIENT_ID": true, "LIVEHOST_YOUTUBE_CLIENT_SECRET": true, "LIVEHOST_YOUTUBE_REFRESH_TOKEN": true,
 	"LIVEHOST_WEBHOOK_SECRET": true, "LIVEHOST_TWITCH_CLIENT_ID": true, "LIVEHOST_TWITCH_CLIENT_SECRET": true, "LIVEHOST_TWITCH_REFRESH_TOKEN": true,
+	"LIVEHOST_META_APP_SECRET": true, "LIVEHOST_META_VERIFY_TOKEN": true, "LIVEHOST_FACEBOOK_PAGE_TOKEN": true,
 }
 
 // WithCredentials returns getenv falling back to the credentials file named by
@@ -50,7 +51,7 @@ func parseCredentials(data []byte) (map[string]string, error) {
 		k, v, ok := strings.Cut(line, "=")
 		k = strings.TrimSpace(strings.TrimPrefix(k, "export "))
 		if !ok || !credentialVars[k] {
-			return nil, fmt.Errorf("line %d: want NAME=value with NAME one of LIVEHOST_YOUTUBE_CLIENT_ID, _CLIENT_SECRET, _REFRESH_TOKEN, LIVEHOST_TWITCH_CLIENT_ID, _CLIENT_SECRET, _REFRESH_TOKEN, LIVEHOST_WEBHOOK_SECRET", n)
+			return nil, fmt.Errorf("line %d: want NAME=value with NAME one of LIVEHOST_YOUTUBE_CLIENT_ID, _CLIENT_SECRET, _REFRESH_TOKEN, LIVEHOST_TWITCH_CLIENT_ID, _CLIENT_SECRET, _REFRESH_TOKEN, LIVEHOST_META_APP_SECRET, LIVEHOST_META_VERIFY_TOKEN, LIVEHOST_FACEBOOK_PAGE_TOKEN, LIVEHOST_WEBHOOK_SECRET", n)
 		}
 		vals[k] = strings.Trim(strings.TrimSpace(v), `"'`)
 	}
