@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // ChatIn is one viewer message as a platform connector hands it over.
@@ -37,24 +38,36 @@ type ChatResult struct {
 	Duplicate bool    `json:"duplicate,omitempty"`
 }
 
-// Check trims a message and says what is wrong with it, if anything.
+// Check cleans a message and says what is wrong with it, if anything. User and platform names
+// lose control characters and bidirectional controls (a "\u202Enimda" must not show as "admin");
+// the text loses control characters but keeps its bidi controls, which moderation flags.
 func (in *ChatIn) Check() error {
-	in.Text = strings.TrimSpace(in.Text)
-	in.User = strings.TrimSpace(in.User)
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.User) || !utf8.ValidString(in.Platform) || !utf8.ValidString(in.ID) {
+		return errors.New("text, user, platform and id must be valid UTF-8")
+	}
+	rawUser := in.User
+	in.Text = strings.TrimSpace(textnorm.CleanText(in.Text))
+	in.User = textnorm.CleanLine(in.User)
+	in.Platform = textnorm.CleanLine(in.Platform)
+	in.ID = textnorm.CleanLine(in.ID)
 	if in.Platform == "" {
 		in.Platform = "api"
 	}
 	switch {
-	case !utf8.ValidString(in.Text) || !utf8.ValidString(in.User) || !utf8.ValidString(in.Platform):
-		return errors.New("text, user and platform must be valid UTF-8")
 	case in.Text == "":
 		return errors.New("text is empty")
 	case utf8.RuneCountInString(in.Text) > MaxChatText:
 		return fmt.Errorf("text is longer than %d characters", MaxChatText)
+	case in.User == "" && strings.TrimSpace(rawUser) != "":
+		return errors.New("user has no visible characters")
 	case in.User == "":
 		return errors.New("user is empty")
-	case len(in.User) > MaxUserLen || len(in.Platform) > 64 || len(in.ID) > 200:
-		return fmt.Errorf("user (%d bytes max), platform (64) or id (200) is too long", MaxUserLen)
+	case len(in.User) > MaxUserLen:
+		return fmt.Errorf("user is %d bytes, longer than %d", len(in.User), MaxUserLen)
+	case len(in.Platform) > 64:
+		return fmt.Errorf("platform is %d bytes, longer than 64", len(in.Platform))
+	case len(in.ID) > 200:
+		return fmt.Errorf("id is %d bytes, longer than 200", len(in.ID))
 	}
 	return nil
 }
@@ -145,7 +158,8 @@ func (rt *Runtime) ingest(ctx context.Context, showID string, msgs []ChatIn, con
 					Connector: connector, UserID: m.UserID, Badges: m.Badges, AmountMicros: m.AmountMicros, Currency: m.Currency, Kind: m.Kind, SentAt: m.SentAt}),
 				event(show.TypeChatVerdict, show.ChatVerdict{ChatSeq: seq, Action: vd.Action, Categories: vd.Categories, Matches: vd.Matches, Rules: vd.Rules, Reason: vd.Reason}))
 			if vd.Action == show.ActionHold {
-				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, User: m.User, Text: m.Text, Reason: vd.Reason}))
+				evs = append(evs, event(show.TypeChatHeld, show.ChatHeld{ChatSeq: seq, Platform: m.Platform, User: m.User, Text: m.Text,
+					Reason: vd.Reason, Rules: vd.Rules, Categories: vd.Categories}))
 			}
 		}
 		// The cursor goes with the messages it follows, so a restart resumes after them.
@@ -212,4 +226,68 @@ func (rt *Runtime) DecideHeld(ctx context.Context, showID string, chatSeq int64,
 	rt.setQueueGauges(ls)
 	ls.mu.Unlock()
 	return out[0], nil
+}
+
+// HeldPage lists held messages after seq after that match f, oldest first, at most limit, with
+// how many match in all: the console pages through a raid's thousands.
+func (rt *Runtime) HeldPage(ctx context.Context, showID string, after int64, limit int, f HeldFilter) ([]HeldItem, int, error) {
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return nil, 0, err
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	page, total := ls.st.heldPage(after, limit, f)
+	return page, total, nil
+}
+
+// DenyHeld denies every held message that matches f in one chat.bulk_denied event (a raid is
+// cleared with one action, not thousands). A filter that selects nothing is ErrInvalid; one that
+// matches nothing returns the count 0 and logs nothing.
+func (rt *Runtime) DenyHeld(ctx context.Context, showID string, f HeldFilter, by string) (seq int64, count int, err error) {
+	if f.User == "" && f.Rule == "" && f.Before.IsZero() {
+		return 0, 0, invalidf("say which held messages to deny: a user, a rule, or an age")
+	}
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return 0, 0, err
+	}
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		seqs := v.heldMatching(f)
+		count = len(seqs)
+		if count == 0 {
+			return nil, nil
+		}
+		d := show.ChatBulkDecision{ChatSeqs: seqs, Count: count, By: by, User: f.User, Rule: f.Rule}
+		if !f.Before.IsZero() {
+			d.OlderMS = time.Since(f.Before).Milliseconds()
+		}
+		return []show.NewEvent{event(show.TypeChatBulkDenied, d)}, nil
+	})
+	if err != nil || len(out) == 0 {
+		return 0, count, err
+	}
+	rt.m.heldDecided.WithLabelValues("bulk_denied").Add(float64(count))
+	ls.mu.Lock()
+	rt.setQueueGauges(ls)
+	ls.mu.Unlock()
+	return out[0].Seq, count, nil
+}
+
+// expireHeld ends the wait of held messages nobody decided within the held TTL, in one event.
+func (rt *Runtime) expireHeld(ctx context.Context, ls *liveShow) (int, error) {
+	n := 0
+	_, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		seqs := v.heldMatching(HeldFilter{Before: time.Now().Add(-rt.opt.HeldTTL)})
+		n = len(seqs)
+		if n == 0 {
+			return nil, nil
+		}
+		return []show.NewEvent{event(show.TypeChatHeldExpired, show.ChatBulkDecision{ChatSeqs: seqs, Count: n,
+			OlderMS: rt.opt.HeldTTL.Milliseconds(), Reason: "no moderator decided within the held time"})}, nil
+	})
+	if n > 0 && err == nil {
+		rt.m.heldDecided.WithLabelValues("expired").Add(float64(n))
+	}
+	return n, err
 }

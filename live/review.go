@@ -8,6 +8,7 @@ import (
 
 	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // DraftStatuses are the statuses Drafts filters by ("" for all).
@@ -54,12 +55,12 @@ func (rt *Runtime) ReviewDraft(ctx context.Context, draftID string, r Review) (D
 		return DraftItem{}, invalidf("unknown decision %q", r.Verb)
 	}
 	if r.Text != nil {
-		t := strings.TrimSpace(*r.Text)
+		if !utf8.ValidString(*r.Text) {
+			return DraftItem{}, invalidf("text is not valid UTF-8")
+		}
+		t := strings.TrimSpace(textnorm.CleanText(*r.Text))
 		if t == "" {
 			return DraftItem{}, invalidf("text is empty; omit it to approve the draft as it is")
-		}
-		if !utf8.ValidString(t) {
-			return DraftItem{}, invalidf("text is not valid UTF-8")
 		}
 		if utf8.RuneCountInString(t) > MaxChatText {
 			return DraftItem{}, invalidf("text is longer than %d characters", MaxChatText)

@@ -89,7 +89,7 @@ func (e *env) chatByPlatformID(showID string) (map[string]int, []show.ChatReceiv
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
@@ -142,13 +142,13 @@ func TestYouTubeQuestionToApprovedReply(t *testing.T) {
 	if code, _ := e.do("POST", "/api/drafts/"+drafts[0].DraftID+"/approve", toks["moderator"], map[string]any{}, nil); code != 200 {
 		t.Fatalf("approve: %d", code)
 	}
-	waitFor(t, "the reply at the fake's insert endpoint", func() bool { return len(fake.Inserted()) == 1 })
+	waitUntil(t, "the reply at the fake's insert endpoint", func() bool { return len(fake.Inserted()) == 1 })
 	ins := fake.Inserted()[0]
 	text := ins["snippet"].(map[string]any)["textMessageDetails"].(map[string]any)["messageText"]
 	if text != drafts[0].Text {
 		t.Fatalf("posted %q, want the approved text %q", text, drafts[0].Text)
 	}
-	waitFor(t, "reply.sent", func() bool { return len(e.eventsOf("yt1", show.TypeReplySent)) == 1 })
+	waitUntil(t, "reply.sent", func() bool { return len(e.eventsOf("yt1", show.TypeReplySent)) == 1 })
 	var sent show.ReplySent
 	e.eventsOf("yt1", show.TypeReplySent)[0].Decode(&sent)
 	if sent.PlatformID != ins["id"] || sent.Connector != "main" || sent.Platform != "youtube" || sent.DraftID != drafts[0].DraftID {
@@ -157,7 +157,7 @@ func TestYouTubeQuestionToApprovedReply(t *testing.T) {
 	// The posted reply comes back in the chat listing as the shop's own message: it is not
 	// logged as viewer chat. Wait for a few more polls to be sure.
 	polls := fake.Requests(youtubetest.List)
-	waitFor(t, "more polls", func() bool { return fake.Requests(youtubetest.List) > polls+3 })
+	waitUntil(t, "more polls", func() bool { return fake.Requests(youtubetest.List) > polls+3 })
 	counts, chats := e.chatByPlatformID("yt1")
 	if len(chats) != 1 || counts["youtube/"+ids[0]] != 1 || chats[0].Connector != "main" || chats[0].User != "さくら" || chats[0].UserID == "" {
 		t.Fatalf("chat.received: %v %+v", counts, chats)
@@ -223,7 +223,7 @@ func TestYouTubeQuestionToApprovedReply(t *testing.T) {
 	if code, _ := e.do("DELETE", "/api/shows/yt1/connectors/main", testAdmin, nil, nil); code != 204 {
 		t.Fatalf("delete: %d", code)
 	}
-	waitFor(t, "the connector to stop", func() bool {
+	waitUntil(t, "the connector to stop", func() bool {
 		items, _ := conns.List(context.Background(), "yt1")
 		return len(items) == 0 && len(e.eventsOf("yt1", show.TypeConnectorRemoved)) == 1
 	})
@@ -255,7 +255,7 @@ func TestYouTubeRestartLogsEachMessageOnce(t *testing.T) {
 	logged := func() int { n, _ := e.chatByPlatformID("yt2"); return len(n) }
 	post(0, 40)
 	fake.Fail(youtubetest.List, youtubetest.Fault{Repeat: true}, youtubetest.Fault{Drop: true}, youtubetest.Fault{Status: 503, Reason: "backendError"})
-	waitFor(t, "40 messages", func() bool { return logged() == 40 })
+	waitUntil(t, "40 messages", func() bool { return logged() == 40 })
 	conns.Close()
 	post(40, 30)
 	// The stored cursor is refused after the restart: the connector starts over from the recent
@@ -264,11 +264,11 @@ func TestYouTubeRestartLogsEachMessageOnce(t *testing.T) {
 	e.restart(withConnectors(fake, &conns))
 	// The first page after a refused cursor holds the 50 most recent messages (as YouTube's
 	// does): the 30 posted while down are among them.
-	waitFor(t, "70 messages", func() bool { return logged() == 70 })
+	waitUntil(t, "70 messages", func() bool { return logged() == 70 })
 	post(70, 30)
-	waitFor(t, "100 messages", func() bool { return logged() == 100 })
+	waitUntil(t, "100 messages", func() bool { return logged() == 100 })
 	polls := fake.Requests(youtubetest.List)
-	waitFor(t, "more polls", func() bool { return fake.Requests(youtubetest.List) > polls+3 })
+	waitUntil(t, "more polls", func() bool { return fake.Requests(youtubetest.List) > polls+3 })
 	counts, chats := e.chatByPlatformID("yt2")
 	if len(chats) != 100 {
 		t.Fatalf("%d chat.received for 100 messages", len(chats))

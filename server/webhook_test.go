@@ -63,7 +63,7 @@ func TestSignedWebhook(t *testing.T) {
 	if code, _ := e.do("PUT", "/api/shows/wh1/connectors/bridge", testAdmin, map[string]any{"platform": "webhook", "settings": map[string]any{"platform": "onecomme"}}, nil); code != 200 {
 		t.Fatalf("put webhook connector: %d", code)
 	}
-	waitFor(t, "the webhook connector to run", func() bool {
+	waitUntil(t, "the webhook connector to run", func() bool {
 		code, _ := e.postSigned(path, []byte(`{}`), "", "")
 		return code == 401
 	})
@@ -130,7 +130,7 @@ func TestInstagramWebhook(t *testing.T) {
 		b.ReadFrom(res.Body)
 		return res.StatusCode, b.String()
 	}
-	waitFor(t, "the connector to run", func() bool { code, _ := verify(testMetaVerify); return code == 200 })
+	waitUntil(t, "the connector to run", func() bool { code, _ := verify(testMetaVerify); return code == 200 })
 	if code, body := verify(testMetaVerify); code != 200 || body != "1158201444" {
 		t.Fatalf("verify: %d %q", code, body)
 	}

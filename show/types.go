@@ -19,6 +19,8 @@ const (
 	TypeChatHeld         = "chat.held"         // ChatHeld: waiting for a moderator to allow or deny
 	TypeChatAllowed      = "chat.allowed"      // ChatDecision
 	TypeChatDenied       = "chat.denied"       // ChatDecision
+	TypeChatBulkDenied   = "chat.bulk_denied"  // ChatBulkDecision: a moderator denied many held messages at once
+	TypeChatHeldExpired  = "chat.held_expired" // ChatBulkDecision: held messages nobody decided in time
 	TypeQuestionDetected = "question.detected" // QuestionDetected
 
 	TypeDraftCreated   = "draft.created"   // DraftCreated
@@ -49,6 +51,9 @@ const (
 	TypeReplySending        = "reply.sending"        // ReplySending: about to post, once
 	TypeReplySent           = "reply.sent"           // ReplySent
 	TypeReplyFailed         = "reply.failed"         // ReplyFailed
+	// TypeOrderImported is one line of a shop order imported after (or during) the show, for the
+	// report's sales per segment; (OrderID, SKU) identifies it, so a re-import adds nothing.
+	TypeOrderImported = "order.imported" // OrderImported
 
 	// TypeStreamResync is never stored: a Subscription sends it (Seq 0, payload StreamResync) when
 	// the subscriber fell behind its buffer; the events that follow come from the log.
@@ -163,10 +168,26 @@ type ChatVerdict struct {
 // ChatHeld puts the chat message at ChatSeq in the moderators' queue. User and Text repeat the
 // message so a page needs no lookup.
 type ChatHeld struct {
-	ChatSeq int64  `json:"chat_seq"`
-	User    string `json:"user,omitempty"`
-	Text    string `json:"text,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	ChatSeq  int64  `json:"chat_seq"`
+	Platform string `json:"platform,omitempty"`
+	User     string `json:"user,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Rules and Categories are the verdict's, so that held messages can be decided by rule.
+	Rules      []string `json:"rules,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+// ChatBulkDecision is many held messages leaving the queue at once: denied by a moderator by
+// user, rule or age (chat.bulk_denied), or expired (chat.held_expired).
+type ChatBulkDecision struct {
+	ChatSeqs []int64 `json:"chat_seqs"`
+	Count    int     `json:"count"`
+	By       string  `json:"by,omitempty"`
+	User     string  `json:"user,omitempty"`          // every held message of this user
+	Rule     string  `json:"rule,omitempty"`          // … or with this rule or category
+	OlderMS  int64   `json:"older_than_ms,omitempty"` // … or held longer than this
+	Reason   string  `json:"reason,omitempty"`
 }
 
 // ChatDecision is a moderator's allow (chat.allowed) or deny (chat.denied) of a held message.
@@ -375,6 +396,18 @@ type ReplyFailed struct {
 	Attempts  int    `json:"attempts,omitempty"`
 }
 
+// OrderImported is one order line (an order's quantity of one SKU) from a shop's order export.
+// OrderedAt is when the order was placed; the event's own time is when it was imported.
+type OrderImported struct {
+	OrderID   string    `json:"order_id"`
+	SKU       string    `json:"sku"`
+	Quantity  int       `json:"quantity"`
+	Price     float64   `json:"price"` // unit price
+	Currency  string    `json:"currency,omitempty"`
+	OrderedAt time.Time `json:"ordered_at"`
+	Source    string    `json:"source,omitempty"` // "shopify", "csv", "json"
+}
+
 // StreamResync is the payload of the stream.resync marker: the subscriber fell behind, events
 // after After follow from the log.
 type StreamResync struct {
@@ -394,6 +427,8 @@ var payloads = map[string]func() any{
 	TypeChatHeld:           func() any { return new(ChatHeld) },
 	TypeChatAllowed:        func() any { return new(ChatDecision) },
 	TypeChatDenied:         func() any { return new(ChatDecision) },
+	TypeChatBulkDenied:     func() any { return new(ChatBulkDecision) },
+	TypeChatHeldExpired:    func() any { return new(ChatBulkDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
 	TypeDraftAsked:         func() any { return new(DraftAsked) },
@@ -421,6 +456,7 @@ var payloads = map[string]func() any{
 	TypeReplySending:        func() any { return new(ReplySending) },
 	TypeReplySent:           func() any { return new(ReplySent) },
 	TypeReplyFailed:         func() any { return new(ReplyFailed) },
+	TypeOrderImported:       func() any { return new(OrderImported) },
 }
 
 // Types lists the event types this package defines, sorted.

@@ -23,7 +23,8 @@ func runConnector(ctx context.Context, env *cliEnv, args []string) error {
 (PUT/GET/DELETE /api/shows/SHOW/connectors/NAME) with the admin token LIVEHOST_ADMIN_TOKEN.
 Platforms: youtube, twitch, onecomme, instagram, facebook, webhook; their settings are in the
 README. Settings never hold secrets: the server reads credentials from its own environment.`)
-	base := fs.String("url", "http://"+envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "the server's URL")
+	cfg := env.config()
+	base := fs.String("url", "http://"+cfg.Addr, "the server's URL (default from LIVEHOST_ADDR)")
 	platform := fs.String("platform", "", "set: the platform")
 	settings := fs.String("settings", "{}", "set: the settings as a JSON object")
 	jsonOut := fs.Bool("json", false, "print the server's JSON answer")
@@ -31,7 +32,7 @@ README. Settings never hold secrets: the server reads credentials from its own e
 	if err != nil {
 		return err
 	}
-	token := envOr(env, "LIVEHOST_ADMIN_TOKEN", "")
+	token := cfg.AdminToken
 	if token == "" {
 		return &exitError{2, fmt.Errorf("LIVEHOST_ADMIN_TOKEN is not set: connectors are configured with the admin token")}
 	}

@@ -176,7 +176,11 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer conns.Close()
-	srv, err := server.New(server.Options{
+	proxies, err := cfg.ProxyNets()
+	if err != nil {
+		return &exitError{2, fmt.Errorf("LIVEHOST_TRUSTED_PROXIES: %w", err)}
+	}
+	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
 		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount},
 		Collectors: append(voice.Collectors(), conns.Collectors()...), Connectors: conns,
@@ -205,7 +209,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
-		d, err := setupDemo(ctx, base, cfg.AdminToken, cat)
+		d, err := setupDemo(ctx, base, cfg.AdminToken, cat, srv)
 		if err != nil {
 			hs.Close()
 			return fmt.Errorf("demo: %w", err)
@@ -254,7 +258,7 @@ func printStartup(env *cliEnv, cfg serveConfig, info startupInfo) {
 	}
 	if info.Show != "" {
 		fmt.Fprintf(w, "\ndemo show %s — open these pages:\n", info.Show)
-		for _, k := range []string{"control", "console", "teleprompter", "mic"} {
+		for _, k := range []string{"control", "console", "teleprompter", "mic", "report"} {
 			fmt.Fprintf(w, "  %-13s %s\n", k, info.Pages[k])
 		}
 		fmt.Fprintln(w, "\ntokens for scripts (Authorization: Bearer TOKEN):")

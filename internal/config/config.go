@@ -5,6 +5,8 @@
 package config
 
 import (
+	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +48,7 @@ var Vars = []Var{
 	{"LIVEHOST_BRAND_WORDS", "", "comma-separated brand words that seed the transcription prompt"},
 	{"LIVEHOST_WHIP_IPS", "", "comma-separated local IPs WHIP ingest gathers candidates on"},
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
+	{"LIVEHOST_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
 
@@ -93,6 +96,9 @@ type Config struct {
 	WHIPIPs     []string
 	WHIPPublic  []string
 
+	// TrustedProxies are IPs or CIDRs of reverse proxies whose forwarding headers are believed.
+	TrustedProxies []string
+
 	SharedData string
 	LogLevel   string
 
@@ -126,7 +132,8 @@ func FromEnv(getenv func(string) string) Config {
 		STTBaseURL:      or("LIVEHOST_STT_BASE_URL", get("OPENAI_BASE_URL")), STTAPIKey: or("LIVEHOST_STT_API_KEY", get("OPENAI_API_KEY")),
 		STTModel: or("LIVEHOST_STT_MODEL", "whisper-1"), STTLanguage: or("LIVEHOST_STT_LANGUAGE", "ja"),
 		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
-		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
+		TrustedProxies: List(get("LIVEHOST_TRUSTED_PROXIES")),
+		SharedData:     or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
 		CI:              get("CI") == "true",
 		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
 		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
@@ -183,4 +190,28 @@ func List(s string) []string {
 		}
 	}
 	return out
+}
+
+// ProxyNets parses TrustedProxies: an IP is a one-address network.
+func (c Config) ProxyNets() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, p := range c.TrustedProxies {
+		if !strings.Contains(p, "/") {
+			ip := net.ParseIP(p)
+			if ip == nil {
+				return nil, fmt.Errorf("trusted proxy %q: not an IP or CIDR", p)
+			}
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			p = fmt.Sprintf("%s/%d", ip, bits)
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

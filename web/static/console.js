@@ -38,7 +38,7 @@
   // delivery is an approved draft's delivery to the platform its question came from.
   const REPLY_STATE = { sending: "送信中 sending", sent: "送信済み sent", failed: "送信失敗 failed" };
   function delivery(m, d) {
-    const r = m.replies.get(d.draft_id);
+    const r = m.replyFor(d.draft_id);
     if (!r) return null;
     return el("span", { class: "tag reply " + r.status, title: r.reason || r.platform_id || "" },
       "→ " + r.platform + ": " + REPLY_STATE[r.status] + (r.reason ? " — " + r.reason : ""));
