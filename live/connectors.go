@@ -16,6 +16,7 @@ type ConnectorItem struct {
 	Name         string          `json:"name"`
 	Platform     string          `json:"platform"`
 	Settings     json.RawMessage `json:"settings,omitempty"`
+	ReplyAll     bool            `json:"reply_all,omitempty"`
 	ConfiguredAt time.Time       `json:"configured_at"`
 	ConfiguredBy string          `json:"configured_by,omitempty"`
 	// ConfigSeq is the seq of the connector.configured event: a runner started from an older one
@@ -55,7 +56,7 @@ func (b *connectorBook) apply(ev show.Event) {
 	case show.TypeConnectorConfigured:
 		var p show.ConnectorConfigured
 		if ev.Decode(&p) == nil {
-			b.byName[p.Name] = &ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ConfiguredAt: ev.At,
+			b.byName[p.Name] = &ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ReplyAll: p.ReplyAll, ConfiguredAt: ev.At,
 				ConfiguredBy: p.By, ConfigSeq: ev.Seq, State: show.ConnectorConnecting, StateAt: ev.At}
 		}
 	case show.TypeConnectorRemoved:

@@ -12,11 +12,12 @@ import (
 	"github.com/livehost/livehost/connector"
 	"github.com/livehost/livehost/connector/manager"
 	"github.com/livehost/livehost/live"
+	"github.com/livehost/livehost/show"
 )
 
 // Connectors runs the shows' platform connectors (package connector/manager).
 type Connectors interface {
-	Put(ctx context.Context, showID, name, platform string, settings json.RawMessage, by string) (manager.Item, error)
+	PutConfig(ctx context.Context, showID string, c show.ConnectorConfigured) (manager.Item, error)
 	Delete(ctx context.Context, showID, name, by string) error
 	List(ctx context.Context, showID string) ([]manager.Item, error)
 	Webhook(ctx context.Context, showID, name string, h http.Header, body []byte) ([]live.ChatResult, error)
@@ -33,6 +34,7 @@ func (s *Server) connectors() (Connectors, error) {
 type connectorReq struct {
 	Platform string          `json:"platform"`
 	Settings json.RawMessage `json:"settings"`
+	ReplyAll bool            `json:"reply_all"`
 }
 
 func (s *Server) putConnector(c echo.Context) error {
@@ -54,7 +56,8 @@ func (s *Server) putConnector(c echo.Context) error {
 	if len(req.Settings) > 0 && req.Settings[0] != '{' && string(req.Settings) != "null" {
 		return errorf(http.StatusBadRequest, `"settings" must be an object`)
 	}
-	it, err := cs.Put(c.Request().Context(), id, c.Param("name"), req.Platform, req.Settings, who(c))
+	it, err := cs.PutConfig(c.Request().Context(), id, show.ConnectorConfigured{Name: c.Param("name"), Platform: req.Platform,
+		Settings: req.Settings, ReplyAll: req.ReplyAll, By: who(c)})
 	if err != nil {
 		return s.httpErr(err)
 	}

@@ -254,7 +254,7 @@ func TestModelFoldMatchesGo(t *testing.T) {
 	// Platform connectors, through the runtime as the connector manager drives it: configured,
 	// replaced, removed, their health and cursor, messages (a repeat dropped), reply deliveries.
 	bg := context.Background()
-	yt, err := e.RT.ConfigureConnector(bg, id, show.ConnectorConfigured{Name: "yt", Platform: "youtube", Settings: json.RawMessage(`{"live_chat_id":"abc","reply":true}`), By: "admin"})
+	yt, err := e.RT.ConfigureConnector(bg, id, show.ConnectorConfigured{Name: "yt", Platform: "youtube", Settings: json.RawMessage(`{"live_chat_id":"abc","reply":true}`), ReplyAll: true, By: "admin"})
 	if err != nil {
 		t.Fatal(err)
 	}

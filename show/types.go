@@ -333,7 +333,10 @@ type ConnectorConfigured struct {
 	Name     string          `json:"name"`
 	Platform string          `json:"platform"`
 	Settings json.RawMessage `json:"settings,omitempty"`
-	By       string          `json:"by,omitempty"`
+	// ReplyAll: post every approved draft here, whichever platform (or the chat API) asked,
+	// not only the answers to this connector's own messages.
+	ReplyAll bool   `json:"reply_all,omitempty"`
+	By       string `json:"by,omitempty"`
 }
 
 // ConnectorRemoved stops and forgets the show's connector Name.

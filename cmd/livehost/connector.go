@@ -17,7 +17,7 @@ func init() {
 
 func runConnector(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "connector", `livehost connector list SHOW
-  livehost connector set SHOW NAME --platform youtube [--settings '{"video_id":"…","reply":true}']
+  livehost connector set SHOW NAME --platform youtube [--settings '{"video_id":"…","reply":true}'] [--reply-all]
   livehost connector remove SHOW NAME`,
 		`Configures the platform connectors of a show on a running server, through its API
 (PUT/GET/DELETE /api/shows/SHOW/connectors/NAME) with the admin token LIVEHOST_ADMIN_TOKEN.
@@ -27,6 +27,7 @@ README. Settings never hold secrets: the server reads credentials from its own e
 	base := fs.String("url", "http://"+cfg.Addr, "the server's URL (default from LIVEHOST_ADDR)")
 	platform := fs.String("platform", "", "set: the platform")
 	settings := fs.String("settings", "{}", "set: the settings as a JSON object")
+	replyAll := fs.Bool("reply-all", false, "set: post every approved draft through this connector, whichever platform asked")
 	jsonOut := fs.Bool("json", false, "print the server's JSON answer")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -82,7 +83,7 @@ README. Settings never hold secrets: the server reads credentials from its own e
 			return &exitError{2, fmt.Errorf("--settings: want a JSON object: %w", err)}
 		}
 		var raw json.RawMessage
-		if _, err := c.call(ctx, token, "PUT", path+"/"+url.PathEscape(pos[2]), map[string]any{"platform": *platform, "settings": set}, &raw); err != nil {
+		if _, err := c.call(ctx, token, "PUT", path+"/"+url.PathEscape(pos[2]), map[string]any{"platform": *platform, "settings": set, "reply_all": *replyAll}, &raw); err != nil {
 			return err
 		}
 		if *jsonOut {

@@ -139,6 +139,12 @@ func invalid(format string, args ...any) error {
 // (unknown keys, such as a secret put in settings, are refused) and logged as given; the running
 // connector follows from the log.
 func (m *Manager) Put(ctx context.Context, showID, name, platform string, settings json.RawMessage, by string) (Item, error) {
+	return m.PutConfig(ctx, showID, show.ConnectorConfigured{Name: name, Platform: platform, Settings: settings, By: by})
+}
+
+// PutConfig is Put with the whole configuration (ReplyAll: post every approved draft here).
+func (m *Manager) PutConfig(ctx context.Context, showID string, c show.ConnectorConfigured) (Item, error) {
+	name, platform, settings, by := c.Name, c.Platform, c.Settings, c.By
 	p, ok := m.platforms[platform]
 	if !ok {
 		return Item{}, invalid("unknown platform %q (have %v)", platform, m.Platforms())
@@ -149,7 +155,8 @@ func (m *Manager) Put(ctx context.Context, showID, name, platform string, settin
 	if len(settings) == 0 {
 		settings = json.RawMessage("{}")
 	}
-	it, err := m.rt.ConfigureConnector(ctx, showID, show.ConnectorConfigured{Name: name, Platform: platform, Settings: settings, By: by})
+	c.Settings = settings
+	it, err := m.rt.ConfigureConnector(ctx, showID, c)
 	if err != nil {
 		return Item{}, err
 	}

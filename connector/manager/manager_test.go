@@ -33,6 +33,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 type scripted struct {
 	mu     sync.Mutex
 	feed   chan []connector.Message
+	other  chan []connector.Message // the feed of connectors with "feed" set
 	errs   []error
 	posted []string
 	block  chan struct{} // when set, Reply waits on it
@@ -41,18 +42,24 @@ type scripted struct {
 func (p *scripted) platform() connector.Platform {
 	return connector.Platform{Name: "scripted", ReplyInterval: time.Millisecond, New: func(raw json.RawMessage, env connector.Env) (connector.Connector, error) {
 		var s struct {
-			Reply bool `json:"reply"`
+			Reply bool   `json:"reply"`
+			Feed  string `json:"feed"` // another feed than the shared one
 		}
 		if err := connector.DecodeSettings(raw, &s); err != nil {
 			return nil, err
 		}
-		return &scriptedConn{p: p, reply: s.Reply}, nil
+		feed := p.feed
+		if s.Feed != "" {
+			feed = p.other
+		}
+		return &scriptedConn{p: p, reply: s.Reply, feed: feed}, nil
 	}}
 }
 
 type scriptedConn struct {
 	p     *scripted
 	reply bool
+	feed  chan []connector.Message
 }
 
 func (c *scriptedConn) Run(ctx context.Context, cursor string, sink connector.Sink) error {
@@ -61,7 +68,7 @@ func (c *scriptedConn) Run(ctx context.Context, cursor string, sink connector.Si
 		select {
 		case <-ctx.Done():
 			return nil
-		case msgs := <-c.p.feed:
+		case msgs := <-c.feed:
 			for sink.Deliver(ctx, "c-"+msgs[len(msgs)-1].ID, msgs) != nil {
 				if !connector.Sleep(ctx, time.Millisecond) {
 					return nil
@@ -129,7 +136,7 @@ func newRig(t *testing.T, opt manager.Options) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, store: st, plat: &scripted{feed: make(chan []connector.Message, 16)}, opt: opt}
+	r := &rig{t: t, store: st, plat: &scripted{feed: make(chan []connector.Message, 16), other: make(chan []connector.Message, 16)}, opt: opt}
 	t.Cleanup(func() { st.Close() })
 	r.startRuntime()
 	if _, err := r.rt.CreateShow(context.Background(), show.Show{ID: "s1", Title: "t", Lineup: []string{"LH-COS-001"}}); err != nil {
@@ -383,5 +390,49 @@ func TestLifecycle(t *testing.T) {
 	}
 	if err := r.m.Delete(ctx, "s1", "main", "admin"); !errors.Is(err, live.ErrNotFound) {
 		t.Fatalf("delete twice: %v", err)
+	}
+}
+
+// TestReplyAll: a connector configured with reply_all posts every approved draft — answers to
+// another connector's viewers (not threaded) and to the chat API's — while the one a question
+// came from posts its own answer, threaded; each once.
+func TestReplyAll(t *testing.T) {
+	r := newRig(t, manager.Options{})
+	ctx := context.Background()
+	r.startManager()
+	if _, err := r.m.Put(ctx, "s1", "origin", "scripted", json.RawMessage(`{"reply":true}`), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.PutConfig(ctx, "s1", show.ConnectorConfigured{Name: "all", Platform: "scripted", Settings: json.RawMessage(`{"reply":true,"feed":"other"}`), ReplyAll: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both connectors", func() bool {
+		items, _ := r.m.List(ctx, "s1")
+		return len(items) == 2 && items[0].Running && items[1].Running && items[0].ReplyAll
+	})
+	r.plat.feed <- question("q1") // read by "origin"
+	waitFor(t, "two replies", func() bool { return len(r.events(show.TypeReplySent)) == 2 })
+	if _, err := r.rt.IngestChat(ctx, "s1", []live.ChatIn{{Platform: "api", User: "web", Text: questions["q2"]}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the chat API's answer at the reply_all connector", func() bool { return len(r.events(show.TypeReplySent)) == 3 })
+	time.Sleep(50 * time.Millisecond)
+	sent := map[string]int{}
+	for _, ev := range r.events(show.TypeReplySent) {
+		var p show.ReplySent
+		ev.Decode(&p)
+		sent[p.Connector]++
+	}
+	if n := r.plat.postedCount(); n != 3 || sent["all"] != 2 || sent["origin"] != 1 {
+		t.Fatalf("posted %d, reply.sent by connector %v", n, sent)
+	}
+	threaded := 0
+	for _, p := range r.plat.posted {
+		if strings.HasSuffix(p, "|q1") {
+			threaded++
+		}
+	}
+	if threaded != 1 {
+		t.Fatalf("replies %v: the answer to q1 is threaded once (where it was asked)", r.plat.posted)
 	}
 }

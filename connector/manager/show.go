@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -29,7 +30,7 @@ type showLoop struct {
 	m  *Manager
 	id string
 
-	// Folded from the log by run only.
+	// Folded from the log by run only (desired is written under mu: the reply worker reads it).
 	status   string
 	desired  map[string]live.ConnectorItem
 	chats    map[int64]chatRef
@@ -127,12 +128,16 @@ func (sl *showLoop) apply(ev show.Event) {
 	case show.TypeConnectorConfigured:
 		var p show.ConnectorConfigured
 		if ev.Decode(&p) == nil {
-			sl.desired[p.Name] = live.ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ConfigSeq: ev.Seq}
+			sl.mu.Lock() // post reads desired from the reply worker
+			sl.desired[p.Name] = live.ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ReplyAll: p.ReplyAll, ConfigSeq: ev.Seq}
+			sl.mu.Unlock()
 		}
 	case show.TypeConnectorRemoved:
 		var p show.ConnectorRemoved
 		if ev.Decode(&p) == nil {
+			sl.mu.Lock()
 			delete(sl.desired, p.Name)
+			sl.mu.Unlock()
 		}
 	case show.TypeChatReceived:
 		var p show.ChatReceived
@@ -146,14 +151,14 @@ func (sl *showLoop) apply(ev show.Event) {
 		}
 	case show.TypeDraftCreated:
 		var p show.DraftCreated
+		// Every draft, not only those answering a connector's message: connectors that reply
+		// to all post the others too.
 		if ev.Decode(&p) == nil {
-			if _, ok := sl.chats[p.ChatSeq]; ok {
-				sl.drafts[p.DraftID] = p.ChatSeq
-				sl.draftIDs = append(sl.draftIDs, p.DraftID)
-				if len(sl.draftIDs) > maxRefs {
-					delete(sl.drafts, sl.draftIDs[0])
-					sl.draftIDs = sl.draftIDs[1:]
-				}
+			sl.drafts[p.DraftID] = p.ChatSeq
+			sl.draftIDs = append(sl.draftIDs, p.DraftID)
+			if len(sl.draftIDs) > maxRefs {
+				delete(sl.drafts, sl.draftIDs[0])
+				sl.draftIDs = sl.draftIDs[1:]
 			}
 		}
 	case show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed:
@@ -173,14 +178,31 @@ func (sl *showLoop) apply(ev show.Event) {
 		}
 		seq, ok := sl.drafts[p.DraftID]
 		if !ok {
-			return // not a question from a connector
-		}
-		job := pubJob{draft: p.DraftID, text: p.Text, chatSeq: seq, ref: sl.chats[seq], at: ev.At}
-		if !sl.caught {
-			sl.pending = append(sl.pending, job)
 			return
 		}
-		sl.enqueue(job)
+		var jobs []pubJob
+		origin, fromConnector := sl.chats[seq]
+		if fromConnector {
+			jobs = append(jobs, pubJob{draft: p.DraftID, text: p.Text, chatSeq: seq, ref: origin, at: ev.At})
+		}
+		// Connectors that reply to all get it too (not threaded: the question was elsewhere).
+		names := make([]string, 0, len(sl.desired))
+		for name, c := range sl.desired {
+			if c.ReplyAll && !(fromConnector && name == origin.connector) {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			jobs = append(jobs, pubJob{draft: p.DraftID, text: p.Text, chatSeq: seq, ref: chatRef{connector: name, platform: sl.desired[name].Platform}, at: ev.At})
+		}
+		for _, job := range jobs {
+			if !sl.caught {
+				sl.pending = append(sl.pending, job)
+			} else {
+				sl.enqueue(job)
+			}
+		}
 	}
 }
 
@@ -292,6 +314,7 @@ func (sl *showLoop) post(ctx context.Context, job pubJob) {
 	sl.mu.Lock()
 	prior := sl.outcome[key]
 	r := sl.runners[job.ref.connector]
+	_, configured := sl.desired[job.ref.connector]
 	sl.mu.Unlock()
 	base := show.ReplyFailed{DraftID: job.draft, Connector: job.ref.connector, Platform: job.ref.platform, ChatSeq: job.chatSeq}
 	switch {
@@ -304,7 +327,7 @@ func (sl *showLoop) post(ctx context.Context, job pubJob) {
 		_ = sl.record(ctx, &base)
 		return
 	case r == nil:
-		if _, configured := sl.desired[job.ref.connector]; !configured {
+		if !configured {
 			return // removed: nothing to post through
 		}
 		base.Reason = fmt.Sprintf("connector %s is not running", job.ref.connector)

@@ -121,9 +121,9 @@
         case "script.position":
           this.script = { text: this.script.text, offset: ev.offset || 0, line: ev.line || 0, score: ev.score || 0, at: ev.at }; break;
         case "connector.configured":
-          this.connectors.set(ev.name, omitEmpty({ name: ev.name, platform: ev.platform, settings: ev.settings, configured_at: ev.at,
-            configured_by: ev.by, config_seq: ev.seq, state: "connecting", state_at: ev.at, messages: 0, replies_sent: 0, replies_failed: 0 },
-          ["settings", "configured_by"]));
+          this.connectors.set(ev.name, omitEmpty({ name: ev.name, platform: ev.platform, settings: ev.settings, reply_all: ev.reply_all,
+            configured_at: ev.at, configured_by: ev.by, config_seq: ev.seq, state: "connecting", state_at: ev.at, messages: 0, replies_sent: 0,
+            replies_failed: 0 }, ["settings", "reply_all", "configured_by"]));
           break;
         case "connector.removed": this.connectors.delete(ev.name); break;
         case "connector.state": {
@@ -230,7 +230,7 @@
         script: omitEmpty({ text: this.script.text || "", offset: this.script.offset || 0, line: this.script.line, score: this.script.score || 0, at: this.script.at }, ["at"]),
         counters: Object.assign({}, this.counters),
         connectors: [...this.connectors.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-          .map(c => omitEmpty(Object.assign({}, c), ["settings", "configured_by", "reason", "cursor"])),
+          .map(c => omitEmpty(Object.assign({}, c), ["settings", "reply_all", "configured_by", "reason", "cursor"])),
         replies: this.replies.map(r => omitEmpty(Object.assign({}, r), ["platform_id", "reason", "chat_seq"])),
       };
     }
