@@ -15,6 +15,8 @@ type metrics struct {
 	compliance    prometheus.Counter
 	pipelineDrops *prometheus.CounterVec
 	heldDecided   *prometheus.CounterVec
+
+	chatDuplicates prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -44,10 +46,12 @@ func newMetrics() *metrics {
 		pipelineDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "livehost_answer_queue_dropped_total", Help: "Questions shed by the answer agent under overload: its queue was full, or the question waited too long."},
 			[]string{"reason"}),
+		chatDuplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_chat_duplicates_total", Help: "Chat messages not logged because the show already has their (platform, id)."}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
-		m.resyncs, m.compliance, m.pipelineDrops, m.heldDecided}
+		m.resyncs, m.compliance, m.pipelineDrops, m.heldDecided, m.chatDuplicates}
 }

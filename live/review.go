@@ -31,9 +31,29 @@ func (rt *Runtime) Drafts(ctx context.Context, showID, status string) ([]DraftIt
 // DraftShow names the show a draft belongs to.
 func (rt *Runtime) DraftShow(draftID string) (string, bool) {
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
 	id, ok := rt.drafts[draftID]
-	return id, ok
+	shows := make([]*liveShow, 0, len(rt.shows))
+	if !ok {
+		for _, ls := range rt.shows {
+			shows = append(shows, ls)
+		}
+	}
+	rt.mu.Unlock()
+	if ok {
+		return id, true
+	}
+	// The answer agent indexes a draft once its append returns, but the draft is in the show's
+	// state (and on its stream) a moment earlier: a moderator or script that acts on it at once
+	// must not get a 404. Look in the shows' states.
+	for _, ls := range shows {
+		ls.mu.Lock()
+		_, found := ls.st.drafts.q.Get(draftID)
+		ls.mu.Unlock()
+		if found {
+			return ls.id, true
+		}
+	}
+	return "", false
 }
 
 // Review is a moderator's decision on a draft.

@@ -45,6 +45,10 @@ type State struct {
 
 	// orders holds the imported order lines (order ID and SKU), so an import adds each once.
 	orders map[string]bool
+	// Platform connectors: the (platform, id) of recent chat for deduplication, the connectors'
+	// configuration and health, and reply deliveries.
+	seen       *idWindow
+	connectors connectorBook
 }
 
 const (
@@ -147,13 +151,15 @@ type Counters struct {
 
 func NewState(sh show.Show, qcfg approval.Config) *State {
 	return &State{
-		Show:      sh,
-		chatIdx:   map[int64]*ChatItem{},
-		held:      map[int64]*HeldItem{},
-		drafts:    newDraftBook(sh.ID, qcfg),
-		lastXSell: map[string]time.Time{},
-		scriptPos: ScriptItem{Line: -1},
-		orders:    map[string]bool{},
+		Show:       sh,
+		chatIdx:    map[int64]*ChatItem{},
+		held:       map[int64]*HeldItem{},
+		drafts:     newDraftBook(sh.ID, qcfg),
+		lastXSell:  map[string]time.Time{},
+		scriptPos:  ScriptItem{Line: -1},
+		orders:     map[string]bool{},
+		seen:       newIDWindow(),
+		connectors: connectorBook{byName: map[string]*ConnectorItem{}},
 	}
 }
 
@@ -191,6 +197,10 @@ func (v *State) Apply(ev show.Event) {
 		var p show.ChatReceived
 		if ev.Decode(&p) == nil {
 			c := &ChatItem{Seq: ev.Seq, At: ev.At, Platform: p.Platform, User: p.User, Text: p.Text}
+			v.seen.add(p.Platform, p.ID, ev.Seq)
+			if conn := v.connectors.byName[p.Connector]; conn != nil {
+				conn.Messages++
+			}
 			v.chat = append(v.chat, c)
 			v.chatIdx[c.Seq] = c
 			if len(v.chat) > maxChat {
@@ -299,6 +309,9 @@ func (v *State) Apply(ev show.Event) {
 		if ev.Decode(&p) == nil {
 			v.orders[OrderLineKey(p.OrderID, p.SKU)] = true
 		}
+	case show.TypeConnectorConfigured, show.TypeConnectorRemoved, show.TypeConnectorState, show.TypeConnectorCursor,
+		show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed:
+		v.connectors.apply(ev)
 	}
 }
 
@@ -390,6 +403,8 @@ type Snapshot struct {
 	Dropped    []DroppedItem              `json:"dropped"`
 	Script     ScriptItem                 `json:"script"`
 	Counters   Counters                   `json:"counters"`
+	Connectors []ConnectorItem            `json:"connectors"`
+	Replies    []ReplyItem                `json:"replies"`
 }
 
 func (v *State) Snapshot() Snapshot {
@@ -399,6 +414,7 @@ func (v *State) Snapshot() Snapshot {
 		Compliance: append([]ComplianceItem{}, v.compl...), Transcript: append([]TranscriptItem{}, v.trans...),
 		CrossSell: append([]CrossSellItem{}, v.xsell...), Mentions: append([]MentionItem{}, v.mentions...),
 		Dropped: append([]DroppedItem{}, v.dropped...), Script: v.scriptPos,
+		Connectors: v.connectors.list(), Replies: v.connectors.deliveries(),
 	}
 	s.Script.Text = v.script
 	s.Show.Lineup = append([]string{}, v.Show.Lineup...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/show"
 )
 
@@ -250,6 +251,42 @@ func TestModelFoldMatchesGo(t *testing.T) {
 		}
 	}
 	transcript("落ちにくいのに唇がしっとりするのが特長です", false)
+	// Platform connectors, through the runtime as the connector manager drives it: configured,
+	// replaced, removed, their health and cursor, messages (a repeat dropped), reply deliveries.
+	bg := context.Background()
+	yt, err := e.RT.ConfigureConnector(bg, id, show.ConnectorConfigured{Name: "yt", Platform: "youtube", Settings: json.RawMessage(`{"live_chat_id":"abc","reply":true}`), ReplyAll: true, By: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RT.ConfigureConnector(bg, id, show.ConnectorConfigured{Name: "gone", Platform: "webhook"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RT.SetConnectorState(bg, id, yt.ConfigSeq, show.ConnectorState{Name: "yt", Platform: "youtube", State: show.ConnectorBackoff, Reason: "quotaExceeded (403)"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RT.SetConnectorState(bg, id, yt.ConfigSeq, show.ConnectorState{Name: "yt", Platform: "youtube", State: show.ConnectorLive}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := e.RT.IngestConnector(bg, id, live.ConnectorBatch{Connector: "yt", Cursor: fmt.Sprintf("page-%d", i), Messages: []live.ChatIn{
+			{Platform: "youtube", ID: "yt-1", User: "さくら", Text: "このリップいくらですか？"}, {Platform: "youtube", ID: fmt.Sprintf("yt-%d", i+2), User: "ken", Text: fmt.Sprintf("かわいい %d", i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.RT.RemoveConnector(bg, id, "gone", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []any{
+		&show.ReplySending{DraftID: "d_x1", Connector: "yt", Platform: "youtube", ChatSeq: 1},
+		&show.ReplySent{DraftID: "d_x1", Connector: "yt", Platform: "youtube", PlatformID: "LCC.1", ChatSeq: 1, Attempts: 2},
+		&show.ReplySending{DraftID: "d_x2", Connector: "yt", Platform: "youtube"},
+		&show.ReplyFailed{DraftID: "d_x2", Connector: "yt", Platform: "youtube", Reason: "400 messageTextInvalid", Attempts: 1},
+		&show.ReplySending{DraftID: "d_x3", Connector: "yt", Platform: "youtube"},
+	} {
+		if _, err := e.RT.RecordReply(bg, id, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	post("/api/shows/"+id+"/stop", tok["host"], map[string]any{}, 200)
 
 	// The end: nothing more is coming, and the restarted runtime folds the log the same.
@@ -447,6 +484,8 @@ func checkCoverage(t *testing.T, events []json.RawMessage, final json.RawMessage
 		show.TypeDraftApproved, show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished,
 		show.TypeCrossSellSuggested, show.TypeTranscriptSegment, "transcript.segment (interim)", show.TypeHostCompliance,
 		show.TypeProductMentioned, show.TypeTranscriptDropped, show.TypeScriptSet, show.TypeScriptPosition,
+		show.TypeConnectorConfigured, show.TypeConnectorRemoved, show.TypeConnectorState, show.TypeConnectorCursor,
+		show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed,
 	}
 	for _, typ := range want {
 		if seen[typ] == 0 {

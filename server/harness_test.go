@@ -18,6 +18,7 @@ import (
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/connector/manager"
 	"github.com/livehost/livehost/internal/wire"
 	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
@@ -43,6 +44,9 @@ type envConfig struct {
 	live  live.Options
 	srv   server.Options
 	voice *server.VoiceConfig
+	// connectors, when set, builds the platform connector manager over the runtime; it is
+	// started, and closed before the runtime.
+	connectors func(rt *live.Runtime) *manager.Manager
 }
 
 type envOpt func(*envConfig)
@@ -110,6 +114,15 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		c.srv.Mount = append(c.srv.Mount, voice.Mount)
 		c.srv.Collectors = append(c.srv.Collectors, voice.Collectors()...)
 	}
+	var conns *manager.Manager
+	if c.connectors != nil {
+		conns = c.connectors(rt)
+		if err := conns.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c.srv.Connectors = conns
+		c.srv.Collectors = append(c.srv.Collectors, conns.Collectors()...)
+	}
 	c.srv.Runtime = rt
 	srv, err := server.New(c.srv)
 	if err != nil {
@@ -117,6 +130,9 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 	}
 	t.Cleanup(func() {
 		srv.Close()
+		if conns != nil {
+			conns.Close()
+		}
 		if voice != nil {
 			voice.Close() // before the runtime closes: the last transcripts are logged
 		}
@@ -250,14 +266,14 @@ func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) 
 
 // restart stops the server and the runtime and serves new ones over the same event log, as a
 // process restart would; the new ones are closed when the test ends.
-func (e *env) restart() *server.Server {
+func (e *env) restart(opts ...envOpt) *server.Server {
 	e.t.Helper()
 	e.HTTP.CloseClientConnections()
 	e.Srv.Close()
 	if e.RT != nil {
 		e.RT.Close()
 	}
-	rt, srv, _ := startServer(e.t, e.Store)
+	rt, srv, _ := startServer(e.t, e.Store, opts...)
 	e.RT, e.Srv = rt, srv
 	e.HTTP.Config.Handler = srv.Handler()
 	return srv

@@ -51,6 +51,8 @@ type Options struct {
 	// metrics to /metrics.
 	Mount      []func(e *echo.Echo, auth Auth)
 	Collectors []prometheus.Collector
+	// Connectors runs the shows' platform connectors; nil answers their routes with 503.
+	Connectors Connectors
 	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name the client; from
 	// anyone else those headers are ignored and the connection's address is the client.
 	TrustedProxies []*net.IPNet
@@ -222,6 +224,12 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/shows/:id/held/deny", s.denyHeld)
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	api.GET("/shows/:id/connectors", s.listConnectors)
+	api.PUT("/shows/:id/connectors/:name", s.putConnector)
+	api.DELETE("/shows/:id/connectors/:name", s.deleteConnector)
+	// A bridge authenticates with its signature (X-Livehost-Signature), not a token.
+	e.POST("/api/shows/:id/webhook/:name", s.postWebhook)
+	e.GET("/api/shows/:id/webhook/:name", s.getWebhook)
 	// After the show: the report, its CSV exports, the list across shows, order import.
 	api.GET("/shows/:id/report", s.getReport)
 	api.GET("/shows/:id/report.csv", s.getReportCSV)

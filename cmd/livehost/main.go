@@ -164,7 +164,6 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 // config is the configuration from the environment, before a command's flags override it.
 func (env *cliEnv) config() config.Config { return config.FromEnv(env.getenv) }
 
-
 func stderrIsTerminal() bool {
 	fi, err := os.Stderr.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0

@@ -13,7 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/internal/wire"
 )

@@ -64,7 +64,7 @@ memory instead.
 --demo imports the example catalog into the store (only the products it lacks, so prices and stock
 changed during a show are kept), creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
-its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp)
+its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp+connectorsHelp)
 	cfg := serveConfig{Config: env.config()}
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
@@ -173,13 +173,19 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer voice.Close()
+	conns, err := newConnectors(ctx, env, cfg.Config, rt, log)
+	if err != nil {
+		return err
+	}
+	defer conns.Close()
 	proxies, err := cfg.ProxyNets()
 	if err != nil {
 		return &exitError{2, fmt.Errorf("LIVEHOST_TRUSTED_PROXIES: %w", err)}
 	}
 	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
-		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount}, Collectors: voice.Collectors(),
+		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount},
+		Collectors: append(voice.Collectors(), conns.Collectors()...), Connectors: conns,
 	})
 	if err != nil {
 		return err
@@ -232,6 +238,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	// WHIP sessions end before the runtime, so their last utterances still reach the log.
 	voice.Close()
 	srv.Close()
+	conns.Close() // before the runtime: the connectors log their last state
 	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)

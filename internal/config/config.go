@@ -51,6 +51,19 @@ var Vars = []Var{
 	{"LIVEHOST_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
+
+	// Platform connectors: credentials only, never in a show's settings or log.
+	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_REFRESH_TOKEN", "", "refresh token of the channel the YouTube connector posts replies as"},
+	{"LIVEHOST_TWITCH_CLIENT_ID", "", "client id of the Twitch app of the Twitch connector"},
+	{"LIVEHOST_TWITCH_CLIENT_SECRET", "", "client secret of the Twitch app"},
+	{"LIVEHOST_TWITCH_REFRESH_TOKEN", "", "refresh token of the Twitch account that reads chat and posts replies (user:read:chat, user:write:chat)"},
+	{"LIVEHOST_META_APP_SECRET", "", "Meta app secret: checks X-Hub-Signature-256 of Instagram live_comments webhooks"},
+	{"LIVEHOST_META_VERIFY_TOKEN", "", "the verify token entered when subscribing the Instagram webhook"},
+	{"LIVEHOST_FACEBOOK_PAGE_TOKEN", "", "page access token of the Facebook connector (reads live video comments, posts replies)"},
+	{"LIVEHOST_WEBHOOK_SECRET", "", "shared secret (16+ characters) signing requests to /api/shows/{id}/webhook/{name}"},
+	{"LIVEHOST_CREDENTIALS", "", "file of NAME=value lines for the connector credentials above (the environment wins)"},
 }
 
 // Config is every setting of livehost.
@@ -88,6 +101,12 @@ type Config struct {
 
 	SharedData string
 	LogLevel   string
+
+	// Platform connector credentials (LIVEHOST_YOUTUBE_*, LIVEHOST_WEBHOOK_SECRET).
+	YouTubeClientID, YouTubeClientSecret, YouTubeRefreshToken string
+	TwitchClientID, TwitchClientSecret, TwitchRefreshToken    string
+	MetaAppSecret, MetaVerifyToken, FacebookPageToken         string
+	WebhookSecret                                             string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
 	CI bool
 }
@@ -115,7 +134,13 @@ func FromEnv(getenv func(string) string) Config {
 		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
 		TrustedProxies: List(get("LIVEHOST_TRUSTED_PROXIES")),
 		SharedData:     or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
-		CI: get("CI") == "true",
+		CI:              get("CI") == "true",
+		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
+		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
+		TwitchClientID: get("LIVEHOST_TWITCH_CLIENT_ID"), TwitchClientSecret: get("LIVEHOST_TWITCH_CLIENT_SECRET"),
+		TwitchRefreshToken: get("LIVEHOST_TWITCH_REFRESH_TOKEN"),
+		MetaAppSecret:      get("LIVEHOST_META_APP_SECRET"), MetaVerifyToken: get("LIVEHOST_META_VERIFY_TOKEN"),
+		FacebookPageToken: get("LIVEHOST_FACEBOOK_PAGE_TOKEN"),
 	}
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n

@@ -7,6 +7,7 @@
 (function () {
   // live/state.go: maxChat, maxRecent, maxDone, maxSnapshotHeld.
   const MAX_CHAT = 200, MAX_RECENT = 20, MAX_DONE = 50, MAX_SNAPSHOT_HELD = 500;
+  const MAX_REPLIES = 200; // live/connectors.go: maxReplies
   const ZERO_TIME = "0001-01-01T00:00:00Z";
 
   class Model {
@@ -32,6 +33,10 @@
       this.script = Object.assign({ text: "", offset: 0, line: -1, score: 0 }, snap.script || {});
       this.counters = Object.assign({ chat: 0, allow: 0, hold: 0, block: 0, questions: 0, drafts: 0,
         approved: 0, rejected: 0, published: 0, compliance: 0, dropped: 0 }, snap.counters || {});
+      // Platform connectors by name, and reply deliveries (one per draft and connector), oldest
+      // first: live/connectors.go's connectorBook.
+      this.connectors = new Map((snap.connectors || []).map(c => [c.name, Object.assign({}, c)]));
+      this.replies = (snap.replies || []).map(r => Object.assign({}, r));
     }
 
     apply(ev) {
@@ -50,6 +55,8 @@
           this.onAir = ev.sku || ""; this.onAirAtRaw = ev.at; this.onAirAt = new Date(ev.at).getTime(); break;
         case "chat.received": {
           const m = { seq: ev.seq, at: ev.at, platform: ev.platform, user: ev.user || "", text: ev.text || "", verdict: null };
+          const conn = ev.connector && this.connectors.get(ev.connector);
+          if (conn) conn.messages++;
           this.chat.push(m); this.chatBySeq.set(m.seq, m); c.chat++;
           while (this.chat.length > MAX_CHAT) this.chatBySeq.delete(this.chat.shift().seq);
           break;
@@ -113,6 +120,34 @@
         case "script.set": this.script = { text: ev.text || "", offset: 0, line: -1, score: 0, at: ev.at }; break;
         case "script.position":
           this.script = { text: this.script.text, offset: ev.offset || 0, line: ev.line || 0, score: ev.score || 0, at: ev.at }; break;
+        case "connector.configured":
+          this.connectors.set(ev.name, omitEmpty({ name: ev.name, platform: ev.platform, settings: ev.settings, reply_all: ev.reply_all,
+            configured_at: ev.at, configured_by: ev.by, config_seq: ev.seq, state: "connecting", state_at: ev.at, messages: 0, replies_sent: 0,
+            replies_failed: 0 }, ["settings", "reply_all", "configured_by"]));
+          break;
+        case "connector.removed": this.connectors.delete(ev.name); break;
+        case "connector.state": {
+          const conn = this.connectors.get(ev.name);
+          if (conn) { conn.state = ev.state; conn.reason = ev.reason || ""; conn.state_at = ev.at; }
+          break;
+        }
+        case "connector.cursor": {
+          const conn = this.connectors.get(ev.name);
+          if (conn) conn.cursor = ev.cursor || "";
+          break;
+        }
+        case "reply.sending": case "reply.sent": case "reply.failed": {
+          const status = ev.type.slice("reply.".length);
+          const r = { draft_id: ev.draft_id || "", connector: ev.connector || "", platform: ev.platform || "", status,
+            platform_id: ev.platform_id || "", reason: ev.reason || "", chat_seq: ev.chat_seq || 0, at: ev.at };
+          const conn = this.connectors.get(r.connector);
+          if (conn && status === "sent") conn.replies_sent++;
+          if (conn && status === "failed") conn.replies_failed++;
+          const j = this.replies.findLastIndex(x => x.draft_id === r.draft_id && x.connector === r.connector);
+          if (j >= 0) this.replies[j] = r;
+          else { this.replies.push(r); if (this.replies.length > MAX_REPLIES) this.replies.shift(); }
+          break;
+        }
         default: return false;
       }
       return true;
@@ -194,7 +229,16 @@
         dropped: this.dropped.map(x => omitEmpty({ start_ms: x.start_ms || 0, end_ms: x.end_ms || 0, reason: x.reason || "", source: x.source, at: x.at }, ["source"])),
         script: omitEmpty({ text: this.script.text || "", offset: this.script.offset || 0, line: this.script.line, score: this.script.score || 0, at: this.script.at }, ["at"]),
         counters: Object.assign({}, this.counters),
+        connectors: [...this.connectors.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+          .map(c => omitEmpty(Object.assign({}, c), ["settings", "reply_all", "configured_by", "reason", "cursor"])),
+        replies: this.replies.map(r => omitEmpty(Object.assign({}, r), ["platform_id", "reason", "chat_seq"])),
       };
+    }
+
+    // replyFor is the delivery of a draft's reply (the latest, when it went to several platforms).
+    replyFor(draftID) {
+      for (let i = this.replies.length - 1; i >= 0; i--) if (this.replies[i].draft_id === draftID) return this.replies[i];
+      return null;
     }
 
     // droppedSince is the host speech lost since speech-to-text last worked (the newest final
