@@ -104,6 +104,7 @@ type Engine struct {
 	// a moderator just added applies to the very next message.
 	stale    atomic.Bool
 	onReload func(error) // Follow's error callback
+	notify   notifier
 }
 
 // NewDefault returns an engine with the embedded default lists.
