@@ -66,4 +66,3 @@ func TestFollowAppliesANewTermToTheNextMessage(t *testing.T) {
 		t.Fatalf("after a broken edit the old lists must stay: %s", v.Action)
 	}
 }
-
