@@ -60,3 +60,10 @@ func (e *Engine) reloadIfStale() {
 		onErr(err)
 	}
 }
+
+// loadedAt is the directory's modification time when the lists were last loaded.
+func (e *Engine) loadedAt() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.modTime
+}

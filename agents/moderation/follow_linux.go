@@ -33,6 +33,10 @@ func (e *Engine) followNotify(ctx context.Context) error {
 		return fmt.Errorf("watch list directory %s: %w", e.cfg.Dir, err)
 	}
 	e.notify.fd.Store(int64(fd) + 1)
+	// A change made between loading the lists and setting up the watch has no notice.
+	if mt, err := dirModTime(e.cfg.Dir); err != nil || !mt.Equal(e.loadedAt()) {
+		e.stale.Store(true)
+	}
 	<-ctx.Done()
 	e.notify.mu.Lock()
 	e.notify.fd.Store(0)
@@ -62,5 +66,5 @@ func (e *Engine) drainNotify() {
 	}
 }
 
-// watching tells whether the inotify watch is in place (tests wait for it).
-func (e *Engine) watching() bool { return e.notify.fd.Load() != 0 }
+// Watching tells whether the inotify watch is in place (tests wait for it).
+func (e *Engine) Watching() bool { return e.notify.fd.Load() != 0 }

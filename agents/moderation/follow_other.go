@@ -16,5 +16,5 @@ func (e *Engine) followNotify(ctx context.Context) error { return errNoNotify }
 
 func (e *Engine) drainNotify() {}
 
-// watching is always true here: polling needs no set-up.
-func (e *Engine) watching() bool { return true }
+// Watching is always true here: polling needs no set-up.
+func (e *Engine) Watching() bool { return true }

@@ -36,7 +36,7 @@ func TestFollowAppliesANewTermToTheNextMessage(t *testing.T) {
 		t.Fatalf("before the edit: %s", v.Action)
 	}
 	// Follow starts in its own goroutine: wait for the watch to be in place.
-	for deadline := time.Now().Add(5 * time.Second); !e.watching(); {
+	for deadline := time.Now().Add(5 * time.Second); !e.Watching(); {
 		if time.Now().After(deadline) {
 			t.Fatal("the watch never started")
 		}

@@ -109,6 +109,10 @@ func Build(ctx context.Context, cfg config.Config, deps Deps) (*Agents, error) {
 			}
 		}()
 		a.stop = func() { cancel(); <-done }
+		// The show must not start before the watch is in place, or an edit made at once is missed.
+		for deadline := time.Now().Add(2 * time.Second); !mod.Watching() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	return a, nil
 }
