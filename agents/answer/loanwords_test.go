@@ -109,8 +109,8 @@ func TestEnglishColorNames(t *testing.T) {
 		{"LH-APP-008", "do you have it in khaki?", "LH-APP-008", IntentColor, "Yes, 撥水 マウンテンパーカー ネイビー comes in カーキ"},
 		{"LH-APP-005", "do you have it in gray?", "LH-APP-005", IntentColor, "comes in グレー"},
 		{"LH-ELE-001", "is there a white one?", "LH-ELE-001", IntentColor, "comes in ホワイト"},
-		{"LH-APP-008", "do you have it in black?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
-		{"LH-APP-008", "do you have it in pink?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
+		{"LH-APP-008", "do you have it in black?", "LH-APP-008", IntentColor, "navy, khaki (ネイビー・カーキ)."},
+		{"LH-APP-008", "do you have it in pink?", "LH-APP-008", IntentColor, "navy, khaki (ネイビー・カーキ)."},
 	}
 	for _, tt := range tests {
 		res, err := eng.Answer(context.Background(), Request{Text: tt.text, OnAir: tt.onAir})

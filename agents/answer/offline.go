@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/prompts"
 	"github.com/livehost/livehost/textnorm"
@@ -164,6 +166,15 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	}
 	d := draft{confidence: q.Confidence}
 
+	if q.Intent == IntentShipping && partExchange(req.Text) {
+		// 「交換用のフィルター」「交換の目安は？」 ask about a part, not about returns.
+		if in, st := bestIntent(withoutExchange(req.Text), prepareQuestion(withoutExchange(req.Text))); st > 0 && in != IntentShipping {
+			q.Intent, q.strength = in, st
+		} else {
+			q.Intent, q.strength = IntentOther, 0
+		}
+		d.intent = q.Intent
+	}
 	if q.Intent == IntentShipping {
 		f := textnorm.Fold(req.Text)
 		name := "shipping"
@@ -230,6 +241,18 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 				d.intent = intent
 			}
 		}
+	}
+	// open is the attribute or description sentence that answers the question, whatever its name.
+	open, openOK := openAnswer(qtext, &p, lang)
+	unanswered := false
+	if intent == IntentStock && strength < 1 && openOK && (open.nameHit || open.sentence || open.score >= 2) {
+		// 「付属品は何がありますか」「滑り止めはありますか」: the page answers it; it is not about stock.
+		if _, _, _, hit := valueHit(qtext, &p); !hit {
+			intent = IntentAttribute
+		}
+	} else if intent == IntentStock && strength < 1 && unknownTopic(qtext, &p) {
+		// 「玄米もありますか」 about white rice: something the catalog does not say.
+		intent = IntentAttribute
 	}
 	if (intent == IntentStock && strength < 1) || intent == IntentOther {
 		// 「カーキありますか」: a value of one of the product's attributes, asked with no stronger cue,
@@ -304,13 +327,25 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			td.Label = intentLabels[IntentOther].In(lang)
 			d.text, d.needsReview = render("unknown"), true
 			d.confidence *= 0.4
+			unanswered = true
 		}
+	case IntentAttribute:
+		td.Label = intentLabels[IntentOther].In(lang)
+		d.text, d.needsReview = render("unknown"), true
+		d.confidence *= 0.4
+		unanswered = true
 	default:
 		f, label, hit, ok := selectAttribute(qtext, intent, &p, lang)
+		if ok && openOK && !open.sentence && open.field != f.Name && !strings.Contains(textnorm.Fold(qtext), textnorm.Fold(f.Name)) &&
+			(open.nameHit || (strongOverlap(qtext, open.field) && !strongOverlap(qtext, f.Name+" "+f.Value))) {
+			// 「耐荷重は何キロ？」: the attribute the question names beats the concept its unit suggests.
+			ok = false
+		}
 		if !ok {
 			td.Label = intentLabels[intent].In(lang)
 			d.text, d.needsReview = render("unknown"), true
 			d.confidence *= 0.4
+			unanswered = true
 			break
 		}
 		td.Label, td.Value, td.Hit = label, f.Value, hit
@@ -333,17 +368,118 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			hit = ""
 			td.Hit = ""
 		}
+		if lang == "en" {
+			td.Value = englishValue(f.Value)
+		}
+		pol := 0
+		if !d.needsReview {
+			pol = valuePolarity(lowerNFKC(qtext), openPick{openCand: openCand{field: f.Name, value: f.Value, name: lowerNFKC(f.Name)}})
+		}
 		if hit != "" {
 			d.text = render("attribute_hit")
 		} else {
-			d.text = render("attribute")
+			d.text = yesNo(pol, lang) + render("attribute")
 		}
+	}
+	if unanswered && openOK {
+		d.facts = d.facts[:0]
+		d.intent = IntentAttribute
+		td.Label, td.Value, td.Hit = open.field, open.value, ""
+		if open.sentence {
+			td.Label = descriptionLabel.In(lang)
+		} else if l, ok := attributeLabels[open.field]; ok {
+			td.Label = l.In(lang)
+		} else if lang == "en" {
+			td.Label = strings.ReplaceAll(open.field, "_", " ")
+		}
+		if lang == "en" {
+			td.Value = englishValue(open.value)
+		}
+		td.Sentence, td.Clause = valueShape(open.value)
+		if open.sentence {
+			td.Sentence, td.Clause = true, false
+		}
+		d.facts = append(d.facts, Fact{open.field, open.value})
+		if td.SoldOut {
+			stockFact()
+		}
+		d.text = yesNo(open.polarity, lang) + render("attribute")
+		d.needsReview = false
+		d.confidence = math.Max(q.Confidence*r.confidence, 0.6)
+		if open.sentence {
+			d.confidence = math.Min(d.confidence, 0.7)
+		}
+		guessed = false
 	}
 	if guessed {
 		d.needsReview = true
 		d.confidence *= 0.6
 	}
 	return d, renderErr
+}
+
+// descriptionLabel names a description sentence in an answer.
+var descriptionLabel = prompts.Text{JA: "商品説明", EN: "description"}
+
+// yesNo is how an answer starts when the catalog's value says yes or no.
+func yesNo(polarity int, lang string) string {
+	switch {
+	case polarity > 0 && lang == "en":
+		return "Yes. "
+	case polarity > 0:
+		return "はい、"
+	case polarity < 0 && lang == "en":
+		return "No, sorry. "
+	case polarity < 0:
+		return "いいえ、"
+	}
+	return ""
+}
+
+// partExchange reports whether 交換 in a message is about a part (交換用, 交換の目安, 交換フィルター)
+// and no other word asks about shipping or returns.
+func partExchange(text string) bool {
+	f := textnorm.Fold(text)
+	if !strings.Contains(f, "交換") {
+		return false
+	}
+	for _, w := range foldAll([]string{"返品", "返金", "送料", "配送", "発送", "届", "到着", "キャンセル", "不良", "サイズ交換", "交換できます", "交換できる", "交換して", "交換可能", "交換は可能", "交換ok"}) {
+		if strings.Contains(f, w) {
+			return false
+		}
+	}
+	for _, w := range foldAll([]string{"交換用", "交換の目安", "交換目安", "交換時期", "交換の時期", "交換頻度", "交換部品", "交換パーツ", "交換フィルター", "交換品", "交換の頻度", "交換のフィルター", "交換ブラシ", "交換カートリッジ"}) {
+		if strings.Contains(f, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutExchange(text string) string {
+	return strings.ReplaceAll(norm.NFKC.String(text), "交換", "替え")
+}
+
+// unknownTopic reports whether a message asks about a thing (a noun of two kanji or katakana) that
+// appears nowhere in the product's record: 「玄米もありますか」 about polished rice.
+func unknownTopic(text string, p *catalog.Product) bool {
+	all := lowerNFKC(p.Name + " " + p.Category + " " + strings.Join(p.Tags, " ") + " " + p.Description + " " + p.Brand)
+	for k, vs := range p.Attributes {
+		all += " " + lowerNFKC(k+" "+strings.Join(vs, " "))
+	}
+	cue := false
+	for g, w := range openGrams(lowerNFKC(text)) {
+		if w < 1 {
+			continue
+		}
+		if strings.Contains(all, g) {
+			return false
+		}
+		if !cueSet[textnorm.Fold(g)] {
+			cue = true
+		}
+	}
+	return cue
 }
 
 // valueShape tells how an attribute value reads: a sentence of its own (ending in 。 or a polite

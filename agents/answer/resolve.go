@@ -650,7 +650,9 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	if r.onAirOK {
 		candAll = nil
 		for _, w := range all {
-			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) {
+			// A word inside one of the on-air product's attribute names or values (ライト in its
+			// 「LEDライト」) names nothing else, even when another product's name holds it too.
+			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) || (utf8.RuneCountInString(w.text) >= 2 && attrContains(&r.onAir, w.text)) {
 				candFolded = strings.ReplaceAll(candFolded, w.text, " ")
 			} else {
 				candAll = append(candAll, w)
@@ -941,6 +943,30 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 // aboutOnAir reports whether a leftover word still points at the on-air product, through its
 // brand, description or a value of one of its attributes (「ピンクは？」 while a pink tint is on air).
 func aboutOnAir(w string, p *catalog.Product) bool {
+	if unitWords[w] {
+		return true // 「何ワット？」 asks a number of the on-air product
+	}
+	for k := range p.Attributes {
+		// 「フレームの素材は？」 about a bicycle with a フレーム素材 attribute.
+		if strings.Contains(textnorm.Fold(k), w) {
+			return true
+		}
+	}
+	for _, syn := range openSynonyms {
+		// 「スマホとつなげる？」 when the description says スマートフォン.
+		if textnorm.Fold(syn[0]) == w && strings.Contains(textnorm.Fold(p.Description), textnorm.Fold(syn[1])) {
+			return true
+		}
+	}
 	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) ||
 		asksAttribute(w, p)
 }
+
+// unitWords are units and counters a viewer asks a number in; they never name a product.
+var unitWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"ワット", "ボルト", "アンペア", "ミリ", "センチ", "メートル", "グラム", "キロ", "リットル", "インチ", "ルーメン", "カロリー", "ヘルツ", "デシベル", "ピクセル"} {
+		m[textnorm.Fold(w)] = true
+	}
+	return m
+}()
