@@ -249,6 +249,14 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		// 「付属品は何がありますか」「滑り止めはありますか」: the page answers it; it is not about stock.
 		if _, _, _, hit := valueHit(qtext, &p); !hit {
 			intent = IntentAttribute
+			if !open.sentence {
+				for _, ci := range fieldConcepts(open.field) {
+					if concepts[ci].intent != "" && concepts[ci].intent != IntentStock {
+						intent = concepts[ci].intent // 「XLサイズはありますか」 asks about sizes
+						break
+					}
+				}
+			}
 		}
 	} else if intent == IntentStock && strength < 1 && unknownTopic(qtext, &p) {
 		// 「玄米もありますか」 about white rice: something the catalog does not say.
@@ -337,7 +345,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	default:
 		f, label, hit, ok := selectAttribute(qtext, intent, &p, lang)
 		if ok && openOK && !open.sentence && open.field != f.Name && !strings.Contains(textnorm.Fold(qtext), textnorm.Fold(f.Name)) &&
-			(open.nameHit || (strongOverlap(qtext, open.field) && !strongOverlap(qtext, f.Name+" "+f.Value))) {
+			(open.nameHit || (strongOverlap(qtext, open.field+" "+open.value) && !strongOverlap(qtext, f.Name+" "+f.Value))) {
 			// 「耐荷重は何キロ？」: the attribute the question names beats the concept its unit suggests.
 			ok = false
 		}
@@ -387,10 +395,20 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 		td.Label, td.Value, td.Hit = open.field, open.value, ""
 		if open.sentence {
 			td.Label = descriptionLabel.In(lang)
-		} else if l, ok := attributeLabels[open.field]; ok {
-			td.Label = l.In(lang)
-		} else if lang == "en" {
-			td.Label = strings.ReplaceAll(open.field, "_", " ")
+		} else {
+			for _, ci := range fieldConcepts(open.field) {
+				if concepts[ci].intent == intent && intent != IntentOther && intent != IntentStock {
+					d.intent = intent // a size question answered by the size field keeps its intent
+				}
+				if l, ok := conceptLabels[concepts[ci].name]; ok && !isLabelIn(open.field, lang) && td.Label == open.field {
+					td.Label = l.In(lang)
+				}
+			}
+			if l, ok := attributeLabels[open.field]; ok {
+				td.Label = l.In(lang)
+			} else if lang == "en" && td.Label == open.field {
+				td.Label = strings.ReplaceAll(open.field, "_", " ")
+			}
 		}
 		if lang == "en" {
 			td.Value = englishValue(open.value)
@@ -404,7 +422,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			stockFact()
 		}
 		d.text = yesNo(open.polarity, lang) + render("attribute")
-		d.needsReview = false
+		d.needsReview = missingThing(qtext, open)
 		d.confidence = math.Max(q.Confidence*r.confidence, 0.6)
 		if open.sentence {
 			d.confidence = math.Min(d.confidence, 0.7)

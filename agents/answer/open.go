@@ -61,6 +61,12 @@ var openSynonyms = [][2]string{
 	{"bell", "ベル"}, {"stand", "スタンド"}, {"frame", "フレーム"}, {"gear", "ギア"}, {"lid", "蓋"}, {"glass", "ガラス"},
 	{"refill", "詰め替え"}, {"replacement", "交換"}, {"blade", "替え刃"}, {"filter", "フィルター"}, {"pouch", "ポーチ"},
 	{"finish", "仕上がり"}, {"washable", "洗い"}, {"wash", "洗い"}, {"rinse", "水洗い"},
+	{"ゴミ", "集じん"}, {"ゴミ", "ダスト"}, {"ごみ", "集じん"}, {"埃", "集じん"}, {"ほこり", "集じん"},
+	{"どれくらい入", "容量"}, {"どのくらい入", "容量"}, {"何が入", "付属"}, {"コンロ", "ガス火"},
+	{"how many bag", "何袋"}, {"how many piece", "何個"}, {"how many sheet", "何枚"}, {"how many serving", "何人分"},
+	{"how many time", "何回"}, {"how many cup", "何杯"}, {"how many gram", "何g"}, {"how many ml", "何ml"},
+	{"どこの国", "産地"}, {"どこ産", "産地"}, {"どこで作", "産地"},
+	{"bag", "袋"}, {"made of", "素材"}, {"material", "素材"}, {"frame", "フレーム"},
 }
 
 // counters are the units a 「何＋counter」 question asks for, and how a value writes them.
@@ -120,6 +126,15 @@ func openGrams(s string) map[string]float64 {
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r >= 0x80 || !(unicode.IsLetter(r) || unicode.IsDigit(r)) }) {
 		if (len(w) >= 3 || (len(w) == 2 && !twoLetterStop[w])) && !englishStop[w] && !questionWordEN[w] && !pronounsEN[w] && !isDigits(w) {
 			out[w] = 1
+		}
+	}
+	// A kanji standing alone between kana (汗で, 豆は, 研がずに) is a word of its own.
+	for i, r := range rs {
+		if !unicode.Is(unicode.Han, r) || stopKanji[r] || r == '何' {
+			continue
+		}
+		if (i == 0 || !unicode.Is(unicode.Han, rs[i-1])) && (i+1 == len(rs) || !unicode.Is(unicode.Han, rs[i+1])) {
+			out[string(r)] = 1
 		}
 	}
 	for i := 0; i+1 < len(rs); i++ {
@@ -203,12 +218,26 @@ func openCandidates(p *catalog.Product, lang string) []openCand {
 	out := make([]openCand, 0, len(names)+4)
 	for _, k := range names {
 		v := joinValues(p.Attributes[k], lang)
-		out = append(out, openCand{field: k, value: v, text: lowerNFKC(k + " " + v), name: lowerNFKC(strings.ReplaceAll(k, "_", " "))})
+		nm := strings.ReplaceAll(k, "_", " ")
+		if al := keyAliases[k]; al != "" {
+			nm += " " + al
+		}
+		out = append(out, openCand{field: k, value: v, text: lowerNFKC(nm + " " + v), name: lowerNFKC(nm)})
 	}
 	for _, s := range splitSentences(p.Description) {
 		out = append(out, openCand{field: "description", value: s, sentence: true, text: lowerNFKC(s)})
 	}
 	return out
+}
+
+// keyAliases are the words shops write for the attribute names the importers map to the catalog's
+// convention (重量 → weight), so that a question in the shop's words still meets the field.
+var keyAliases = map[string]string{
+	"color": "色 カラー", "material": "素材 材質", "capacity": "容量 内容量", "ingredients": "成分 原材料",
+	"allergens": "アレルゲン アレルギー", "weight": "重さ 重量", "dimensions": "寸法 大きさ サイズ", "size": "サイズ",
+	"compatibility": "対応機種 対応", "usage": "使い方 使用方法", "scent": "香り", "skin type": "肌質",
+	"skin_type": "肌質", "origin": "原産国 産地 国", "shelf_life": "賞味期限 消費期限", "storage": "保存方法 保存",
+	"battery": "バッテリー 電池", "warranty": "保証 保証期間", "care": "お手入れ 洗濯", "fit": "シルエット", "spf": "紫外線",
 }
 
 // askedUnits returns the unit patterns a question asks for (何ミリ → ml/mm).
@@ -247,7 +276,7 @@ func openAnswer(question string, p *catalog.Product, lang string) (openPick, boo
 	df := map[string]int{}
 	for g := range grams {
 		for _, c := range cands {
-			if strings.Contains(c.text, g) {
+			if containsGram(c.text, g) {
 				df[g]++
 			}
 		}
@@ -257,7 +286,7 @@ func openAnswer(question string, p *catalog.Product, lang string) (openPick, boo
 	for _, c := range cands {
 		sc, strong := 0.0, 0.0
 		for g, w := range grams {
-			if !strings.Contains(c.text, g) {
+			if !containsGram(c.text, g) {
 				continue
 			}
 			idf := math.Log(1 + float64(len(cands))/float64(df[g]))
@@ -268,14 +297,20 @@ func openAnswer(question string, p *catalog.Product, lang string) (openPick, boo
 		}
 		nameHit := false
 		if !c.sentence {
-			if nm := strings.TrimSpace(c.name); utf8.RuneCountInString(nm) >= 2 && strings.Contains(q, nm) {
+			hitName := false
+			for _, nm := range strings.Fields(c.name) {
+				if utf8.RuneCountInString(nm) >= 2 && containsGram(q, nm) {
+					hitName = true
+				}
+			}
+			if hitName {
 				nameHit = true
 				sc += 2
 				strong += 1
 			} else {
 				// Bigrams in the name say what the field is: they outweigh the same bigrams in a value.
 				for g, w := range grams {
-					if w >= 1 && strings.Contains(c.name, g) {
+					if w >= 1 && containsGram(c.name, g) {
 						sc += 0.5
 					}
 				}
@@ -337,7 +372,25 @@ func valuePolarity(q string, p openPick) int {
 			return 1
 		}
 	}
-	// The value names what the question asks about (「IHで使えますか」 → 対応熱源: IH・ガス火).
+	// The value names what the question asks about (「IHで使えますか」 → 対応熱源: IH・ガス火), for
+	// questions of use only: an allergen or ingredient named in the value is never a yes.
+	for _, ci := range fieldConcepts(p.field) {
+		if n := concepts[ci].name; n == "ingredients" {
+			return 0
+		}
+	}
+	useQ := false
+	for _, w := range []string{"使え", "使用でき", "対応", "付い", "ついて", "付属", "でき", "可能", "ok", "can ", "does it", "is it", "will it"} {
+		useQ = useQ || strings.Contains(q, w)
+	}
+	for _, w := range []string{"アレルギー", "大丈夫", "平気", "allerg", "safe for"} {
+		if strings.Contains(q, w) {
+			return 0
+		}
+	}
+	if !useQ {
+		return 0
+	}
 	for g, w := range openGrams(q) {
 		if w >= 1 && strings.Contains(v, g) && !strings.Contains(p.name, g) {
 			return 1
@@ -419,4 +472,46 @@ func strongOverlap(question, text string) bool {
 		}
 	}
 	return false
+}
+
+// missingThing reports whether a yes/no question asks about a thing (a strong word of the viewer's
+// own, not a synonym the ranker added) that the answer's text does not hold: 「荷台は付いてますか」
+// answered with the accessory list says no rack, but a person should say so.
+func missingThing(question string, p openPick) bool {
+	if !yesNoQuestion(question) || p.polarity != 0 {
+		return false
+	}
+	t := p.text
+	for g, w := range openGrams(lowerNFKC(question)) {
+		if w >= 1 && !strings.Contains(t, g) && !cueSet[textnorm.Fold(g)] {
+			return true
+		}
+	}
+	return false
+}
+
+// containsGram reports whether text holds a gram: a Latin word as a whole word ("pa" is not in
+// "capacity"), anything else as a substring.
+func containsGram(text, g string) bool {
+	if g == "" || g[0] >= 0x80 {
+		return strings.Contains(text, g)
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], g)
+		if j < 0 {
+			return false
+		}
+		st, end := i+j, i+j+len(g)
+		before, after := rune(' '), rune(' ')
+		if st > 0 {
+			before, _ = utf8.DecodeLastRuneInString(text[:st])
+		}
+		if end < len(text) {
+			after, _ = utf8.DecodeRuneInString(text[end:])
+		}
+		if !isLatinWordRune(before) && !isLatinWordRune(after) {
+			return true
+		}
+		i = st + 1
+	}
 }

@@ -652,7 +652,8 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		for _, w := range all {
 			// A word inside one of the on-air product's attribute names or values (ライト in its
 			// 「LEDライト」) names nothing else, even when another product's name holds it too.
-			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) || (utf8.RuneCountInString(w.text) >= 2 && attrContains(&r.onAir, w.text)) {
+			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) || genericNouns[w.text] ||
+				(utf8.RuneCountInString(w.text) >= 2 && attrContains(&r.onAir, w.text) && !relatedNames(ctx, s, &r.onAir, w.text)) {
 				candFolded = strings.ReplaceAll(candFolded, w.text, " ")
 			} else {
 				candAll = append(candAll, w)
@@ -931,6 +932,9 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 			continue
 		}
 		switch {
+		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3 && usedWith(folded, w.text):
+			// 「スピーカーにつなげる？」「ガスコンロでも使える？」: a thing used with the on-air product.
+			continue
 		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3, w.kind == kindLexicon:
 			return elseTopic
 		case w.kind == kindLatin && len(w.text) >= 3:
@@ -962,6 +966,27 @@ func aboutOnAir(w string, p *catalog.Product) bool {
 		asksAttribute(w, p)
 }
 
+// genericNouns name a part of any product (本体, セット): 「本体の重さは？」 is about the on-air
+// product even when another product's name holds the word.
+var genericNouns = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"本体", "商品", "製品", "新品", "単品", "中身", "容器"} {
+		m[textnorm.Fold(w)] = true
+	}
+	return m
+}()
+
+// relatedNames reports whether a product related to p (its refills, blades, cases) has w in its
+// name: 「替え刃セット」 in the on-air shaver's 替え刃 attribute still names the blade set.
+func relatedNames(ctx context.Context, s Searcher, p *catalog.Product, w string) bool {
+	for _, sku := range p.Related {
+		if rp, ok, err := s.Get(ctx, sku); err == nil && ok && strings.Contains(textnorm.Fold(rp.Name), w) {
+			return true
+		}
+	}
+	return false
+}
+
 // unitWords are units and counters a viewer asks a number in; they never name a product.
 var unitWords = func() map[string]bool {
 	m := map[string]bool{}
@@ -970,3 +995,25 @@ var unitWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// usedWith reports whether a word of the message is followed by で, に or と and a verb of use
+// (「オーブンで使える」「スピーカーにつなげる」「スマホと接続」): the thing is used with the product on
+// air, it does not name another one.
+func usedWith(folded, w string) bool {
+	i := strings.Index(folded, w)
+	if i < 0 {
+		return false
+	}
+	rest := folded[i+len(w):]
+	for _, p := range []string{"で", "に", "と"} {
+		if strings.HasPrefix(rest, p) {
+			rest = strings.TrimPrefix(strings.TrimPrefix(rest, p), "も")
+			for _, v := range foldAll([]string{"使", "つな", "繋", "接続", "対応", "洗", "入れ", "温め", "乗", "入る", "入ります", "充電", "映", "かけ", "置"}) {
+				if strings.Contains(rest, v) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
