@@ -326,6 +326,15 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.text = render("attribute")
 			d.confidence = math.Max(d.confidence, 0.7)
 			guessed = false
+			if d.intent == "" || d.intent == IntentOther {
+				d.intent = IntentAttribute // 「耐荷重は？」: answered by a field no contract intent names
+				for _, ci := range fieldConcepts(f.Name) {
+					if in := concepts[ci].intent; in != "" && in != IntentStock && in != IntentPrice {
+						d.intent = in
+						break
+					}
+				}
+			}
 		} else if r.mentioned {
 			priceFacts()
 			stockFact()
