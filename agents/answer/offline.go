@@ -231,6 +231,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	qtext := req.Text
 	if r.mentioned {
 		qtext = withoutName(req.Text, &p)
+		if partExchange(req.Text) {
+			qtext = withoutExchange(qtext) // 交換 of 交換用 is left when the name splits it
+		}
 		if intent != IntentComparison && intent != IntentShipping {
 			if in, st := bestIntent(qtext, prepareQuestion(qtext)); st > 0 {
 				intent, strength = in, st
@@ -607,6 +610,10 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 		label = strings.ReplaceAll(f.Name, "_", " ")
 	}
 	folded := withColorWords(textnorm.Fold(question))
+	if strings.Contains(folded, "以外") || strings.Contains(folded, "ほかの") || strings.Contains(folded, "他の") || strings.Contains(folded, "other than") {
+		// 「ライトベージュ以外の色は？」 asks for the others: never 「はい、ライトベージュがございます」.
+		return f, label, "", true
+	}
 	for _, v := range p.Attributes[f.Name] {
 		if mentionsValue(folded, v) {
 			hit = v

@@ -79,3 +79,34 @@ func TestOpenAnswerEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestRelatedNounResolves: 「替えの刃」「交換用のフィルター」 name the related part, not the product on air.
+func TestRelatedNounResolves(t *testing.T) {
+	ctx := context.Background()
+	ps := []catalog.Product{
+		{SKU: "S1", Name: "電動シェーバー スムースZ", Price: 15800, Currency: "JPY", Related: []string{"S2"},
+			Attributes: map[string][]string{"替え刃": {"別売（スムースZ 替え刃セット）"}}},
+		{SKU: "S2", Name: "スムースZ 替え刃セット", Price: 2980, Currency: "JPY", Related: []string{"S1"}},
+		{SKU: "C1", Name: "ハンディクリーナー HC-5", Price: 12800, Currency: "JPY", Related: []string{"C2"}},
+		{SKU: "C2", Name: "HC-5用 交換フィルター", Price: 1200, Currency: "JPY", Related: []string{"C1"}},
+	}
+	s, err := catalog.NewMemorySearcher(ctx, ps, catalog.NewHashEmbedder(64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := NewOffline(s, nil)
+	for _, tc := range []struct{ onAir, q, sku, contains string }{
+		{"S1", "替えの刃はいくら？", "S2", "2,980"},
+		{"S1", "替え刃はいくら？", "S2", "2,980"},
+		{"C1", "交換用のフィルターっていくら？", "C2", "1,200"},
+		{"S1", "いくらですか？", "S1", "15,800"},
+	} {
+		res, err := eng.Answer(ctx, Request{Text: tc.q, OnAir: tc.onAir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.SKU != tc.sku || !strings.Contains(res.Answer, tc.contains) {
+			t.Errorf("%q on %s: %s %q; want %s containing %q", tc.q, tc.onAir, res.SKU, res.Answer, tc.sku, tc.contains)
+		}
+	}
+}

@@ -619,6 +619,7 @@ func countsAsMention(rs []rune) bool {
 // another (lineup first, then catalog search), none when it is about something else entirely.
 func resolve(ctx context.Context, s Searcher, req Request, q Question) (resolution, error) {
 	var r resolution
+	req.Text = relatedNouns.Replace(req.Text)
 	folded := textnorm.Fold(req.Text)
 	if req.OnAir != "" {
 		var err error
@@ -965,6 +966,11 @@ func aboutOnAir(w string, p *catalog.Product) bool {
 	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) ||
 		asksAttribute(w, p)
 }
+
+// relatedNouns joins the generic nouns of lineup parts the way product names write them:
+// 「替えの刃」 is 替え刃, 「専用のポーチ」 専用ポーチ, 「詰め替えの」 詰め替え用.
+var relatedNouns = strings.NewReplacer("替えの刃", "替え刃", "替えのフィルター", "替えフィルター", "交換用の", "交換用", "専用の", "専用",
+	"詰め替えの", "詰め替え用", "詰替えの", "詰め替え用", "詰替用", "詰め替え用", "つめかえ用", "詰め替え用")
 
 // genericNouns name a part of any product (本体, セット): 「本体の重さは？」 is about the on-air
 // product even when another product's name holds the word.
