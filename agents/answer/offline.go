@@ -419,7 +419,7 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			if l, ok := attributeLabels[open.field]; ok {
 				td.Label = l.In(lang)
 			} else if lang == "en" && td.Label == open.field {
-				td.Label = strings.ReplaceAll(open.field, "_", " ")
+				td.Label = englishLabel(open.field)
 			}
 		}
 		if lang == "en" {
@@ -608,6 +608,9 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 		}
 	} else if lang == "en" {
 		label = strings.ReplaceAll(f.Name, "_", " ")
+	}
+	if lang == "en" && !isLabelIn(f.Name, lang) && label == f.Name {
+		label = englishLabel(f.Name) // 「耐荷重」 in an English answer reads "load capacity"
 	}
 	folded := withColorWords(textnorm.Fold(question))
 	if strings.Contains(folded, "以外") || strings.Contains(folded, "ほかの") || strings.Contains(folded, "他の") || strings.Contains(folded, "other than") {

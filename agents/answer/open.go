@@ -408,6 +408,7 @@ var enGlossary = func() [][2]string {
 		{"なし", "none"}, {"あり", "yes"}, {"セミマット", "semi-matte"}, {"マット", "matte"}, {"ツヤ", "glossy"},
 		{"アルミ", "aluminium"}, {"ステンレス", "stainless steel"}, {"スチール", "steel"}, {"樹脂", "resin"},
 		{"ガス火", "gas"}, {"綿", "cotton"}, {"ポリエステル", "polyester"}, {"別売", "sold separately"},
+		{"ledライト", "LED light"}, {"ライト", "light"}, {"ベル", "bell"}, {"スタンド", "stand"}, {"グレー", "grey"},
 	} {
 		out = append(out, [2]string{textnorm.Fold(e[0]), e[1]})
 	}
@@ -425,6 +426,24 @@ var enGlossary = func() [][2]string {
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i][0]) > len(out[j][0]) })
 	return out
 }()
+
+// enLabels name attributes shops write in Japanese for English answers; others are quoted as written.
+var enLabels = map[string]string{
+	"付属品": "accessories", "耐荷重": "load capacity", "連続使用時間": "runtime", "充電時間": "charging time",
+	"対応熱源": "heat sources", "食洗機": "dishwasher", "オーブン使用": "oven use", "防水": "water resistance",
+	"替え刃": "replacement blades", "交換目安": "replacement interval", "明るさ": "brightness", "投影サイズ": "projection size",
+	"高さ": "height", "仕上がり": "finish", "フレーム素材": "frame material", "ギア段数": "gears", "適応身長": "rider height",
+	"集じん容積": "dust capacity", "入数": "count", "対象肌質": "skin types", "原産国": "origin", "紫外線カット": "UV protection",
+	"保存方法": "storage", "電子レンジ": "microwave", "対象年齢": "age", "対象月齢": "age", "保証期間": "warranty",
+}
+
+// englishLabel names an attribute for an English answer.
+func englishLabel(name string) string {
+	if l, ok := enLabels[name]; ok {
+		return l
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
 
 // englishValue writes a catalog value for an English answer: each item whose words the glossary
 // knows in English, with the catalog's own words after it; an item it does not know as written.
