@@ -678,7 +678,7 @@ func (f *folder) unmatched(q asked) {
 
 func (f *folder) gap(q asked, draft string) *gapAcc {
 	k := q.sku + "\x1f" + q.intent
-	if q.intent == "" || q.intent == "other" {
+	if q.intent == "" || q.intent == "other" || q.intent == "attribute" {
 		k += "\x1f" + approval.Normalize(q.text)
 	}
 	g := f.gaps[k]
