@@ -9,13 +9,21 @@
   // in sessionStorage, keyed by show, and takes it out of the address bar, so it is never in the
   // history, a bookmark, a screenshot of the URL or a link to another page. A page without a
   // show (the reports list) keeps its token under "*", which a show's page falls back to.
+  // Lookup: the show's token, else the one of a page without a show, else the last one this tab
+  // was given (the reports list reached from a show's report); a token the server refuses asks
+  // for another (LH.failed).
   const tokenKey = show => "lh.token." + (show || "*");
   function storedToken(show) {
-    try { return sessionStorage.getItem(tokenKey(show)) || (show ? sessionStorage.getItem(tokenKey("")) : "") || ""; }
-    catch (e) { return ""; }
+    try {
+      return sessionStorage.getItem(tokenKey(show)) || (show ? sessionStorage.getItem(tokenKey("")) : "") ||
+        sessionStorage.getItem("lh.token.last") || "";
+    } catch (e) { return ""; }
   }
   LH.saveToken = function (show, token) {
-    try { sessionStorage.setItem(tokenKey(show), token); } catch (e) { /* storage off: the token lives in this page only */ }
+    try {
+      sessionStorage.setItem(tokenKey(show), token);
+      sessionStorage.setItem("lh.token.last", token);
+    } catch (e) { /* storage off: the token lives in this page only */ }
   };
   LH.token = params.get("token") || "";
   if (LH.token) {
@@ -159,21 +167,22 @@
 
   // askToken replaces the page with a small form asking for what is missing (the show, the
   // token), with why; the answer is kept as a ?token= would be and the page reloads without it.
-  LH.askToken = function (why, needShow) {
+  LH.askToken = function (why, opts) {
+    const needShow = !LH.show && !(opts && opts.noShow);
     const showIn = LH.el("input", { id: "ask-show", value: LH.show, required: true, autocomplete: "off", placeholder: "show-id" });
     const tokIn = LH.el("input", { id: "ask-token", type: "password", required: true, autocomplete: "off", placeholder: "lh_…" });
     const form = LH.el("form", { class: "ask", id: "ask-form" },
-      needShow || !LH.show ? LH.el("label", {}, "番組 ID · Show ID", showIn) : null,
+      needShow ? LH.el("label", {}, "番組 ID · Show ID", showIn) : null,
       LH.el("label", {}, "トークン · Token", tokIn),
       LH.el("button", { class: "primary", type: "submit" }, "開く · Open"));
     form.addEventListener("submit", ev => {
       ev.preventDefault();
-      const show = (needShow || !LH.show ? showIn.value : LH.show).trim();
+      const show = (needShow ? showIn.value : LH.show).trim();
       const tok = tokIn.value.trim();
       if (!tok) return;
       LH.saveToken(show, tok);
       const q = new URLSearchParams(location.search);
-      if (show) q.set("show", show);
+      if (show) q.set("show", show); else q.delete("show");
       q.delete("token");
       location.replace(location.pathname + "?" + q.toString());
     });
@@ -182,19 +191,19 @@
       LH.el("h1", {}, "トークンが必要です · Token required"),
       LH.el("p", { class: "why" }, why || "このページを開くにはトークンが必要です。 This page needs a token: `livehost serve --demo` prints ready-made links."),
       form));
-    (needShow || !LH.show ? showIn : tokIn).focus();
+    (needShow ? showIn : tokIn).focus();
   };
 
   LH.requireParams = function () {
     if (LH.show && LH.token) return true;
-    LH.askToken(LH.show ? "" : "番組 ID とトークンを入力してください · Enter the show ID and a token.", !LH.show);
+    LH.askToken(LH.show ? "" : "番組 ID とトークンを入力してください · Enter the show ID and a token.");
     return false;
   };
 
   // failed reports a page that could not load: a refused token asks for another one.
   LH.failed = function (e) {
     if (e && (e.status === 401 || e.status === 403)) {
-      LH.askToken("トークンが受け付けられませんでした · The token was refused: " + e.message);
+      LH.askToken("トークンが受け付けられませんでした · The token was refused: " + e.message, { noShow: !LH.show });
       return;
     }
     LH.toast("読み込みに失敗しました: " + (e && e.message), "error");

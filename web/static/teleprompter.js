@@ -167,5 +167,5 @@
 
   LH.boot(render, st => { $("conn").textContent = st === "live" ? "接続" : st === "resync" ? "再同期" : "再接続中"; $("conn").className = "pill conn-" + st; })
     .then(r => { model = r.model; rerender = r.rerender; window.lhModel = model; })
-    .catch(e => { LH.toast("読み込みに失敗しました: " + e.message, "error"); });
+    .catch(LH.failed);
 })();
