@@ -32,10 +32,10 @@ func TestTeleprompterFitsAndShowsFreshAnswers(t *testing.T) {
 	}
 	// Questions asked by several viewers each; three of them answered a while ago (more asks).
 	asked := map[string]int{
-		"リップティントの成分は何ですか？":     3,
-		"リップティントは何色がありますか？":    3,
-		"リップティントの容量はどれくらい？":    2,
-		"リップライナーは何色がありますか？":    2,
+		"リップティントの成分は何ですか？":    3,
+		"リップティントは何色がありますか？":   3,
+		"リップティントの容量はどれくらい？":   2,
+		"リップライナーは何色がありますか？":   2,
 		"リップティントは敏感肌でも使えますか？": 2,
 	}
 	n := 0
