@@ -318,7 +318,7 @@
         el("div", { class: "meta" },
           d.count > 1 ? el("span", { class: "tag count" }, "×" + d.count) : null,
           d.intent ? el("span", { class: "tag" }, d.intent) : null,
-          p ? el("span", { class: "tag" }, p.name) : (d.sku ? el("span", { class: "tag" }, d.sku) : null),
+          p ? el("span", { class: "tag", title: p.name }, p.name) : (d.sku ? el("span", { class: "tag" }, d.sku) : null),
           d.confidence ? el("span", { class: "tag" }, "信頼度 " + Math.round(d.confidence * 100) + "%") : null,
           d.needs_review ? el("span", { class: "tag review" }, "要確認 needs review") : null,
           d.engine ? el("span", { class: "tag" }, d.engine) : null,

@@ -26,7 +26,7 @@
       const on = m.onAir === sku;
       const sale = p.sale_price && p.sale_price < p.price;
       return el("div", { class: "item" + (on ? " onair" : ""), dataset: { sku } },
-        el("div", {}, el("div", { class: "name" }, (i + 1) + ". " + p.name),
+        el("div", {}, el("div", { class: "name", title: p.name }, (i + 1) + ". " + p.name),
           el("div", { class: "sku" }, sku, p.stock === 0 ? el("span", { class: "out" }, " · 在庫切れ") : (p.stock !== undefined && p.stock !== null ? " · 在庫 " + p.stock : ""))),
         el("div", { class: "price" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("b", {}, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency)),
         on ? el("button", { class: "danger", onclick: () => post("/on-air", { sku: "" }, "off air") }, "● ON AIR")
