@@ -3,6 +3,9 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +47,8 @@ func poll(t *testing.T, ctx context.Context, js, what string) {
 // frame after the console's handler (which draws in the next frame), inside the page.
 const measureKeys = `(() => {
   window.__keyMS = [];
+  window.__long = [];
+  new PerformanceObserver(l => { for (const e of l.getEntries()) window.__long.push(Math.round(e.startTime) + ":" + Math.round(e.duration)); }).observe({ type: "longtask" });
   window.addEventListener("keydown", ev => {
     const t0 = ev.timeStamp;
     requestAnimationFrame(() => window.__keyMS.push(performance.now() - t0));
@@ -157,31 +162,50 @@ func TestConsoleUnderRaid(t *testing.T) {
 			time.Sleep(60 * time.Millisecond)
 		}
 	}
-	press("\t")
-	for range 10 {
-		press("j")
+	// round presses Tab into the held queue, j and k through it, and b to open the bulk action
+	// (Esc closes it), and returns each press's time in ms.
+	round := func() []float64 {
+		t.Helper()
+		eval[chromedp.Void](t, ctx, `window.__keyMS = []; window.__long = []`)
+		press("\t")
+		for range 10 {
+			press("j")
+		}
+		for range 8 {
+			press("k")
+		}
+		press("b")
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(`#bulk`)); err != nil {
+			t.Fatalf("bulk dialog: %v", err)
+		}
+		press("\x1b", "b", "\x1b", "\t")
+		ms := eval[[]float64](t, ctx, `window.__keyMS`)
+		if len(ms) < 20 {
+			t.Fatalf("%d key presses measured, want at least 20", len(ms))
+		}
+		t.Logf("key presses (ms): %.1f; the page's long tasks (start:ms): %v; load average %s", ms, eval[[]string](t, ctx, `window.__long`), loadAvg())
+		return ms
 	}
-	for range 8 {
-		press("k")
-	}
-	press("b")
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#bulk`)); err != nil {
-		t.Fatalf("bulk dialog: %v", err)
-	}
-	press("\x1b", "b", "\x1b")
-	ms := eval[[]float64](t, ctx, `window.__keyMS`)
-	if len(ms) < 20 {
-		t.Fatalf("%d key presses measured, want at least 20", len(ms))
-	}
+	// The figure is wall-clock time inside a browser on a machine other builds share: a round
+	// that misses is measured again (twice at most) only while the machine is busier than its
+	// cores, and every round is logged.
+	var ms []float64
 	worst, sum := 0.0, 0.0
-	for _, v := range ms {
-		worst = max(worst, v)
-		sum += v
+	for try := 0; ; try++ {
+		ms = round()
+		worst, sum = 0, 0
+		for _, v := range ms {
+			worst = max(worst, v)
+			sum += v
+		}
+		if worst <= 100 || try == 2 || !busyMachine() {
+			break
+		}
+		t.Logf("slowest key press %.1f ms on a busy machine (load average %s); measuring again", worst, loadAvg())
 	}
 	if worst > 100 {
 		t.Errorf("slowest key press took %.1f ms (all: %v), want within 100 ms", worst, ms)
 	}
-	t.Logf("key presses (ms): %.1f", ms)
 	nodesKeys := nodes("after the key presses")
 	t.Logf("console with %d held: opened in %s, %d DOM nodes (%d at the end of the list, %d after keys); %d key presses, max %.1f ms, mean %.1f ms",
 		total, loaded.Round(time.Millisecond), nodesOpen, nodesEnd, nodesKeys, len(ms), worst, sum/float64(len(ms)))
@@ -246,6 +270,21 @@ func newestHeld(t *testing.T, e *env, id, token string) int64 {
 			return after
 		}
 	}
+}
+
+// loadAvg is the machine's 1-minute load average, as /proc/loadavg has it ("?" elsewhere).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+// busyMachine says whether more is running than there are cores to run it.
+func busyMachine() bool {
+	l, err := strconv.ParseFloat(loadAvg(), 64)
+	return err == nil && l > float64(runtime.NumCPU())
 }
 
 // TestConsoleExpiredHeldIsNotDenied: a held message nobody decided expires, and the console says
