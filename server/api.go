@@ -564,7 +564,7 @@ func (s *Server) heldAction(allowMsg bool) echo.HandlerFunc {
 	}
 }
 
-// getHeld is GET /api/shows/{id}/held?after=SEQ&limit=N[&user=U][&rule=R]: held messages in pages,
+// getHeld is GET /api/shows/{id}/held?after=SEQ&limit=N[&user=U][&rule=R][&older_than=D]: held messages in pages,
 // oldest first, for a console that scrolls through a raid.
 func (s *Server) getHeld(c echo.Context) error {
 	id, err := showID(c, RoleModerator)
@@ -580,6 +580,14 @@ func (s *Server) getHeld(c echo.Context) error {
 		return err
 	}
 	f := live.HeldFilter{User: c.QueryParam("user"), Rule: c.QueryParam("rule")}
+	// older_than counts what a bulk deny by age would take, so the console can confirm it first.
+	if q := c.QueryParam("older_than"); q != "" {
+		d, err := time.ParseDuration(q)
+		if err != nil || d < 0 {
+			return errorf(http.StatusBadRequest, "older_than %q: want a duration such as 5m", q)
+		}
+		f.Before = time.Now().Add(-d)
+	}
 	page, total, err := s.rt.HeldPage(c.Request().Context(), id, after, int(limit), f)
 	if err != nil {
 		return s.httpErr(err)

@@ -26,7 +26,7 @@
       const on = m.onAir === sku;
       const sale = p.sale_price && p.sale_price < p.price;
       return el("div", { class: "item" + (on ? " onair" : ""), dataset: { sku } },
-        el("div", {}, el("div", { class: "name" }, (i + 1) + ". " + p.name),
+        el("div", {}, el("div", { class: "name", title: p.name }, (i + 1) + ". " + p.name),
           el("div", { class: "sku" }, sku, p.stock === 0 ? el("span", { class: "out" }, " · 在庫切れ") : (p.stock !== undefined && p.stock !== null ? " · 在庫 " + p.stock : ""))),
         el("div", { class: "price" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("b", {}, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency)),
         on ? el("button", { class: "danger", onclick: () => post("/on-air", { sku: "" }, "off air") }, "● ON AIR")
@@ -77,13 +77,15 @@
     rec.start(); $("mic").classList.add("primary");
   };
 
-  const q = "?show=" + encodeURIComponent(LH.show) + "&token=" + encodeURIComponent(LH.token);
+  // No token in these links: the page opened finds it in sessionStorage, which a tab opened with
+  // an opener gets a copy of (rel=opener; the default for target=_blank would start it empty).
   $("links").replaceChildren(
-    el("a", { href: "/console" + q, target: "_blank" }, "モデレーター画面 · Moderator console ↗"),
-    el("a", { href: "/teleprompter" + q, target: "_blank" }, "プロンプター · Teleprompter ↗"));
+    el("a", { href: LH.link("/console"), target: "_blank", rel: "opener" }, "モデレーター画面 · Moderator console ↗"),
+    el("a", { href: LH.link("/teleprompter"), target: "_blank", rel: "opener" }, "プロンプター · Teleprompter ↗"),
+    el("a", { href: LH.link("/report"), target: "_blank", rel: "opener" }, "レポート · Report ↗"));
 
   const CONN = { live: "接続中", offline: "再接続中", resync: "再同期" };
   LH.boot(render, st => { $("conn").textContent = CONN[st] || st; $("conn").className = "pill conn-" + st; })
     .then(r => { rerender = r.rerender; })
-    .catch(e => LH.toast("読み込みに失敗しました: " + e.message, "error"));
+    .catch(LH.failed);
 })();

@@ -4,7 +4,46 @@
   const params = new URLSearchParams(location.search);
   const LH = {};
   LH.show = params.get("show") || "";
+
+  // A token arrives once in ?token= (the links `livehost serve --demo` prints); the page keeps it
+  // in sessionStorage, keyed by show, and takes it out of the address bar, so it is never in the
+  // history, a bookmark, a screenshot of the URL or a link to another page. A page without a
+  // show (the reports list) keeps its token under "*", which a show's page falls back to.
+  // Lookup: the show's token, else the one of a page without a show, else the last one this tab
+  // was given (the reports list reached from a show's report); a token the server refuses asks
+  // for another (LH.failed).
+  const tokenKey = show => "lh.token." + (show || "*");
+  function storedToken(show) {
+    try {
+      return sessionStorage.getItem(tokenKey(show)) || (show ? sessionStorage.getItem(tokenKey("")) : "") ||
+        sessionStorage.getItem("lh.token.last") || "";
+    } catch (e) { return ""; }
+  }
+  LH.saveToken = function (show, token) {
+    try {
+      sessionStorage.setItem(tokenKey(show), token);
+      sessionStorage.setItem("lh.token.last", token);
+    } catch (e) { /* storage off: the token lives in this page only */ }
+  };
   LH.token = params.get("token") || "";
+  if (LH.token) {
+    LH.saveToken(LH.show, LH.token);
+    params.delete("token");
+    const q = params.toString();
+    history.replaceState(history.state, "", location.pathname + (q ? "?" + q : "") + location.hash);
+  } else {
+    LH.token = storedToken(LH.show);
+  }
+
+  // LH.link is the address of another page of the same show, never with a token: the page it
+  // opens finds the token in sessionStorage (a tab opened from here gets a copy of it).
+  LH.link = function (path, extra) {
+    const q = new URLSearchParams();
+    if (LH.show) q.set("show", LH.show);
+    for (const k in extra || {}) if (extra[k] !== undefined && extra[k] !== "") q.set(k, extra[k]);
+    const s = q.toString();
+    return path + (s ? "?" + s : "");
+  };
 
   LH.api = async function (method, path, body) {
     const opts = { method, headers: { Authorization: "Bearer " + LH.token } };
@@ -126,13 +165,48 @@
     setTimeout(() => t.remove(), 4000);
   };
 
+  // askToken replaces the page with a small form asking for what is missing (the show, the
+  // token), with why; the answer is kept as a ?token= would be and the page reloads without it.
+  LH.askToken = function (why, opts) {
+    const needShow = !LH.show && !(opts && opts.noShow);
+    const showIn = LH.el("input", { id: "ask-show", value: LH.show, required: true, autocomplete: "off", placeholder: "show-id" });
+    const tokIn = LH.el("input", { id: "ask-token", type: "password", required: true, autocomplete: "off", placeholder: "lh_…" });
+    const form = LH.el("form", { class: "ask", id: "ask-form" },
+      needShow ? LH.el("label", {}, "番組 ID · Show ID", showIn) : null,
+      LH.el("label", {}, "トークン · Token", tokIn),
+      LH.el("button", { class: "primary", type: "submit" }, "開く · Open"));
+    form.addEventListener("submit", ev => {
+      ev.preventDefault();
+      const show = (needShow ? showIn.value : LH.show).trim();
+      const tok = tokIn.value.trim();
+      if (!tok) return;
+      LH.saveToken(show, tok);
+      const q = new URLSearchParams(location.search);
+      if (show) q.set("show", show); else q.delete("show");
+      q.delete("token");
+      location.replace(location.pathname + "?" + q.toString());
+    });
+    document.body.className = "";
+    document.body.replaceChildren(LH.el("main", { class: "missing" },
+      LH.el("h1", {}, "トークンが必要です · Token required"),
+      LH.el("p", { class: "why" }, why || "このページを開くにはトークンが必要です。 This page needs a token: `livehost serve --demo` prints ready-made links."),
+      form));
+    (needShow ? showIn : tokIn).focus();
+  };
+
   LH.requireParams = function () {
     if (LH.show && LH.token) return true;
-    document.body.innerHTML = "";
-    document.body.append(LH.el("main", { class: "missing" },
-      LH.el("h1", {}, "トークンが必要です · Token required"),
-      LH.el("p", {}, "Open this page with ?show=SHOW_ID&token=TOKEN — `livehost serve --demo` prints ready-made links.")));
+    LH.askToken(LH.show ? "" : "番組 ID とトークンを入力してください · Enter the show ID and a token.");
     return false;
+  };
+
+  // failed reports a page that could not load: a refused token asks for another one.
+  LH.failed = function (e) {
+    if (e && (e.status === 401 || e.status === 403)) {
+      LH.askToken("トークンが受け付けられませんでした · The token was refused: " + e.message, { noShow: !LH.show });
+      return;
+    }
+    LH.toast("読み込みに失敗しました: " + (e && e.message), "error");
   };
 
   window.LH = LH;

@@ -195,6 +195,7 @@
         case "draft.released": delete d.claimed_by; delete d.claimed_until; return;
         case "draft.approved": case "draft.edited":
           d.status = d.published_at ? "published" : "approved";
+          d.decidedAt = timeKey(ev.at)[0]; // page-side only: draftItem (the snapshot) leaves it out
           d.edited = ev.type === "draft.edited";
           if (ev.text) d.text = ev.text;
           break;
@@ -283,18 +284,33 @@
         .catch(() => {});
     }
 
-    // questions are the drafts worth showing the host: recently approved and published first,
-    // then pending ones, most asked first. Answers older than five minutes have had their turn.
-    questions() {
-      const rank = { published: 0, approved: 0, pending: 1 };
-      const fresh = Date.now() - 5 * 60000;
-      return [...this.drafts.values()]
-        .filter(d => d.status in rank && (d.status === "pending" || new Date(d.published_at || d.created_at).getTime() > fresh))
-        .sort((a, b) => rank[a.status] - rank[b.status] || (b.count || 1) - (a.count || 1) ||
-          String(b.published_at || b.created_at).localeCompare(String(a.published_at || a.created_at)));
+    // questions are the drafts worth showing the host, in the order the teleprompter shows them:
+    // answers approved or published in the last five minutes first, the newest decision first
+    // (an answer approved now, asked once, is at the top), then pending drafts, most asked first,
+    // older first among equals. Answers older than five minutes have had their turn.
+    questions(now) {
+      now = now || Date.now();
+      const fresh = now - 5 * 60000;
+      const answered = [], pending = [];
+      for (const d of this.drafts.values()) {
+        if (d.status === "pending") pending.push(d);
+        else if ((d.status === "approved" || d.status === "published") && answeredAt(d) > fresh) answered.push(d);
+      }
+      answered.sort((a, b) => answeredAt(b) - answeredAt(a));
+      pending.sort((a, b) => (b.count || 1) - (a.count || 1) || cmpTime(a.created_at, b.created_at));
+      return answered.concat(pending);
     }
   }
 
+  // answeredAt is when a draft was approved (seen by this page) or published, else created: the
+  // time its answer became something the host can say.
+  function answeredAt(d) {
+    return Math.max(d.decidedAt || 0, timeKey(d.published_at)[0], timeKey(d.created_at)[0]);
+  }
+  function cmpTime(a, b) {
+    const x = timeKey(a), y = timeKey(b);
+    return x[0] - y[0] || x[1] - y[1];
+  }
 
   // newDraft is a draft as the server lists it (live.DraftItem), from its draft.created event.
   function newDraft(ev) {
@@ -359,15 +375,23 @@
   LH.Model = Model;
 
   // LH.boot loads the snapshot and opens the stream; render is called (coalesced) after changes.
-  LH.boot = async function (render, onStatus) {
+  // hooks.onModel sees the model before any event is folded in; hooks.onEvent sees each event
+  // after it is (the console keeps the held messages it paged in beside the model).
+  LH.boot = async function (render, onStatus, hooks) {
+    hooks = hooks || {};
     const snap = await LH.api("GET", "/api/shows/" + encodeURIComponent(LH.show) + "/state");
     const model = new Model(snap);
+    if (hooks.onModel) hooks.onModel(model);
     const rerender = LH.schedule(() => render(model));
     rerender();
     // ?refresh=MS sets how often product cards are refetched (default 15 s).
     const refresh = Math.max(250, Number(new URLSearchParams(location.search).get("refresh")) || 15000);
     setInterval(() => model.refreshProducts(rerender), refresh);
-    LH.stream(model.lastSeq, ev => { if (model.apply(ev)) rerender(); }, st => {
+    LH.stream(model.lastSeq, ev => {
+      if (!model.apply(ev)) return;
+      if (hooks.onEvent) hooks.onEvent(ev, model);
+      rerender();
+    }, st => {
       onStatus && onStatus(st);
       if (st === "resync") rerender();
     });

@@ -1,4 +1,4 @@
-// report.js: the report of one show (/report?show=ID&token=TOKEN), drawn from
+// report.js: the report of one show (/report?show=ID, the token from ?token= once), drawn from
 // GET /api/shows/{id}/report with Chart.js.
 "use strict";
 (function () {
@@ -24,6 +24,7 @@
     try {
       r = await LH.api("GET", "/api/shows/" + encodeURIComponent(LH.show) + "/report?window=" + encodeURIComponent(win));
     } catch (e) {
+      if (e.status === 401 || e.status === 403) { LH.failed(e); return; }
       $("error").hidden = false; $("error").textContent = "レポートを読み込めません · " + e.message; return;
     }
     $("error").hidden = true;
@@ -141,7 +142,7 @@
       "&window=" + encodeURIComponent($("window").value), LH.show + "-" + b.dataset.part + ".csv").catch(e => LH.toast(e.message, "bad")));
   }
   $("print").addEventListener("click", () => window.print());
-  $("all-reports").href = "/reports?token=" + encodeURIComponent(LH.token) + "&compare=" + encodeURIComponent(LH.show);
+  $("all-reports").href = "/reports?compare=" + encodeURIComponent(LH.show); // no token: it is in sessionStorage
   $("window").addEventListener("change", load);
   $("orders-import").addEventListener("click", async () => {
     const f = $("orders-file").files[0];

@@ -5,8 +5,7 @@
   const el = (...a) => LH.el(...a);
   const $ = id => document.getElementById(id);
   if (!LH.token) {
-    document.body.replaceChildren(el("main", { class: "missing" }, el("h1", {}, "トークンが必要です · Token required"),
-      el("p", {}, "Open this page with ?token=ADMIN_TOKEN (or a moderator token for its own show).")));
+    LH.askToken("管理者トークン（または番組のモデレータートークン）を入力してください · Enter the admin token (or a moderator token for its own show).", { noShow: true });
     return;
   }
   let picked = [];
@@ -28,7 +27,7 @@
     ["売上 · revenue", s => s.totals.revenue, v => LH.yen(v, "JPY"), true],
     ["注文/コメント者", s => s.totals.orders_per_chatter, v => v.toFixed(3), true],
   ];
-  const link = s => el("a", { href: "/report?show=" + encodeURIComponent(s.id) + "&token=" + encodeURIComponent(LH.token) }, s.title || s.id);
+  const link = s => el("a", { href: "/report?show=" + encodeURIComponent(s.id) }, s.title || s.id); // the token stays in sessionStorage
 
   function drawTable() {
     RV.table($("shows"), [
@@ -92,6 +91,7 @@
     try {
       rows = (await LH.api("GET", "/api/reports")).shows;
     } catch (e) {
+      if (e.status === 401 || e.status === 403) { LH.failed(e); return; }
       $("error").hidden = false; $("error").textContent = "一覧を読み込めません · " + e.message; return;
     }
     const want = new URLSearchParams(location.search).getAll("compare");

@@ -18,10 +18,28 @@
     document.body.classList.toggle("mirror", mirror);
     localStorage.setItem("lh.tp", JSON.stringify({ scale, mirror }));
   }
-  $("smaller").onclick = () => { scale = Math.max(.5, scale - .1); applyPrefs(); };
-  $("bigger").onclick = () => { scale = Math.min(2.5, scale + .1); applyPrefs(); };
+  $("smaller").onclick = () => { scale = Math.max(.5, scale - .1); applyPrefs(); refit(); };
+  $("bigger").onclick = () => { scale = Math.min(2.5, scale + .1); applyPrefs(); refit(); };
   $("mirror").onclick = () => { mirror = !mirror; applyPrefs(); };
   applyPrefs();
+
+  // fit makes a card's content fit its box, nothing clipped: it takes the steps (each one makes
+  // the content smaller, least important first: fewer talking points, fewer questions) until the
+  // content fits, then lowers the card's --fit (its font sizes) down to half, and at last clamps
+  // the long texts to three lines with an ellipsis.
+  const overflows = c => c.scrollHeight > c.clientHeight + 1;
+  function fit(card, steps, clampSel) {
+    card.style.setProperty("--fit", "1");
+    for (const e of card.querySelectorAll(".clamp")) e.classList.remove("clamp");
+    for (const step of steps) {
+      if (!overflows(card)) return;
+      step();
+    }
+    for (let f = 0.9; overflows(card) && f >= 0.5; f -= 0.1) card.style.setProperty("--fit", f.toFixed(1));
+    if (overflows(card)) for (const e of card.querySelectorAll(clampSel)) e.classList.add("clamp");
+  }
+  let refit = () => {};
+  window.addEventListener("resize", () => refit());
 
   function tick() {
     $("clock").textContent = LH.time();
@@ -48,20 +66,30 @@
       stock = p.stock <= 0 ? el("div", { class: "stock out" }, "在庫切れ · SOLD OUT")
         : el("div", { class: "stock" + (p.stock <= 10 ? " low" : "") }, "在庫 " + p.stock.toLocaleString() + " 点" + (p.stock <= 10 ? " — 残りわずか!" : ""));
     }
+    const points = talkingPoints(p).slice(0, 3).map(t => el("li", {}, t));
     box.replaceChildren(
       el("span", { class: "onair-label" }, "ON AIR"),
-      el("div", { class: "pname" }, p.name),
+      el("div", { class: "pname", title: p.name }, p.name),
       el("div", { class: "pprice" }, sale ? [el("s", {}, LH.yen(p.price, p.currency)), el("span", { class: "sale" }, LH.yen(p.sale_price, p.currency))] : LH.yen(p.price, p.currency),
         el("span", { class: "muted", style: "font-size:.45em;font-weight:400;margin-left:10px" }, "税込")),
       stock,
-      el("ul", { class: "points" }, talkingPoints(p).slice(0, 3).map(t => el("li", {}, t))));
+      el("ul", { class: "points" }, points));
+    fit(box, points.slice().reverse().map(li => () => li.remove()), ".pname, .points li");
   }
 
+  // questions: the model's order (fresh answers first, then the most asked), as many as fit, at
+  // most three; the cross-sell line and a mention under them stay.
   function questions(m) {
-    const qs = m.questions().slice(0, 3);
-    $("questions").replaceChildren(...(qs.length ? qs.map(d => el("div", { class: "qa " + d.status },
+    const all = m.questions();
+    const qs = all.slice(0, 3);
+    const items = qs.map(d => el("div", { class: "qa " + d.status, dataset: { id: d.draft_id } },
       el("div", { class: "q" }, "Q. ", d.question || "", d.count > 1 ? el("span", { class: "n" }, "×" + d.count) : null),
-      el("div", { class: "a" }, d.status === "pending" ? "（案）" : "", d.text))) : [el("div", { class: "muted", style: "font-size:1.6em" }, "質問待ち…")]));
+      el("div", { class: "a" }, d.status === "pending" ? "（案）" : "", d.text)));
+    const more = el("div", { class: "more" }, "");
+    const note = () => { const n = all.length - $("questions").querySelectorAll(".qa").length; more.textContent = n > 0 ? "ほか " + n + " 件 · " + n + " more" : ""; };
+    $("questions").replaceChildren(...(items.length ? items : [el("div", { class: "muted", style: "font-size:1.6em" }, "質問待ち…")]), more);
+    note();
+    fit($("qcard"), items.slice(1).reverse().map(it => () => { it.remove(); note(); }), ".qa .a, .qa .q");
   }
 
   function crossSell(m) {
@@ -130,8 +158,9 @@
   function script(m) {
     const box = $("script");
     const sc = m.script;
-    if (!sc.text) { box.className = "card script hidden"; scriptKey = ""; return; }
+    if (!sc.text) { box.className = "card script hidden"; $("main").classList.add("no-script"); scriptKey = ""; return; }
     box.className = "card script";
+    $("main").classList.remove("no-script");
     const key = sc.text + "\u0000" + sc.line;
     if (key === scriptKey) return;
     scriptKey = key;
@@ -161,11 +190,13 @@
     const st = m.show.status;
     $("status").textContent = st === "live" ? "● LIVE" : st === "stopped" ? "終了" : "準備中";
     $("status").className = "pill" + (st === "live" ? " live" : "");
-    product(m); questions(m); crossSell(m); mention(m); compliance(m); dropped(m); script(m); said(m);
+    // The boxes first (warnings, the script), then what must fit inside them.
+    compliance(m); dropped(m); script(m); said(m); crossSell(m); mention(m); product(m); questions(m);
   }
+  refit = LH.schedule(() => { if (model) { product(model); questions(model); } });
   setInterval(() => rerender && rerender(), 5000); // let old warnings expire
 
   LH.boot(render, st => { $("conn").textContent = st === "live" ? "接続" : st === "resync" ? "再同期" : "再接続中"; $("conn").className = "pill conn-" + st; })
     .then(r => { model = r.model; rerender = r.rerender; window.lhModel = model; })
-    .catch(e => { LH.toast("読み込みに失敗しました: " + e.message, "error"); });
+    .catch(LH.failed);
 })();
