@@ -25,9 +25,9 @@ type Chain struct {
 	// CacheEntries bounds the cache (default 512 sentences).
 	CacheEntries int
 
-	mu    sync.Mutex
-	lru   list.List
-	byID  map[string]*list.Element
+	mu   sync.Mutex
+	lru  list.List
+	byID map[string]*list.Element
 }
 
 // ErrCaptionsOnly is returned when no engine could speak a sentence.
@@ -35,7 +35,7 @@ var ErrCaptionsOnly = errors.New("tts: no engine could speak; captions only")
 
 type entry struct {
 	id string
-	sp      Speech
+	sp Speech
 }
 
 // ID is the cache key of a speech as a short hex string, used in audio URLs.

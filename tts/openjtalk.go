@@ -33,7 +33,9 @@ func (o *OpenJTalk) Name() string { return "openjtalk" }
 // Voice names the voice file (without its directory).
 func (o *OpenJTalk) Voice() string { return o.voiceName() }
 
-func (o *OpenJTalk) voiceName() string { return strings.TrimSuffix(filepath.Base(o.voice()), ".htsvoice") }
+func (o *OpenJTalk) voiceName() string {
+	return strings.TrimSuffix(filepath.Base(o.voice()), ".htsvoice")
+}
 
 func (o *OpenJTalk) voice() string {
 	if o.VoiceFile == "" {
