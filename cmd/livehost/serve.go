@@ -171,9 +171,22 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer voice.Close()
+	// The avatar show: its runners resume the shows the log says were running.
+	av, err := agents.Avatar(cfg.Config, rt, nil, log)
+	if err != nil {
+		if errors.Is(err, wire.ErrConfig) {
+			return &exitError{2, err}
+		}
+		return err
+	}
+	defer av.Close()
+	if err := av.Boot(ctx); err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
-		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount}, Collectors: voice.Collectors(),
+		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount, server.AvatarRoutes(av)},
+		Collectors: append(voice.Collectors(), av.Collectors()...),
 	})
 	if err != nil {
 		return err
@@ -226,6 +239,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	// WHIP sessions end before the runtime, so their last utterances still reach the log.
 	voice.Close()
 	srv.Close()
+	av.Close() // before the runtime: the runners log through it
 	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)

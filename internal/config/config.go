@@ -48,6 +48,17 @@ var Vars = []Var{
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
+
+	// The avatar show.
+	{"LIVEHOST_TTS", "openjtalk,espeak-ng", "TTS engines of the avatar show in order of fallback: openjtalk, espeak-ng, voicevox, openai"},
+	{"LIVEHOST_VOICEVOX_URL", "", "VOICEVOX engine URL (for example http://127.0.0.1:50021); adds voicevox before the offline engines"},
+	{"LIVEHOST_VOICEVOX_SPEAKER", "1", "VOICEVOX speaker (style) id"},
+	{"LIVEHOST_TTS_OPENAI_VOICE", "", "voice for OpenAI-compatible /v1/audio/speech; when set, openai is tried after the other engines"},
+	{"LIVEHOST_TTS_OPENAI_MODEL", "gpt-4o-mini-tts", "model for OpenAI-compatible /v1/audio/speech"},
+	{"LIVEHOST_JTALK_VOICE", "", "Open JTalk .htsvoice file (default: Debian's nitech-jp-atr503-m001)"},
+	{"LIVEHOST_JTALK_DICT", "", "Open JTalk dictionary directory (default: Debian's naist-jdic)"},
+	{"LIVEHOST_AVATAR_STALE", "3m", "viewer questions older than this are not answered by the avatar"},
+	{"LIVEHOST_AVATAR_WINDOW", "60", "variety window: no avatar talk sentence repeats within this many sentences"},
 }
 
 // Config is every setting of livehost.
@@ -80,6 +91,8 @@ type Config struct {
 	WHIPIPs     []string
 	WHIPPublic  []string
 
+	Avatar AvatarConfig
+
 	SharedData string
 	LogLevel   string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
@@ -110,6 +123,7 @@ func FromEnv(getenv func(string) string) Config {
 		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
 		CI: get("CI") == "true",
 	}
+	c.Avatar = avatarFromEnv(get, or)
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n
 	}
@@ -158,4 +172,33 @@ func List(s string) []string {
 		}
 	}
 	return out
+}
+
+// AvatarConfig is the avatar show's settings: its TTS engines and its runner.
+type AvatarConfig struct {
+	TTS             []string // engine names in fallback order
+	VoicevoxURL     string
+	VoicevoxSpeaker int
+	OpenAIVoice     string
+	OpenAIModel     string
+	JTalkVoice      string
+	JTalkDict       string
+	StaleAfter      time.Duration
+	Window          int
+}
+
+func avatarFromEnv(get func(string) string, or func(k, def string) string) AvatarConfig {
+	a := AvatarConfig{TTS: List(or("LIVEHOST_TTS", "openjtalk,espeak-ng")), VoicevoxURL: get("LIVEHOST_VOICEVOX_URL"), VoicevoxSpeaker: 1,
+		OpenAIVoice: get("LIVEHOST_TTS_OPENAI_VOICE"), OpenAIModel: or("LIVEHOST_TTS_OPENAI_MODEL", "gpt-4o-mini-tts"),
+		JTalkVoice: get("LIVEHOST_JTALK_VOICE"), JTalkDict: get("LIVEHOST_JTALK_DICT"), StaleAfter: 3 * time.Minute, Window: 60}
+	if n, err := strconv.Atoi(get("LIVEHOST_VOICEVOX_SPEAKER")); err == nil && n >= 0 {
+		a.VoicevoxSpeaker = n
+	}
+	if d, err := time.ParseDuration(get("LIVEHOST_AVATAR_STALE")); err == nil && d > 0 {
+		a.StaleAfter = d
+	}
+	if n, err := strconv.Atoi(get("LIVEHOST_AVATAR_WINDOW")); err == nil && n > 0 {
+		a.Window = n
+	}
+	return a
 }
