@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
@@ -36,6 +38,7 @@ type env struct {
 	Voice *server.Voice // with envConfig.voice
 	Store *show.Store
 	HTTP  *httptest.Server
+	opts  []envOpt // the options of newEnv, for restart
 }
 
 // envConfig is what a test may change: the runtime's options, the server's, and voice ingest.
@@ -43,6 +46,8 @@ type envConfig struct {
 	live  live.Options
 	srv   server.Options
 	voice *server.VoiceConfig
+	// over builds routes over the runtime (the avatar show's); close runs before the runtime closes.
+	over []func(rt *live.Runtime) (mount func(*echo.Echo, server.Auth), close func())
 }
 
 type envOpt func(*envConfig)
@@ -110,6 +115,12 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		c.srv.Mount = append(c.srv.Mount, voice.Mount)
 		c.srv.Collectors = append(c.srv.Collectors, voice.Collectors()...)
 	}
+	var closers []func()
+	for _, f := range c.over {
+		mount, closeFn := f(rt)
+		c.srv.Mount = append(c.srv.Mount, mount)
+		closers = append(closers, closeFn)
+	}
 	c.srv.Runtime = rt
 	srv, err := server.New(c.srv)
 	if err != nil {
@@ -119,6 +130,9 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		srv.Close()
 		if voice != nil {
 			voice.Close() // before the runtime closes: the last transcripts are logged
+		}
+		for _, f := range closers {
+			f()
 		}
 		rt.Close()
 	})
@@ -134,7 +148,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Cleanup(func() { st.Close() }) // registered first, so it runs after the runtime closes
 	rt, srv, voice := startServer(t, st, opts...)
 	e := newEnvWith(t, st, srv)
-	e.RT, e.Voice = rt, voice
+	e.RT, e.Voice, e.opts = rt, voice, opts
 	return e
 }
 
@@ -257,7 +271,7 @@ func (e *env) restart() *server.Server {
 	if e.RT != nil {
 		e.RT.Close()
 	}
-	rt, srv, _ := startServer(e.t, e.Store)
+	rt, srv, _ := startServer(e.t, e.Store, e.opts...)
 	e.RT, e.Srv = rt, srv
 	e.HTTP.Config.Handler = srv.Handler()
 	return srv
