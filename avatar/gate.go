@@ -36,4 +36,3 @@ func (g *Gate) Check(text string, products []catalog.Product) (bool, string) {
 	}
 	return true, ""
 }
-

@@ -53,8 +53,8 @@ func withAvatar(t *testing.T, engines ...tts.Engine) envOpt {
 			set := prompts.MustDefault()
 			m, err := avatar.New(avatar.Options{Runtime: rt, Products: wire.CatalogProducts(ag.searcher),
 				Speech: &tts.Chain{Engines: engines}, Prompts: set, NameOK: wire.NameOK(mod),
-				Gate:   &avatar.Gate{Host: wire.HostCheck(mod), Guard: &answer.Guard{Policy: set.Policy}},
-				Gap:    50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				Gate: &avatar.Gate{Host: wire.HostCheck(mod), Guard: &answer.Guard{Policy: set.Policy}},
+				Gap:  50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
