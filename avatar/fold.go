@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // The runner's state is folded from the show's log, like the runtime's: a restart reads the log
@@ -31,7 +32,8 @@ type draftInfo struct {
 // question is a published answer waiting to be spoken.
 type question struct {
 	draftInfo
-	text string
+	draftID string
+	text    string
 }
 
 // maxDrafts bounds the drafts remembered (a draft that never gets published is forgotten, oldest
@@ -118,6 +120,15 @@ func (r *runner) apply(ev show.Event, live bool) {
 			if d := r.drafts[p.DraftID]; d != nil {
 				d.askers++
 			}
+			// A repeat of an answer already published and waiting to be spoken counts on it.
+			for _, q := range r.queue {
+				if q.draftID == p.DraftID {
+					q.askers++
+				}
+			}
+			if p.ChatSeq != 0 {
+				r.markAnswered(p.ChatSeq)
+			}
 		}
 	case show.TypeDraftRejected, show.TypeDraftExpired:
 		var p show.DraftAction
@@ -135,7 +146,17 @@ func (r *runner) apply(ev show.Event, live bool) {
 			if !live && r.m.clock.Now().Sub(ev.At) > r.m.opt.StaleAfter {
 				return // published long before this restart: moot
 			}
-			r.queue = append(r.queue, &question{draftInfo: *d, text: p.Text})
+			// One answer per question: the same question from another viewer, while the first
+			// still waits, is counted on it.
+			key := textnorm.Fold(d.question)
+			for _, q := range r.queue {
+				if q.sku == d.sku && textnorm.Fold(q.question) == key {
+					q.askers += d.askers
+					r.markAnswered(d.chatSeq)
+					return
+				}
+			}
+			r.queue = append(r.queue, &question{draftInfo: *d, draftID: p.DraftID, text: p.Text})
 			if len(r.queue) > maxQueue {
 				r.queue = r.queue[1:]
 			}

@@ -178,11 +178,20 @@ func (r *runner) run(ctx context.Context) {
 			r.m.log.Warn("avatar: next line", "show", r.id, "err", err)
 		}
 		if it == nil {
+			r.mu.Lock()
+			running := r.state == StateRunning
+			r.mu.Unlock()
+			var tick <-chan time.Time
+			if running {
+				// Nothing to say: let a second pass (and segments and schedules move on). A paused
+				// runner waits for a control instead, so virtual time stands still then.
+				tick = r.m.clock.After(time.Second)
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-r.wake:
-			case <-r.m.clock.After(time.Second):
+			case <-tick:
 			}
 			continue
 		}
