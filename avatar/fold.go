@@ -95,8 +95,8 @@ func (r *runner) apply(ev show.Event, live bool) {
 			if p.ChatSeq != 0 {
 				r.markAnswered(p.ChatSeq)
 			}
-			if windowed(p.Kind) {
-				r.vari.add(p.Text)
+			if windowed(p.Kind) && !live {
+				r.vari.add(p.Text) // live, say has added it already
 			}
 		}
 	case show.TypeAvatarSkipped:

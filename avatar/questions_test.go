@@ -15,7 +15,7 @@ import (
 // repeat is counted not answered again, a held message is never answered, a name is read only
 // when clean, and a question left waiting too long is dropped with the reason logged.
 func TestQuestionsAnsweredInVoice(t *testing.T) {
-	clock := avatar.NewFastClock(time.Now())
+	clock := avatar.NewFastClock(time.Now(), 0)
 	r := newRig(t, rigOpt{clock: clock})
 	id := r.newShow("LH-COS-001", "LH-COS-002")
 	ctx := context.Background()

@@ -48,7 +48,8 @@ type runner struct {
 	beats         []beat
 	beatIdx       int
 	idleIdx       int
-	vari          *variety
+	vari          *variety // sentences spoken lately
+	refused       *variety // sentences the gate refused lately
 	drafts        map[string]*draftInfo
 	draftOrder    []string
 	queue         []*question
@@ -74,7 +75,7 @@ type Playback struct {
 }
 
 func newRunner(m *Manager, id string) *runner {
-	return &runner{m: m, id: id, state: StateIdle, vari: newVariety(m.opt.Window), drafts: map[string]*draftInfo{},
+	return &runner{m: m, id: id, state: StateIdle, vari: newVariety(m.opt.Window), refused: newVariety(m.opt.Window), drafts: map[string]*draftInfo{},
 		answered: map[int64]bool{}, lastSched: map[int]time.Time{}, ended: map[string]chan struct{}{}, wake: make(chan struct{}, 1)}
 }
 
@@ -246,7 +247,7 @@ func (r *runner) next(ctx context.Context) (*item, error) {
 	for range len(r.beats) {
 		b := r.beats[r.beatIdx%len(r.beats)]
 		r.beatIdx++
-		if t, ok := r.vari.pick(b); ok {
+		if t, ok := r.vari.pick(b, r.refused); ok {
 			return &item{kind: KindTalk, text: t, sku: r.onAir, variants: b.variants}, nil
 		}
 	}
@@ -254,7 +255,7 @@ func (r *runner) next(ctx context.Context) (*item, error) {
 	for range len(idle) {
 		b := idle[r.idleIdx%len(idle)]
 		r.idleIdx++
-		if t, ok := r.vari.pick(b); ok {
+		if t, ok := r.vari.pick(b, r.refused); ok {
 			return &item{kind: KindIdle, text: t, sku: r.onAir}, nil
 		}
 	}
@@ -434,18 +435,33 @@ func (r *runner) interrupted(kind string) bool {
 func (r *runner) speak(ctx context.Context, it *item) {
 	products := r.gateProducts(ctx, it.sku)
 	lang := r.lang()
+	spoken := false
 	for i, s := range Sentences(it.text) {
 		if i > 0 && r.interrupted(it.kind) {
-			return
+			break
 		}
 		text, verdict, ok := r.gate(ctx, it, s, products)
 		if !ok {
+			if windowed(it.kind) {
+				// Not offered again within the window: a refused line must not be retried at once.
+				r.mu.Lock()
+				r.refused.add(s)
+				r.mu.Unlock()
+			}
 			continue
 		}
-		if it.kind == KindAnswer && i == 0 {
+		if it.kind == KindAnswer && !spoken {
 			text = r.address(lang, it.q.user) + text
 		}
 		r.say(ctx, it, text, verdict, lang)
+		spoken = true
+	}
+	if !spoken {
+		// Everything was refused: let a moment pass so that a show of refused lines cannot spin.
+		select {
+		case <-ctx.Done():
+		case <-r.m.clock.After(r.m.opt.Gap):
+		}
 	}
 }
 

@@ -119,7 +119,7 @@ func TestTTSDownFallsBackThenCaptionsOnly(t *testing.T) {
 		{"captions only", []tts.Engine{broken{}}, "captions", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, rigOpt{engines: tc.engines, clock: avatar.NewFastClock(time.Now())})
+			r := newRig(t, rigOpt{engines: tc.engines, clock: avatar.NewFastClock(time.Now(), 0)})
 			id := r.newShow("LH-COS-001")
 			seq, err := r.m.Control(context.Background(), id, "start", "t")
 			if err != nil {
@@ -150,7 +150,7 @@ func TestTTSDownFallsBackThenCaptionsOnly(t *testing.T) {
 // TestPageGoneNeverStalls: a page reports playback and then goes away; the runner waits for it a
 // little, then paces by its own clock.
 func TestPageGoneNeverStalls(t *testing.T) {
-	r := newRig(t, rigOpt{clock: avatar.NewFastClock(time.Now())})
+	r := newRig(t, rigOpt{clock: avatar.NewFastClock(time.Now(), 0)})
 	id := r.newShow("LH-COS-001", "LH-COS-002")
 	ctx := context.Background()
 	seq, err := r.m.Control(ctx, id, "start", "t")

@@ -171,12 +171,13 @@ func (v *variety) add(s string) {
 	v.seen[s]++
 }
 
-// pick returns the first variant of b none of whose sentences was said within the window.
-func (v *variety) pick(b beat) (string, bool) {
+// pick returns the first variant of b none of whose sentences was said within the window, nor
+// refused by the gate lately.
+func (v *variety) pick(b beat, refused *variety) (string, bool) {
 next:
 	for _, s := range b.variants {
 		for _, sen := range Sentences(s) {
-			if v.recent(sen) {
+			if v.recent(sen) || refused.recent(sen) {
 				continue next
 			}
 		}
