@@ -30,7 +30,9 @@ func TestCPUPerShow(t *testing.T) {
 		}
 		var ch syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ch) // open_jtalk runs as a child process
-		tv := func(x syscall.Timeval) time.Duration { return time.Duration(x.Sec)*time.Second + time.Duration(x.Usec)*time.Microsecond }
+		tv := func(x syscall.Timeval) time.Duration {
+			return time.Duration(x.Sec)*time.Second + time.Duration(x.Usec)*time.Microsecond
+		}
 		return tv(ru.Utime) + tv(ru.Stime) + tv(ch.Utime) + tv(ch.Stime)
 	}
 	c0, w0 := cpu(), time.Now()
