@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -45,6 +46,8 @@ type rig struct {
 }
 
 type rigOpt struct {
+	env     map[string]string // settings (config.FromEnv) of the agents
+	client  *http.Client      // reaches the OpenAI-compatible server of env
 	engines []tts.Engine
 	clock   avatar.Clock
 	agents  func(live.Agents) live.Agents
@@ -57,7 +60,7 @@ func newRig(t *testing.T, o rigOpt) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ag, err := wire.Build(context.Background(), config.FromEnv(func(string) string { return "" }), wire.Deps{Catalog: s, Logger: quiet})
+	ag, err := wire.Build(context.Background(), config.FromEnv(func(k string) string { return o.env[k] }), wire.Deps{Catalog: s, HTTPClient: o.client, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
