@@ -41,15 +41,18 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 	r := newRig(t, rigOpt{engines: offlineEngines(t)})
 	id := r.newShow("LH-COS-001", "LH-COS-002")
 	ctx := context.Background()
-	// One short free-talk line: once said (and the idle lines), the avatar waits for questions.
-	if _, err := r.m.SetPlan(ctx, id, show.AvatarPlan{Segments: []show.AvatarPlanSegment{{SKU: "LH-COS-001", Text: []string{"ようこそ。"}, Seconds: 86400}}}, "t"); err != nil {
+	// One short free-talk line and the product on air: once it and the idle lines are said (the
+	// variety window keeps them from repeating), the avatar is quiet and waits for questions.
+	if _, err := r.m.SetPlan(ctx, id, show.AvatarPlan{Segments: []show.AvatarPlanSegment{{Text: []string{"ようこそ。"}, Seconds: 86400}}}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.rt.SetOnAir(ctx, id, "LH-COS-001", "t"); err != nil {
 		t.Fatal(err)
 	}
 	seq, err := r.m.Control(ctx, id, "start", "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Let the talk run out (every line is then inside the variety window).
 	last := seq
 	for {
 		ctx2, cancel := context.WithTimeout(ctx, 8*time.Second)

@@ -621,6 +621,10 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 	if ended != nil {
 		limit = dur + 3*time.Second // the page starts late; never longer than this
 	}
+	timer := r.m.clock.After(limit)
+	// While this sentence plays, the next answer's first sentence is synthesized, so that it starts
+	// the moment this one ends.
+	r.prefetch(ctx)
 	select {
 	case <-ctx.Done():
 	case <-ended:
@@ -628,8 +632,40 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 		case <-ctx.Done():
 		case <-r.m.clock.After(r.m.opt.Gap):
 		}
-	case <-r.m.clock.After(limit):
+	case <-timer:
 	}
+}
+
+// prefetch synthesizes (into the TTS cache) the first sentence of the answer that will be spoken
+// next, as it will be spoken. A failure is not logged here: the sentence is synthesized again,
+// with its fallbacks logged, when it is spoken.
+func (r *runner) prefetch(ctx context.Context) {
+	r.mu.Lock()
+	var best *question
+	for _, q := range r.queue {
+		if r.answered[q.chatSeq] {
+			continue
+		}
+		if best == nil || (q.sku == r.onAir) != (best.sku == r.onAir) && q.sku == r.onAir ||
+			(q.sku == r.onAir) == (best.sku == r.onAir) && (q.askers > best.askers || q.askers == best.askers && q.chatSeq < best.chatSeq) {
+			best = q
+		}
+	}
+	var user, text, sku string
+	if best != nil {
+		user, text, sku = best.user, best.text, best.sku
+	}
+	lang := r.lang()
+	r.mu.Unlock()
+	ss := Sentences(text)
+	if len(ss) == 0 {
+		return
+	}
+	if ok, _ := r.m.opt.Gate.Check(ss[0], r.gateProducts(ctx, sku)); !ok {
+		return
+	}
+	spoken := r.address(lang, user) + ss[0]
+	_, _, _, _ = r.m.opt.Speech.Speak(ctx, tts.Request{Text: spoken, Lang: sentenceLang(spoken, lang)})
 }
 
 // playback records the page's report on an utterance.
