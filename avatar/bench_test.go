@@ -76,13 +76,14 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.until(id, res[0].Seq, 30*time.Second, func(ev show.Event) bool {
+		ev := r.until(id, res[0].Seq, 30*time.Second, func(ev show.Event) bool {
 			u, ok := utterance(ev)
 			return ok && u.ChatSeq == res[0].Seq
 		})
 		lat = append(lat, time.Since(t0))
-		// Let the answer be spoken before the next question.
-		time.Sleep(4 * time.Second)
+		// Let the answer be spoken (the runner's clock paces it) before the next question.
+		u, _ := utterance(ev)
+		time.Sleep(time.Duration(u.DurationMS)*time.Millisecond + time.Second)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }

@@ -36,14 +36,15 @@ func runAvatar(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 || *token == "" {
-		if *token == "" && len(pos) >= 2 {
-			fmt.Fprintln(env.stderr, "avatar: a token is needed (--token or LIVEHOST_ADMIN_TOKEN)")
-		}
-		return errUsage
+	usage := func() error { fs.Usage(); return errUsage }
+	if len(pos) < 2 {
+		return usage()
+	}
+	if *token == "" {
+		return &exitError{2, fmt.Errorf("a token is needed (--token or LIVEHOST_ADMIN_TOKEN)")}
 	}
 	if _, err := url.Parse(*base); err != nil {
-		return &exitError{2, fmt.Errorf("avatar: --url: %w", err)}
+		return &exitError{2, fmt.Errorf("--url: %w", err)}
 	}
 	c := &apiClient{base: strings.TrimRight(*base, "/"), hc: &http.Client{Timeout: 30 * time.Second}}
 	path := "/api/shows/" + url.PathEscape(pos[0]) + "/avatar"
@@ -61,25 +62,25 @@ func runAvatar(ctx context.Context, env *cliEnv, args []string) error {
 			raw, err = os.ReadFile(pos[2])
 		}
 		if err != nil {
-			return &exitError{2, fmt.Errorf("avatar: read plan: %w", err)}
+			return &exitError{2, fmt.Errorf("read plan: %w", err)}
 		}
 		var plan json.RawMessage
 		if err := json.Unmarshal(raw, &plan); err != nil {
-			return &exitError{2, fmt.Errorf("avatar: plan %s is not JSON: %w", pos[2], err)}
+			return &exitError{2, fmt.Errorf("plan %s is not JSON: %w", pos[2], err)}
 		}
 		_, err = c.call(ctx, *token, "PUT", path+"/plan", plan, &out)
 	case "start", "pause", "resume", "stop", "skip":
 		_, err = c.call(ctx, *token, "POST", path+"/"+verb, nil, &out)
 	case "say":
 		if len(pos) < 3 {
-			return errUsage
+			return usage()
 		}
 		_, err = c.call(ctx, *token, "POST", path+"/say", map[string]string{"text": strings.Join(pos[2:], " ")}, &out)
 	default:
-		return errUsage
+		return usage()
 	}
 	if err != nil {
-		return &exitError{1, fmt.Errorf("avatar: %w", err)}
+		return &exitError{1, err}
 	}
 	if *jsonOut {
 		fmt.Fprintf(env.stdout, "%s\n", out)
