@@ -22,12 +22,15 @@ type Fallback struct {
 // fallbacks: the line is shown as a caption only.
 type Chain struct {
 	Engines []Engine
-	// CacheEntries bounds the cache (default 512 sentences).
+	// CacheEntries and CacheBytes bound the cache (default 512 sentences, 64 MiB of audio: Open
+	// JTalk's 48 kHz WAV is about 100 KB a second).
 	CacheEntries int
+	CacheBytes   int
 
-	mu   sync.Mutex
-	lru  list.List
-	byID map[string]*list.Element
+	mu    sync.Mutex
+	lru   list.List
+	byID  map[string]*list.Element
+	bytes int
 }
 
 // ErrCaptionsOnly is returned when no engine could speak a sentence.
@@ -103,14 +106,20 @@ func (c *Chain) put(id string, sp Speech) {
 		return
 	}
 	c.byID[id] = c.lru.PushFront(&entry{id: id, sp: sp})
-	limit := c.CacheEntries
+	c.bytes += len(sp.Audio)
+	limit, limitBytes := c.CacheEntries, c.CacheBytes
 	if limit <= 0 {
 		limit = 512
 	}
-	for c.lru.Len() > limit {
+	if limitBytes <= 0 {
+		limitBytes = 64 << 20
+	}
+	for c.lru.Len() > 1 && (c.lru.Len() > limit || c.bytes > limitBytes) {
 		old := c.lru.Back()
 		c.lru.Remove(old)
-		delete(c.byID, old.Value.(*entry).id)
+		e := old.Value.(*entry)
+		delete(c.byID, e.id)
+		c.bytes -= len(e.sp.Audio)
 	}
 }
 

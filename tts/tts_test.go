@@ -175,6 +175,16 @@ func TestChainFallsBackThenCaptionsOnlyAndCaches(t *testing.T) {
 	if c.Len() != 2 {
 		t.Fatalf("cache holds %d, bound is 2", c.Len())
 	}
+	// Five characters of tone are 4,844 bytes of WAV: 10,000 bytes hold two of them.
+	small := &tts.Chain{Engines: []tts.Engine{&tts.Tone{}}, CacheBytes: 10000}
+	for _, s := range []string{"あいうえお", "かきくけこ", "さしすせそ"} {
+		if _, _, _, err := small.Speak(context.Background(), tts.Request{Text: s, Lang: "ja"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if small.Len() != 2 {
+		t.Fatalf("cache bounded by bytes holds %d, want 2", small.Len())
+	}
 	none := &tts.Chain{Engines: []tts.Engine{broken{"a"}, broken{"b"}}}
 	_, _, fbs, err = none.Speak(context.Background(), tts.Request{Text: "x", Lang: "ja"})
 	if !errors.Is(err, tts.ErrCaptionsOnly) || len(fbs) != 2 || fbs[1].Next != "" {
