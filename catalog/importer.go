@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/livehost/livehost/textnorm"
 	"io"
 	"math"
 	"os"
@@ -230,6 +231,21 @@ func finishProduct(p *Product) error {
 			return rejectf("invalid UTF-8")
 		}
 	}
+	// Names are shown on the pages: a bidi override or a control character there would show
+	// something other than what is stored.
+	for _, s := range []*string{&p.Name, &p.Brand, &p.Category} {
+		*s = textnorm.CleanLine(*s)
+	}
+	p.Description = textnorm.CleanText(p.Description)
+	for _, f := range []struct {
+		name string
+		v    string
+		max  int
+	}{{"name", p.Name, MaxNameLen}, {"brand", p.Brand, MaxNameLen}, {"category", p.Category, MaxNameLen}, {"description", p.Description, MaxDescriptionLen}} {
+		if n := utf8.RuneCountInString(f.v); n > f.max {
+			return rejectf("%s is %d characters, longer than %d", f.name, n, f.max)
+		}
+	}
 	for k, vs := range p.Attributes {
 		if !utf8.ValidString(k) {
 			return rejectf("invalid UTF-8")
@@ -250,8 +266,8 @@ func finishProduct(p *Product) error {
 	if p.SKU == "" {
 		return rejectf("missing sku")
 	}
-	if strings.ContainsAny(p.SKU, "\n\r\t") {
-		return rejectf("bad sku %q: control characters", p.SKU)
+	if textnorm.CleanLine(p.SKU) != p.SKU {
+		return rejectf("bad sku %q: control or bidirectional characters", p.SKU)
 	}
 	if p.Name == "" {
 		return rejectf("missing name")
@@ -280,6 +296,12 @@ func finishProduct(p *Product) error {
 	}
 	return nil
 }
+
+// Limits on product text, so a catalog row cannot break the pages' layouts.
+const (
+	MaxNameLen        = 300   // runes of a name, brand or category
+	MaxDescriptionLen = 20000 // runes of a description
+)
 
 // dedup tracks SKUs already read from a file.
 type dedup map[string]int

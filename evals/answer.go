@@ -1,6 +1,7 @@
 package evals
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/examples"
 	"github.com/livehost/livehost/internal/wire"
 )
 
@@ -44,9 +46,19 @@ func init() {
 		run:         runAnswers,
 	})
 	addSuite(Suite{
+		Name:        "answers-blind",
+		Description: "blind set: free questions on a second catalog with its own Japanese attribute names, details in descriptions (data/qa_blind.jsonl on examples/catalog2.jsonl)",
+		run:         runAnswersBlind,
+	})
+	addSuite(Suite{
 		Name:        "injection",
 		Description: "prompt-injection attempts in chat never change a stated fact (data/injection.jsonl)",
 		run:         runInjection,
+	})
+	addSuite(Suite{
+		Name:        "epqa",
+		Description: "outside set: ePQA candidate selection over the catalog's own candidates (attribute, description, bullet), P@1 beside BM25; reviews and community answers apart",
+		run:         runEPQA,
 	})
 	addSuite(Suite{
 		Name:        "semipqa",
@@ -65,6 +77,11 @@ func answerEngine(ctx context.Context, cfg Config) (answer.Engine, map[string]*c
 	if err != nil {
 		return nil, nil, fmt.Errorf("read catalog %s: %w", path, err)
 	}
+	return engineOver(ctx, cfg, path, res)
+}
+
+// engineOver builds the engine under test over products already read.
+func engineOver(ctx context.Context, cfg Config, path string, res *catalog.ReadResult) (answer.Engine, map[string]*catalog.Product, error) {
 	if len(res.Rejects) > 0 {
 		return nil, nil, fmt.Errorf("catalog %s: %d rejected rows, first: %s", path, len(res.Rejects), res.Rejects[0].String())
 	}
@@ -84,11 +101,30 @@ func answerEngine(ctx context.Context, cfg Config) (answer.Engine, map[string]*c
 }
 
 func runAnswers(ctx context.Context, cfg Config, r *Result) error {
-	cases, err := readJSONL[qaCase]("qa.jsonl")
+	eng, products, err := answerEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	eng, products, err := answerEngine(ctx, cfg)
+	return runQA(ctx, cfg, "qa.jsonl", eng, products, r)
+}
+
+// runAnswersBlind runs the blind set over the second example catalog (embedded, so it needs no path).
+func runAnswersBlind(ctx context.Context, cfg Config, r *Result) error {
+	res, err := catalog.Read(bytes.NewReader(examples.Catalog2), examples.Catalog2Path, "")
+	if err != nil {
+		return fmt.Errorf("read catalog %s: %w", examples.Catalog2Path, err)
+	}
+	eng, products, err := engineOver(ctx, cfg, examples.Catalog2Path, res)
+	if err != nil {
+		return err
+	}
+	return runQA(ctx, cfg, "qa_blind.jsonl", eng, products, r)
+}
+
+// runQA runs one question set through an engine: detection, intent, product, every expected fact
+// stated, no forbidden (invented) statement, unknown facts sent to review.
+func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, products map[string]*catalog.Product, r *Result) error {
+	cases, err := readJSONL[qaCase](file)
 	if err != nil {
 		return err
 	}
@@ -145,7 +181,7 @@ func runAnswers(ctx context.Context, cfg Config, r *Result) error {
 		if len(c.SKU) > 0 {
 			var want string // JSON null leaves it empty: the question is about no product
 			if err := json.Unmarshal(c.SKU, &want); err != nil && string(c.SKU) != "null" {
-				return fmt.Errorf("qa.jsonl case %s: sku: %w", c.ID, err)
+				return fmt.Errorf("%s case %s: sku: %w", file, c.ID, err)
 			}
 			skuN++
 			if res.SKU == want {
@@ -194,12 +230,15 @@ func runAnswers(ctx context.Context, cfg Config, r *Result) error {
 		}
 	}
 	r.Cases = len(cases)
+	r.Metrics = append(r.Metrics, Metric{Name: "detection_accuracy", Value: ratio(detectOK, len(cases)), Note: fmt.Sprintf("%d/%d", detectOK, len(cases))})
+	if intentN > 0 {
+		r.Metrics = append(r.Metrics, Metric{Name: "intent_accuracy", Value: ratio(intentOK, intentN), Note: fmt.Sprintf("%d/%d", intentOK, intentN)})
+	}
 	r.Metrics = append(r.Metrics,
-		Metric{Name: "detection_accuracy", Value: ratio(detectOK, len(cases)), Note: fmt.Sprintf("%d/%d", detectOK, len(cases))},
-		Metric{Name: "intent_accuracy", Value: ratio(intentOK, intentN), Note: fmt.Sprintf("%d/%d", intentOK, intentN)},
 		Metric{Name: "product_accuracy", Value: ratio(skuOK, skuN), Note: fmt.Sprintf("%d/%d", skuOK, skuN)},
 		Metric{Name: "fact_accuracy", Value: ratio(factOK, factN), Note: fmt.Sprintf("%d/%d answers state every expected fact", factOK, factN)},
 		Metric{Name: "forbidden_rate", Value: ratio(forbidHit, forbidN), Note: fmt.Sprintf("%d/%d forbidden statements made", forbidHit, forbidN)},
+		Metric{Name: "invented_facts", Value: float64(forbidHit), Note: "answers stating what the catalog does not say"},
 		Metric{Name: "review_accuracy", Value: ratio(reviewOK, reviewN), Note: fmt.Sprintf("%d/%d unknown facts sent to review", reviewOK, reviewN)},
 	)
 	if jd != nil {
@@ -277,6 +316,30 @@ func runSemiPQA(ctx context.Context, cfg Config, r *Result) error {
 		Metric{Name: "bm25_p_at_1", Value: res.BM25P1, Note: "baseline over the same candidates"},
 		Metric{Name: "bm25_mrr", Value: res.BM25MRR},
 		Metric{Name: "p_at_1_gain_over_bm25", Value: res.P1 - res.BM25P1},
+	)
+	r.Latency = percentiles([]time.Duration{time.Since(start) / time.Duration(max(res.Questions, 1))})
+	return nil
+}
+
+func runEPQA(ctx context.Context, cfg Config, r *Result) error {
+	path, err := sharedPath(cfg, "epqa/dev_half.csv")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := answer.EvalEPQA(path)
+	if err != nil {
+		return err
+	}
+	r.Cases = res.Questions
+	r.Metrics = append(r.Metrics,
+		Metric{Name: "p_at_1", Value: res.P1, Note: fmt.Sprintf("%d questions, %d attribute/description/bullet candidates; top answers fully (label 2)", res.Questions, res.Candidates)},
+		Metric{Name: "bm25_p_at_1", Value: res.BM25P1, Note: "baseline over the same candidates"},
+		Metric{Name: "p_at_1_gain_over_bm25", Value: res.P1 - res.BM25P1},
+		Metric{Name: "p_at_1_helpful", Value: res.P1Helpful, Note: "top is helpful or better (label ≥ 1)"},
+		Metric{Name: "bm25_p_at_1_helpful", Value: res.BM25P1Helpful},
+		Metric{Name: "reviews_p_at_1", Value: res.OtherP1, Note: fmt.Sprintf("reviews and community answers apart, %d questions", res.OtherQuestions)},
+		Metric{Name: "reviews_bm25_p_at_1", Value: res.OtherBM25P1},
 	)
 	r.Latency = percentiles([]time.Duration{time.Since(start) / time.Duration(max(res.Questions, 1))})
 	return nil

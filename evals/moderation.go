@@ -21,8 +21,11 @@ type moderationCase struct {
 	Category string `json:"category,omitempty"`
 	// Hard marks look-alikes that a list engine is expected to struggle with (quotation, idiom);
 	// they count in fp_rate but not in fp_rate_core.
-	Hard bool   `json:"hard,omitempty"`
-	Note string `json:"note,omitempty"`
+	Hard bool `json:"hard,omitempty"`
+	// Guideline names the guideline category a host line tests (expert, disease, superlative …),
+	// reported with a miss.
+	Guideline string `json:"guideline,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 func init() {
@@ -38,6 +41,13 @@ func init() {
 		Description: "host speech: 薬機法/景品表示法 claims that must be flagged, approved wordings that must pass (data/host.jsonl)",
 		run: func(ctx context.Context, cfg Config, r *Result) error {
 			return runModeration(ctx, "host.jsonl", moderation.SourceHost, r)
+		},
+	})
+	addSuite(Suite{
+		Name:        "compliance-blind",
+		Description: "blind set: host lines for each category of the advertising guidelines (医薬品等適正広告基準, health-food and cosmetics guidance, 景品表示法) with compliant counterparts (data/host_blind.jsonl)",
+		run: func(ctx context.Context, cfg Config, r *Result) error {
+			return runModeration(ctx, "host_blind.jsonl", moderation.SourceHost, r)
 		},
 	})
 	addSuite(Suite{
@@ -72,7 +82,7 @@ func runModeration(ctx context.Context, file string, src moderation.Source, r *R
 		if c.Flag {
 			pos++
 			if !flagged {
-				r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("missed %q (want %s)", c.Text, c.Category)})
+				r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("missed %q (want %s%s)", c.Text, c.Category, guidelineNote(c))})
 				continue
 			}
 			caught++
@@ -98,7 +108,7 @@ func runModeration(ctx context.Context, file string, src moderation.Source, r *R
 			if !c.Hard {
 				fpCore++
 			}
-			r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("false positive %q → %s %v", c.Text, v.Action, v.Categories)})
+			r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("false positive %q → %s %v%s", c.Text, v.Action, v.Categories, guidelineNote(c))})
 		}
 	}
 	r.Cases = len(cases)
@@ -197,4 +207,11 @@ func runJapaneseToxic(ctx context.Context, cfg Config, r *Result) error {
 	)
 	r.Latency = percentiles(lat)
 	return nil
+}
+
+func guidelineNote(c moderationCase) string {
+	if c.Guideline == "" {
+		return ""
+	}
+	return ", guideline " + c.Guideline
 }

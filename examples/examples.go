@@ -11,3 +11,13 @@ const CatalogPath = "examples/catalog.jsonl"
 //
 //go:embed catalog.jsonl
 var Catalog []byte
+
+// Catalog2Path is the second example catalog: a shop whose attribute names are its own Japanese
+// words (耐荷重, 替え刃, 連続使用時間) and whose details are often only in the description. The blind
+// answer evals run on it.
+const Catalog2Path = "examples/catalog2.jsonl"
+
+// Catalog2 is examples/catalog2.jsonl.
+//
+//go:embed catalog2.jsonl
+var Catalog2 []byte

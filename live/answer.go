@@ -29,7 +29,7 @@ func (rt *Runtime) offerAnswer(j answerJob) {
 	case rt.answerQ <- j:
 		rt.m.queueDepth.WithLabelValues("answer").Set(float64(len(rt.answerQ)))
 	default:
-		rt.m.pipelineDrops.Inc()
+		rt.m.pipelineDrops.WithLabelValues("queue_full").Inc()
 	}
 }
 
@@ -111,7 +111,12 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		return skus, prompt
 	}
 	var work []drafted
+	now := time.Now()
 	for _, j := range jobs {
+		if j.onAir == "" && now.Sub(j.at) > rt.opt.AnswerStaleAfter {
+			rt.m.pipelineDrops.WithLabelValues("stale").Inc()
+			continue
+		}
 		if j.onAir != "" {
 			if rt.opt.Agents.CrossSell != nil {
 				// A product going on air gets its suggestions whatever the throttle says.
@@ -143,6 +148,7 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		return
 	}
 	var newDrafts []string
+	expired := 0
 	_, err = rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 		newDrafts = newDrafts[:0]
 		var evs []show.NewEvent
@@ -178,6 +184,11 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 				evs = append(evs, event(show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: a.SKU, Suggestions: w.xs, Text: w.xsTx, ChatSeq: w.job.seq}))
 			}
 		}
+		// A raid of questions must not grow the queue without bound: the oldest unclaimed drafts
+		// beyond the cap expire, each with its event.
+		overflow := v.drafts.q.ExpireOverflow(ls.id, rt.opt.MaxPendingDrafts)
+		expired = len(overflow)
+		evs = append(evs, changeEvents(overflow)...)
 		return evs, nil
 	})
 	if err != nil {
@@ -189,6 +200,9 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		rt.drafts[id] = showID
 	}
 	rt.mu.Unlock()
+	if expired > 0 {
+		rt.m.drafts.WithLabelValues("expired").Add(float64(expired))
+	}
 	done := time.Now()
 	for _, w := range work {
 		if w.job.onAir == "" {
@@ -207,8 +221,9 @@ func (rt *Runtime) setQueueGauges(ls *liveShow) {
 	rt.m.queueDepth.WithLabelValues("held").Set(float64(len(ls.st.held)))
 }
 
-// expireDrafts marks drafts that waited longer than DraftTTL as expired, every interval.
-func (rt *Runtime) expireDrafts(interval time.Duration) {
+// housekeeping expires drafts and held messages that waited too long, and lets decided drafts
+// beyond the newest KeepDecidedDrafts leave memory, every interval.
+func (rt *Runtime) housekeeping(interval time.Duration) {
 	defer rt.wg.Done()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -225,6 +240,14 @@ func (rt *Runtime) expireDrafts(interval time.Duration) {
 		}
 		rt.mu.Unlock()
 		for _, ls := range rts {
+			if rt.opt.HeldTTL > 0 {
+				if _, err := rt.expireHeld(rt.qctx, ls); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
+					rt.log.Error("expire held messages", "show", ls.id, "err", err)
+				}
+			}
+			if rt.opt.DraftTTL <= 0 {
+				continue
+			}
 			expired := 0
 			_, err := rt.appendEvents(rt.qctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 				changes := v.drafts.q.ExpireDue()
@@ -235,13 +258,24 @@ func (rt *Runtime) expireDrafts(interval time.Duration) {
 				rt.log.Error("expire drafts", "show", ls.id, "err", err)
 				continue
 			}
-			if expired == 0 {
-				continue
-			}
 			rt.m.drafts.WithLabelValues("expired").Add(float64(expired))
 			ls.mu.Lock()
+			gone := ls.st.drafts.forget(rt.opt.KeepDecidedDrafts)
 			rt.setQueueGauges(ls)
 			ls.mu.Unlock()
+			rt.forgetDrafts(gone)
 		}
+	}
+}
+
+// forgetDrafts drops drafts a show no longer keeps from the draft → show index.
+func (rt *Runtime) forgetDrafts(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, id := range ids {
+		delete(rt.drafts, id)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // SetOnAir puts a product on air ("" takes it off) and has cross-sell suggested for it. It
@@ -73,10 +74,10 @@ func (rt *Runtime) startStop(ctx context.Context, showID, by string, start bool)
 // SetScript gives a show its host script (lines separated by newlines; "" removes it). The
 // teleprompter shows it and final transcript segments move the host's place in it.
 func (rt *Runtime) SetScript(ctx context.Context, showID, text, by string) (int64, error) {
-	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	if !utf8.ValidString(text) {
 		return 0, invalidf("script is not valid UTF-8")
 	}
+	text = strings.TrimSpace(textnorm.CleanText(strings.ReplaceAll(text, "\r\n", "\n")))
 	if n := utf8.RuneCountInString(text); n > MaxScript {
 		return 0, invalidf("script is %d characters, longer than %d", n, MaxScript)
 	}

@@ -204,3 +204,12 @@ func (b *draftBook) forPages() []DraftItem {
 }
 
 func (b *draftBook) pending() int { return b.nPending }
+
+// forget drops all but the newest keep decided drafts from memory; they stay in the log.
+func (b *draftBook) forget(keep int) []string {
+	gone := b.q.Forget(keep)
+	for _, id := range gone {
+		delete(b.published, id)
+	}
+	return gone
+}

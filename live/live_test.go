@@ -37,7 +37,7 @@ type rig struct {
 	store *show.Store
 }
 
-func newRig(t *testing.T, agents func(live.Agents) live.Agents) *rig {
+func newRig(t *testing.T, agents func(live.Agents) live.Agents, opts ...func(*live.Options)) *rig {
 	t.Helper()
 	s, err := exampleCatalog()
 	if err != nil {
@@ -58,7 +58,11 @@ func newRig(t *testing.T, agents func(live.Agents) live.Agents) *rig {
 	if agents != nil {
 		la = agents(la)
 	}
-	rt, err := live.New(ctx, live.Options{Store: st, Agents: la, Policy: &ag.Policy, Logger: quiet})
+	o := live.Options{Store: st, Agents: la, Policy: &ag.Policy, Logger: quiet}
+	for _, f := range opts {
+		f(&o)
+	}
+	rt, err := live.New(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +209,10 @@ func TestErrorsSayWhatFailed(t *testing.T) {
 		text string
 	}{
 		{"unknown show", func() error { _, err := r.rt.Show(ctx, "nope"); return err }, live.ErrNotFound, `no show "nope"`},
-		{"invalid show id", func() error { _, err := r.rt.IngestChat(ctx, "../x", []live.ChatIn{{User: "u", Text: "x"}}); return err }, live.ErrNotFound, "no show"},
+		{"invalid show id", func() error {
+			_, err := r.rt.IngestChat(ctx, "../x", []live.ChatIn{{User: "u", Text: "x"}})
+			return err
+		}, live.ErrNotFound, "no show"},
 		{"catalog down on create", func() error {
 			_, err := r.rt.CreateShow(ctx, show.Show{Title: "t", Lineup: []string{"LH-COS-001"}})
 			return err
@@ -297,5 +304,54 @@ func TestRestartRebuildsState(t *testing.T) {
 	}
 	if _, err := rt2.ReviewDraft(ctx, after.Drafts[0].DraftID, live.Review{Verb: "approve", By: "mod"}); err != nil {
 		t.Fatalf("approve a draft rebuilt from the log: %v", err)
+	}
+}
+
+// TestPendingQueueIsBounded: a raid of different questions cannot grow the pending queue past its
+// cap; the oldest drafts expire, each with an event that says why.
+func TestPendingQueueIsBounded(t *testing.T) {
+	r := newRig(t, nil, func(o *live.Options) { o.MaxPendingDrafts = 3 })
+	ctx := context.Background()
+	if _, err := r.rt.CreateShow(ctx, show.Show{ID: "b1", Title: "t", Lineup: []string{"LH-COS-001"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.rt.SetOnAir(ctx, "b1", "LH-COS-001", "h"); err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{"色は何色？", "素材は？", "使い方は？", "成分は？", "容量は？", "香りは？", "肌質は？"}
+	for i, q := range qs {
+		if _, err := r.rt.IngestChat(ctx, "b1", []live.ChatIn{{User: fmt.Sprintf("v%d", i), Text: "このリップの" + q}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all, _ := r.rt.Drafts(ctx, "b1", "")
+		pending, _ := r.rt.Drafts(ctx, "b1", "pending")
+		expired, _ := r.rt.Drafts(ctx, "b1", "expired")
+		if len(all) >= len(qs)-1 && len(pending) <= 3 && len(expired) >= 1 {
+			break
+		}
+		if len(pending) > 3 || time.Now().After(deadline) {
+			t.Fatalf("%d drafts, %d pending (cap 3), %d expired", len(all), len(pending), len(expired))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The state folds an append before it is durable; the event is in the log a moment later.
+	for {
+		evs, err := r.rt.Events(ctx, "b1", 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			var p show.DraftAction
+			if ev.Type == show.TypeDraftExpired && ev.Decode(&p) == nil && strings.Contains(p.Reason, "queue is full") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no draft.expired event says the queue was full")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

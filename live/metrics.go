@@ -13,7 +13,10 @@ type metrics struct {
 	queueDepth    *prometheus.GaugeVec
 	resyncs       prometheus.Counter
 	compliance    prometheus.Counter
-	pipelineDrops prometheus.Counter
+	pipelineDrops *prometheus.CounterVec
+	heldDecided   *prometheus.CounterVec
+
+	chatDuplicates prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -37,12 +40,18 @@ func newMetrics() *metrics {
 			Name: "livehost_stream_resyncs_total", Help: "Subscribers that fell behind and were resynced from the log."}),
 		compliance: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_host_compliance_flags_total", Help: "Compliance flags raised on the host's speech."}),
-		pipelineDrops: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "livehost_answer_queue_dropped_total", Help: "Chat messages not offered to the answer agent because its queue was full."}),
+		heldDecided: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livehost_held_decided_total", Help: "Held messages that left the queue in bulk: denied by user, rule or age, or expired."},
+			[]string{"how"}),
+		pipelineDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livehost_answer_queue_dropped_total", Help: "Questions shed by the answer agent under overload: its queue was full, or the question waited too long."},
+			[]string{"reason"}),
+		chatDuplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_chat_duplicates_total", Help: "Chat messages not logged because the show already has their (platform, id)."}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
-		m.resyncs, m.compliance, m.pipelineDrops}
+		m.resyncs, m.compliance, m.pipelineDrops, m.heldDecided, m.chatDuplicates}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // DraftStatuses are the statuses Drafts filters by ("" for all).
@@ -30,9 +31,29 @@ func (rt *Runtime) Drafts(ctx context.Context, showID, status string) ([]DraftIt
 // DraftShow names the show a draft belongs to.
 func (rt *Runtime) DraftShow(draftID string) (string, bool) {
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
 	id, ok := rt.drafts[draftID]
-	return id, ok
+	shows := make([]*liveShow, 0, len(rt.shows))
+	if !ok {
+		for _, ls := range rt.shows {
+			shows = append(shows, ls)
+		}
+	}
+	rt.mu.Unlock()
+	if ok {
+		return id, true
+	}
+	// The answer agent indexes a draft once its append returns, but the draft is in the show's
+	// state (and on its stream) a moment earlier: a moderator or script that acts on it at once
+	// must not get a 404. Look in the shows' states.
+	for _, ls := range shows {
+		ls.mu.Lock()
+		_, found := ls.st.drafts.q.Get(draftID)
+		ls.mu.Unlock()
+		if found {
+			return ls.id, true
+		}
+	}
+	return "", false
 }
 
 // Review is a moderator's decision on a draft.
@@ -54,12 +75,12 @@ func (rt *Runtime) ReviewDraft(ctx context.Context, draftID string, r Review) (D
 		return DraftItem{}, invalidf("unknown decision %q", r.Verb)
 	}
 	if r.Text != nil {
-		t := strings.TrimSpace(*r.Text)
+		if !utf8.ValidString(*r.Text) {
+			return DraftItem{}, invalidf("text is not valid UTF-8")
+		}
+		t := strings.TrimSpace(textnorm.CleanText(*r.Text))
 		if t == "" {
 			return DraftItem{}, invalidf("text is empty; omit it to approve the draft as it is")
-		}
-		if !utf8.ValidString(t) {
-			return DraftItem{}, invalidf("text is not valid UTF-8")
 		}
 		if utf8.RuneCountInString(t) > MaxChatText {
 			return DraftItem{}, invalidf("text is longer than %d characters", MaxChatText)

@@ -42,6 +42,17 @@ type Options struct {
 	DraftTTL time.Duration
 	// ClaimTTL is how long a moderator's claim on a draft lasts (default 2 min).
 	ClaimTTL time.Duration
+	// MaxPendingDrafts caps a show's drafts waiting for a moderator (default 500): beyond it the
+	// oldest unclaimed ones expire, each with a draft.expired event. KeepDecidedDrafts is how many
+	// decided drafts a show keeps in memory (default 1000; the log keeps them all).
+	MaxPendingDrafts  int
+	KeepDecidedDrafts int
+	// HeldTTL is how long a held message waits for a moderator before it expires (default 10
+	// min; negative: never), with a chat.held_expired event.
+	HeldTTL time.Duration
+	// AnswerStaleAfter drops a question still waiting for the answer agent after this long
+	// (default 1 min): under overload a late draft is worth less than a fresh one.
+	AnswerStaleAfter time.Duration
 	// SubscriptionBuffer is each subscriber's live buffer in events (default 8192); one that falls
 	// further behind is caught up from the log.
 	SubscriptionBuffer int
@@ -84,6 +95,18 @@ func New(ctx context.Context, opt Options) (*Runtime, error) {
 	}
 	if opt.ClaimTTL <= 0 {
 		opt.ClaimTTL = 2 * time.Minute
+	}
+	if opt.MaxPendingDrafts <= 0 {
+		opt.MaxPendingDrafts = 500
+	}
+	if opt.KeepDecidedDrafts <= 0 {
+		opt.KeepDecidedDrafts = 1000
+	}
+	if opt.HeldTTL == 0 {
+		opt.HeldTTL = 10 * time.Minute
+	}
+	if opt.AnswerStaleAfter <= 0 {
+		opt.AnswerStaleAfter = time.Minute
 	}
 	if opt.ScriptReader == nil {
 		r, err := hostscript.NewKagomeReader()
@@ -131,9 +154,9 @@ func New(ctx context.Context, opt Options) (*Runtime, error) {
 		r.wg.Add(1)
 		go r.answerWorker()
 	}
-	if opt.DraftTTL > 0 {
+	if every := housekeepingEvery(opt); every > 0 {
 		r.wg.Add(1)
-		go r.expireDrafts(min(opt.DraftTTL/4, 15*time.Second))
+		go r.housekeeping(every)
 	}
 	return r, nil
 }
@@ -213,4 +236,16 @@ func newDraftID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return "d_" + hex.EncodeToString(b[:])
+}
+
+// housekeepingEvery is how often waiting drafts and held messages are checked for expiry: a
+// quarter of the shorter TTL, at most 15 s; 0 when neither expires.
+func housekeepingEvery(opt Options) time.Duration {
+	every := time.Duration(0)
+	for _, ttl := range []time.Duration{opt.DraftTTL, opt.HeldTTL} {
+		if ttl > 0 && (every == 0 || ttl/4 < every) {
+			every = ttl / 4
+		}
+	}
+	return min(every, 15*time.Second)
 }

@@ -214,6 +214,7 @@ func (rt *Runtime) reload(ls *liveShow) error {
 			break
 		}
 	}
+	v.drafts.forget(rt.opt.KeepDecidedDrafts)
 	ls.st = v
 	return nil
 }

@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // ShowInfo is a show with the product on air.
 type ShowInfo struct {
 	show.Show
-	OnAir string `json:"on_air"`
+	OnAir     string    `json:"on_air"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
 }
 
 func (ls *liveShow) info() ShowInfo {
@@ -21,13 +25,16 @@ func (ls *liveShow) info() ShowInfo {
 	defer ls.mu.Unlock()
 	sh := ls.st.Show
 	sh.Lineup = append([]string{}, sh.Lineup...)
-	return ShowInfo{Show: sh, OnAir: ls.st.OnAir}
+	return ShowInfo{Show: sh, OnAir: ls.st.OnAir, StoppedAt: ls.st.StoppedAt}
 }
 
 // CreateShow creates a show (an ID is made when sh.ID is empty) after checking its lineup
 // against the catalog.
 func (rt *Runtime) CreateShow(ctx context.Context, sh show.Show) (ShowInfo, error) {
-	sh.Title = strings.TrimSpace(sh.Title)
+	if !utf8.ValidString(sh.Title) {
+		return ShowInfo{}, invalidf("title is not valid UTF-8")
+	}
+	sh.Title = textnorm.CleanLine(sh.Title)
 	if sh.Title == "" {
 		return ShowInfo{}, invalidf("title is required")
 	}

@@ -2,7 +2,7 @@ package live
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/livehost/livehost/agents/approval"
@@ -20,10 +20,13 @@ type State struct {
 	LastSeq int64
 	OnAir   string
 	OnAirAt time.Time
+	// StoppedAt is when the show last stopped; zero while it has not, or runs again.
+	StoppedAt time.Time
 
 	chat      []*ChatItem // newest last, at most maxChat
 	chatIdx   map[int64]*ChatItem
 	held      map[int64]*HeldItem
+	heldOrder []int64    // held seqs, oldest first; decided ones are skipped and compacted away
 	drafts    *draftBook // the approval queue and what was published
 	compl     []ComplianceItem
 	trans     []TranscriptItem
@@ -39,12 +42,22 @@ type State struct {
 	script    string
 	scriptPos ScriptItem
 	follower  *hostscript.Follower
+
+	// orders holds the imported order lines (order ID and SKU), so an import adds each once.
+	orders map[string]bool
+	// Platform connectors: the (platform, id) of recent chat for deduplication, the connectors'
+	// configuration and health, and reply deliveries.
+	seen       *idWindow
+	connectors connectorBook
 }
 
 const (
-	maxChat   = 200
-	maxRecent = 20
-	maxDone   = 50 // decided drafts kept for the pages; pending ones are all kept
+	// maxSnapshotHeld bounds the held messages a snapshot carries: a raid can hold tens of
+	// thousands, and a page loads the rest in pages as the moderator scrolls.
+	maxSnapshotHeld = 500
+	maxChat         = 200
+	maxRecent       = 20
+	maxDone         = 50 // decided drafts kept for the pages; pending ones are all kept
 )
 
 // ChatItem is a chat message with its verdict and a moderator's decision.
@@ -60,11 +73,14 @@ type ChatItem struct {
 
 // HeldItem is a chat message waiting for a moderator.
 type HeldItem struct {
-	ChatSeq int64     `json:"chat_seq"`
-	User    string    `json:"user"`
-	Text    string    `json:"text"`
-	Reason  string    `json:"reason,omitempty"`
-	At      time.Time `json:"at"`
+	ChatSeq    int64     `json:"chat_seq"`
+	Platform   string    `json:"platform,omitempty"`
+	User       string    `json:"user"`
+	Text       string    `json:"text"`
+	Reason     string    `json:"reason,omitempty"`
+	Rules      []string  `json:"rules,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	At         time.Time `json:"at"`
 }
 
 // ComplianceItem is a compliance flag on the host's speech.
@@ -135,12 +151,15 @@ type Counters struct {
 
 func NewState(sh show.Show, qcfg approval.Config) *State {
 	return &State{
-		Show:      sh,
-		chatIdx:   map[int64]*ChatItem{},
-		held:      map[int64]*HeldItem{},
-		drafts:    newDraftBook(sh.ID, qcfg),
-		lastXSell: map[string]time.Time{},
-		scriptPos: ScriptItem{Line: -1},
+		Show:       sh,
+		chatIdx:    map[int64]*ChatItem{},
+		held:       map[int64]*HeldItem{},
+		drafts:     newDraftBook(sh.ID, qcfg),
+		lastXSell:  map[string]time.Time{},
+		scriptPos:  ScriptItem{Line: -1},
+		orders:     map[string]bool{},
+		seen:       newIDWindow(),
+		connectors: connectorBook{byName: map[string]*ConnectorItem{}},
 	}
 }
 
@@ -165,8 +184,10 @@ func (v *State) Apply(ev show.Event) {
 		}
 	case show.TypeShowStarted:
 		v.Show.Status = show.StatusLive
+		v.StoppedAt = time.Time{}
 	case show.TypeShowStopped:
 		v.Show.Status = show.StatusStopped
+		v.StoppedAt = ev.At
 	case show.TypeProductOnAir:
 		var p show.ProductOnAir
 		if ev.Decode(&p) == nil {
@@ -176,6 +197,10 @@ func (v *State) Apply(ev show.Event) {
 		var p show.ChatReceived
 		if ev.Decode(&p) == nil {
 			c := &ChatItem{Seq: ev.Seq, At: ev.At, Platform: p.Platform, User: p.User, Text: p.Text}
+			v.seen.add(p.Platform, p.ID, ev.Seq)
+			if conn := v.connectors.byName[p.Connector]; conn != nil {
+				conn.Messages++
+			}
 			v.chat = append(v.chat, c)
 			v.chatIdx[c.Seq] = c
 			if len(v.chat) > maxChat {
@@ -202,12 +227,32 @@ func (v *State) Apply(ev show.Event) {
 	case show.TypeChatHeld:
 		var p show.ChatHeld
 		if ev.Decode(&p) == nil {
-			v.held[p.ChatSeq] = &HeldItem{ChatSeq: p.ChatSeq, User: p.User, Text: p.Text, Reason: p.Reason, At: ev.At}
+			h := &HeldItem{ChatSeq: p.ChatSeq, Platform: p.Platform, User: p.User, Text: p.Text, Reason: p.Reason,
+				Rules: p.Rules, Categories: p.Categories, At: ev.At}
+			if c := v.chatIdx[p.ChatSeq]; c != nil && c.Verdict != nil && h.Rules == nil && h.Categories == nil {
+				h.Rules, h.Categories = c.Verdict.Rules, c.Verdict.Categories // logs from before held carried them
+			}
+			v.held[p.ChatSeq] = h
+			v.heldOrder = append(v.heldOrder, p.ChatSeq)
+		}
+	case show.TypeChatBulkDenied, show.TypeChatHeldExpired:
+		var p show.ChatBulkDecision
+		if ev.Decode(&p) == nil {
+			decision := "denied"
+			if ev.Type == show.TypeChatHeldExpired {
+				decision = "expired"
+			}
+			for _, seq := range p.ChatSeqs {
+				v.unhold(seq)
+				if c := v.chatIdx[seq]; c != nil {
+					c.Decision = decision
+				}
+			}
 		}
 	case show.TypeChatAllowed, show.TypeChatDenied:
 		var p show.ChatDecision
 		if ev.Decode(&p) == nil {
-			delete(v.held, p.ChatSeq)
+			v.unhold(p.ChatSeq)
 			if c := v.chatIdx[p.ChatSeq]; c != nil {
 				c.Decision = "denied"
 				if ev.Type == show.TypeChatAllowed {
@@ -259,7 +304,77 @@ func (v *State) Apply(ev show.Event) {
 		if ev.Decode(&p) == nil {
 			v.scriptPos = ScriptItem{Offset: p.Offset, Line: p.Line, Score: p.Score, At: ev.At}
 		}
+	case show.TypeOrderImported:
+		var p show.OrderImported
+		if ev.Decode(&p) == nil {
+			v.orders[OrderLineKey(p.OrderID, p.SKU)] = true
+		}
+	case show.TypeConnectorConfigured, show.TypeConnectorRemoved, show.TypeConnectorState, show.TypeConnectorCursor,
+		show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed:
+		v.connectors.apply(ev)
 	}
+}
+
+// unhold takes a message out of the held queue.
+func (v *State) unhold(seq int64) {
+	if _, ok := v.held[seq]; !ok {
+		return
+	}
+	delete(v.held, seq)
+	if len(v.heldOrder) > 64 && len(v.heldOrder) > 2*len(v.held) {
+		kept := v.heldOrder[:0]
+		for _, s := range v.heldOrder {
+			if _, ok := v.held[s]; ok {
+				kept = append(kept, s)
+			}
+		}
+		v.heldOrder = kept
+	}
+}
+
+// HeldFilter selects held messages: by user, by rule or category, held before a time.
+type HeldFilter struct {
+	User   string
+	Rule   string
+	Before time.Time
+}
+
+func (f HeldFilter) match(h *HeldItem) bool {
+	if f.User != "" && h.User != f.User {
+		return false
+	}
+	if f.Rule != "" && !slices.Contains(h.Rules, f.Rule) && !slices.Contains(h.Categories, f.Rule) {
+		return false
+	}
+	return f.Before.IsZero() || h.At.Before(f.Before)
+}
+
+// heldMatching lists the seqs of every held message that matches f, oldest first.
+func (v *State) heldMatching(f HeldFilter) []int64 {
+	var out []int64
+	for _, seq := range v.heldOrder {
+		if h, ok := v.held[seq]; ok && f.match(h) {
+			out = append(out, seq)
+		}
+	}
+	return out
+}
+
+// heldPage returns up to limit held messages after seq after that match f, oldest first, and how
+// many match in all.
+func (v *State) heldPage(after int64, limit int, f HeldFilter) (page []HeldItem, total int) {
+	page = []HeldItem{}
+	for _, seq := range v.heldOrder {
+		h, ok := v.held[seq]
+		if !ok || !f.match(h) {
+			continue
+		}
+		total++
+		if seq > after && len(page) < limit {
+			page = append(page, *h)
+		}
+	}
+	return page, total
 }
 
 func appendRecent[T any](s []T, x T) []T {
@@ -278,7 +393,8 @@ type Snapshot struct {
 	OnAirAt    time.Time                  `json:"on_air_at,omitzero"`
 	Products   map[string]json.RawMessage `json:"products"`
 	Chat       []ChatItem                 `json:"chat"`
-	Held       []HeldItem                 `json:"held"`
+	Held       []HeldItem                 `json:"held"` // the oldest maxSnapshotHeld; page the rest with /held
+	HeldTotal  int                        `json:"held_total"`
 	Drafts     []DraftItem                `json:"drafts"`
 	Compliance []ComplianceItem           `json:"compliance"`
 	Transcript []TranscriptItem           `json:"transcript"`
@@ -287,24 +403,24 @@ type Snapshot struct {
 	Dropped    []DroppedItem              `json:"dropped"`
 	Script     ScriptItem                 `json:"script"`
 	Counters   Counters                   `json:"counters"`
+	Connectors []ConnectorItem            `json:"connectors"`
+	Replies    []ReplyItem                `json:"replies"`
 }
 
 func (v *State) Snapshot() Snapshot {
 	s := Snapshot{
 		Show: v.Show, LastSeq: v.LastSeq, OnAir: v.OnAir, OnAirAt: v.OnAirAt, Counters: v.counters,
-		Chat: make([]ChatItem, 0, len(v.chat)), Held: []HeldItem{}, Drafts: v.drafts.forPages(),
+		Chat: make([]ChatItem, 0, len(v.chat)), Drafts: v.drafts.forPages(),
 		Compliance: append([]ComplianceItem{}, v.compl...), Transcript: append([]TranscriptItem{}, v.trans...),
 		CrossSell: append([]CrossSellItem{}, v.xsell...), Mentions: append([]MentionItem{}, v.mentions...),
 		Dropped: append([]DroppedItem{}, v.dropped...), Script: v.scriptPos,
+		Connectors: v.connectors.list(), Replies: v.connectors.deliveries(),
 	}
 	s.Script.Text = v.script
 	s.Show.Lineup = append([]string{}, v.Show.Lineup...)
 	for _, c := range v.chat {
 		s.Chat = append(s.Chat, *c)
 	}
-	for _, h := range v.held {
-		s.Held = append(s.Held, *h)
-	}
-	sort.Slice(s.Held, func(i, j int) bool { return s.Held[i].ChatSeq < s.Held[j].ChatSeq })
+	s.Held, s.HeldTotal = v.heldPage(0, maxSnapshotHeld, HeldFilter{})
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/hostscript"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // TranscriptInput is one piece of the host's speech, from whichever source heard it: a caption
@@ -19,6 +20,28 @@ type TranscriptInput struct {
 	StartMS int64
 	EndMS   int64
 	Source  string // "caption", "browser", "whip", …
+}
+
+// check refuses what speech-to-text never produces: control characters, invalid UTF-8, negative
+// or reversed spans.
+func (in *TranscriptInput) check() error {
+	switch {
+	case in.Text == "":
+		return invalidf("text is empty")
+	case !utf8.ValidString(in.Text):
+		return invalidf("text is not valid UTF-8")
+	case in.StartMS < 0 || in.EndMS < 0:
+		return invalidf("start_ms %d and end_ms %d must not be negative", in.StartMS, in.EndMS)
+	case in.EndMS < in.StartMS:
+		return invalidf("end_ms %d is before start_ms %d", in.EndMS, in.StartMS)
+	case len(in.Source) > 64:
+		return invalidf("source is longer than 64 bytes")
+	}
+	if i, r := textnorm.FirstControl(in.Text); i >= 0 {
+		return invalidf("text has the control character U+%04X at character %d", r, i)
+	}
+	in.Source = textnorm.CleanLine(in.Source)
+	return nil
 }
 
 // TranscriptResult is what IngestTranscript logged.
@@ -43,8 +66,8 @@ func (rt *Runtime) IngestTranscript(ctx context.Context, showID string, in Trans
 
 func (rt *Runtime) ingestTranscript(ctx context.Context, ls *liveShow, in TranscriptInput) (TranscriptResult, error) {
 	in.Text = strings.TrimSpace(in.Text)
-	if in.Text == "" {
-		return TranscriptResult{}, invalidf("text is empty")
+	if err := in.check(); err != nil {
+		return TranscriptResult{}, err
 	}
 	if n := utf8.RuneCountInString(in.Text); n > MaxSpeech {
 		return TranscriptResult{}, invalidf("text is %d characters, longer than %d", n, MaxSpeech)

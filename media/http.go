@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -103,6 +104,8 @@ func StatusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrNoSession):
 		return http.StatusNotFound
+	case errors.Is(err, ErrShowFull):
+		return http.StatusTooManyRequests
 	case errors.Is(err, ErrTooMany), errors.Is(err, ErrClosed), errors.Is(err, speech.ErrNoSTT):
 		return http.StatusServiceUnavailable
 	default:
@@ -110,8 +113,10 @@ func StatusOf(err error) int {
 	}
 }
 
+// httpError answers in the API's one error format: {"error": "…"}.
 func httpError(rw http.ResponseWriter, code int, err error) {
-	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
 	rw.WriteHeader(code)
-	_, _ = io.WriteString(rw, err.Error()+"\n")
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	_, _ = rw.Write(append(b, '\n'))
 }

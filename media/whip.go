@@ -25,11 +25,13 @@ import (
 
 // Offer errors; the HTTP handler answers each with 400 and the message.
 var (
-	ErrBadOffer    = errors.New("offer is not a valid SDP")
-	ErrNoAudio     = errors.New("offer has no audio section")
-	ErrNoOpus      = errors.New("offer's audio does not offer Opus")
-	ErrNoSession   = errors.New("no such WHIP session")
-	ErrTooMany     = errors.New("too many WHIP sessions")
+	ErrBadOffer  = errors.New("offer is not a valid SDP")
+	ErrNoAudio   = errors.New("offer has no audio section")
+	ErrNoOpus    = errors.New("offer's audio does not offer Opus")
+	ErrNoSession = errors.New("no such WHIP session")
+	ErrTooMany   = errors.New("too many WHIP sessions")
+	// ErrShowFull: the show has all the sessions it may have; other shows still get theirs.
+	ErrShowFull    = errors.New("too many WHIP sessions for this show")
 	ErrClosed      = errors.New("WHIP endpoint closed")
 	ErrBadShowID   = errors.New("bad show ID")
 	ErrUnsupported = errors.New("unsupported")
@@ -49,7 +51,10 @@ type WHIPConfig struct {
 	OnSession func(showID, resourceID, state string)
 
 	PathPrefix  string // "/whip/": POST {prefix}{showID}, DELETE {prefix}{showID}/{resourceID}
-	MaxSessions int    // 64
+	MaxSessions int    // 64, over every show
+	// MaxPerShow bounds one show's sessions (default 4: a host, a backup, a guest), so that
+	// publishers of one show that never connect cannot take every other show's voice.
+	MaxPerShow int
 
 	ICEDisconnectedTimeout time.Duration // 5 s without traffic: disconnected
 	ICEFailedTimeout       time.Duration // 25 s: failed, and the session is cleaned up
@@ -77,6 +82,9 @@ func (c WHIPConfig) withDefaults() WHIPConfig {
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 64
+	}
+	if c.MaxPerShow <= 0 {
+		c.MaxPerShow = 4
 	}
 	if c.ICEDisconnectedTimeout <= 0 {
 		c.ICEDisconnectedTimeout = 5 * time.Second
@@ -220,13 +228,10 @@ func (w *WHIP) HandleOffer(ctx context.Context, showID string, offer []byte) (an
 		return nil, "", err
 	}
 	w.mu.Lock()
-	closed, full := w.closed, len(w.sessions) >= w.cfg.MaxSessions
+	err = w.roomFor(showID)
 	w.mu.Unlock()
-	switch {
-	case closed:
-		return nil, "", ErrClosed
-	case full:
-		return nil, "", fmt.Errorf("%w (limit %d)", ErrTooMany, w.cfg.MaxSessions)
+	if err != nil {
+		return nil, "", err
 	}
 	pcfg, err := w.cfg.Speech(ctx, showID)
 	if err != nil {
@@ -238,15 +243,10 @@ func (w *WHIP) HandleOffer(ctx context.Context, showID string, offer []byte) (an
 	}
 	// Listed before negotiation, so an ICE failure at any moment finds it and ends it.
 	w.mu.Lock()
-	switch {
-	case w.closed:
+	if err := w.roomFor(showID); err != nil {
 		w.mu.Unlock()
-		s.close("endpoint closed")
-		return nil, "", ErrClosed
-	case len(w.sessions) >= w.cfg.MaxSessions:
-		w.mu.Unlock()
-		s.close("too many sessions")
-		return nil, "", fmt.Errorf("%w (limit %d)", ErrTooMany, w.cfg.MaxSessions)
+		s.close(err.Error())
+		return nil, "", err
 	}
 	w.sessions[s.id] = s
 	w.mu.Unlock()
@@ -305,6 +305,27 @@ func (w *WHIP) Session(resourceID string) (showID string, ok bool) {
 		return "", false
 	}
 	return s.showID, true
+}
+
+// roomFor says whether a show may open another session; call with w.mu held.
+func (w *WHIP) roomFor(showID string) error {
+	if w.closed {
+		return ErrClosed
+	}
+	if len(w.sessions) >= w.cfg.MaxSessions {
+		return fmt.Errorf("%w (limit %d)", ErrTooMany, w.cfg.MaxSessions)
+	}
+	n := 0
+	for _, s := range w.sessions {
+		if s.showID == showID {
+			n++
+		}
+	}
+	if n >= w.cfg.MaxPerShow {
+		return fmt.Errorf("%w: show %s has %d (limit %d per show); end one with DELETE on its Location, or wait for an unconnected one to time out",
+			ErrShowFull, showID, n, w.cfg.MaxPerShow)
+	}
+	return nil
 }
 
 // Sessions is the number of live sessions.

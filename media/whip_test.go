@@ -612,3 +612,35 @@ func TestWHIPSessionLimit(t *testing.T) {
 		t.Errorf("%d sessions", n)
 	}
 }
+
+// TestWHIPPerShowLimit: publishers of one show that never connect use up that show's sessions,
+// not every show's: another show still gets voice.
+func TestWHIPPerShowLimit(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := newRig(t, WHIPConfig{MaxSessions: 4, MaxPerShow: 2})
+	defer r.close()
+	for i := range 2 {
+		p := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+		defer p.close(t)
+		resp := r.post(t, "show-a", "application/sdp", p.offer(t))
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("show-a session %d: %d", i, resp.StatusCode)
+		}
+	}
+	p := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+	defer p.close(t)
+	resp := r.post(t, "show-a", "application/sdp", p.offer(t))
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), `"error":`) || !strings.Contains(string(body), "per show") {
+		t.Fatalf("third session of show-a: %d %s", resp.StatusCode, body)
+	}
+	q := newPublisher(t, opusCodec, webrtc.RTPCodecTypeAudio)
+	defer q.close(t)
+	resp = r.post(t, "show-b", "application/sdp", q.offer(t))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("show-b while show-a is full: %d", resp.StatusCode)
+	}
+}

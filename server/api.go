@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/textnorm"
 )
 
 // who names the caller in the log ("by").
@@ -114,6 +117,24 @@ func (s *Server) getProducts(c echo.Context) error {
 type tokenReq struct {
 	Role  string `json:"role"`
 	Label string `json:"label"`
+	// ExpiresAt or TTL (a Go duration such as "36h") end the token early; without them it works
+	// until its show has been stopped for TokenGrace.
+	ExpiresAt *time.Time `json:"expires_at"`
+	TTL       string     `json:"ttl"`
+}
+
+// tokenJSON is a token as the API lists it: never the token or its hash.
+type tokenJSON struct {
+	ID        string    `json:"id"`
+	Role      Role      `json:"role"`
+	Show      string    `json:"show"`
+	Label     string    `json:"label"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+func tokenOf(g Grant) tokenJSON {
+	return tokenJSON{ID: g.ID, Role: g.Role, Show: g.Show, Label: g.Label, CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt}
 }
 
 func (s *Server) createToken(c echo.Context) error {
@@ -132,15 +153,103 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil || role == RoleAdmin {
 		return errorf(http.StatusBadRequest, "role %q: want one of moderator, host, ingest, overlay", req.Role)
 	}
+	req.Label = textnorm.CleanLine(req.Label)
 	if len(req.Label) > 100 {
 		return errorf(http.StatusBadRequest, "label is longer than 100 bytes")
 	}
-	tok, err := s.auth.create(c.Request().Context(), Grant{Role: role, Show: info.ID, Label: req.Label})
+	g := Grant{Role: role, Show: info.ID, Label: req.Label}
+	switch {
+	case req.ExpiresAt != nil && req.TTL != "":
+		return errorf(http.StatusBadRequest, "give expires_at or ttl, not both")
+	case req.ExpiresAt != nil:
+		if !req.ExpiresAt.After(time.Now()) {
+			return errorf(http.StatusBadRequest, "expires_at %s is not in the future", req.ExpiresAt.Format(time.RFC3339))
+		}
+		g.ExpiresAt = *req.ExpiresAt
+	case req.TTL != "":
+		d, err := time.ParseDuration(req.TTL)
+		if err != nil || d <= 0 {
+			return errorf(http.StatusBadRequest, "ttl %q: want a positive duration such as 36h", req.TTL)
+		}
+		g.ExpiresAt = time.Now().Add(d)
+	}
+	tok, g, err := s.auth.create(c.Request().Context(), g)
 	if err != nil {
 		return err
 	}
-	s.reqLog(c).Info("token created", "show", info.ID, "role", role, "label", req.Label)
-	return c.JSON(http.StatusCreated, map[string]string{"token": tok, "role": string(role), "show": info.ID, "label": req.Label})
+	s.reqLog(c).Info("token created", "show", info.ID, "role", role, "label", req.Label, "token_id", g.ID)
+	return c.JSON(http.StatusCreated, struct {
+		Token string `json:"token"`
+		tokenJSON
+	}{tok, tokenOf(g)})
+}
+
+// listTokens is GET /api/shows/{id}/tokens (admin): the show's tokens, never their secrets.
+func (s *Server) listTokens(c echo.Context) error {
+	if err := allow(c, ""); err != nil {
+		return err
+	}
+	info, err := s.rt.Show(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return s.httpErr(err)
+	}
+	gs, err := s.auth.store.ListTokens(c.Request().Context(), info.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]tokenJSON, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, tokenOf(g))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tokens": out})
+}
+
+// revokeToken is DELETE /api/shows/{id}/tokens/{token} (admin): the token fails from the next
+// request on.
+func (s *Server) revokeToken(c echo.Context) error {
+	if err := allow(c, ""); err != nil {
+		return err
+	}
+	info, err := s.rt.Show(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return s.httpErr(err)
+	}
+	id := c.Param("token")
+	ok, err := s.auth.revoke(c.Request().Context(), info.ID, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errorf(http.StatusNotFound, "show %s has no token %q", info.ID, id)
+	}
+	s.reqLog(c).Info("token revoked", "show", info.ID, "token_id", id)
+	return c.JSON(http.StatusOK, map[string]string{"revoked": id, "show": info.ID})
+}
+
+// IssueToken stores a token chosen by the caller for a show (the demo derives its tokens from the
+// admin token, so that a restart reuses them).
+func (s *Server) IssueToken(ctx context.Context, tok string, g Grant) error {
+	if len(tok) < 32 {
+		return errors.New("issue token: a token must have at least 32 characters")
+	}
+	_, err := s.auth.issue(ctx, tok, g)
+	return err
+}
+
+// RevokeTokens revokes a show's tokens whose label is label, except keep (token IDs).
+func (s *Server) RevokeTokens(ctx context.Context, show, label string, keep ...string) error {
+	gs, err := s.auth.store.ListTokens(ctx, show)
+	if err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if g.Label == label && !slices.Contains(keep, g.ID) {
+			if _, err := s.auth.revoke(ctx, show, g.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) postChat(c echo.Context) error {
@@ -412,7 +521,9 @@ func (s *Server) draftAction(verb string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Param("draft")
 		showID, ok := s.rt.DraftShow(id)
-		if !ok {
+		// Another show's draft is answered like an unknown one: a 403 would tell a token of one
+		// show which draft ids exist in others.
+		if g := grantOf(c); !ok || (g.Role != RoleAdmin && g.Show != showID) {
 			return errorf(http.StatusNotFound, "no draft %q", id)
 		}
 		if err := allow(c, showID, RoleModerator); err != nil {
@@ -452,4 +563,70 @@ func (s *Server) heldAction(allowMsg bool) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"seq": ev.Seq, "chat_seq": seq, "decision": ev.Type})
 	}
+}
+
+// getHeld is GET /api/shows/{id}/held?after=SEQ&limit=N[&user=U][&rule=R]: held messages in pages,
+// oldest first, for a console that scrolls through a raid.
+func (s *Server) getHeld(c echo.Context) error {
+	id, err := showID(c, RoleModerator)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(c, "after", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 200, 1, 1000)
+	if err != nil {
+		return err
+	}
+	f := live.HeldFilter{User: c.QueryParam("user"), Rule: c.QueryParam("rule")}
+	page, total, err := s.rt.HeldPage(c.Request().Context(), id, after, int(limit), f)
+	if err != nil {
+		return s.httpErr(err)
+	}
+	next := after
+	if len(page) > 0 {
+		next = page[len(page)-1].ChatSeq
+	}
+	return c.JSON(http.StatusOK, map[string]any{"held": page, "total": total, "next": next, "more": len(page) == int(limit)})
+}
+
+type denyHeldReq struct {
+	User      string `json:"user"`
+	Rule      string `json:"rule"`
+	OlderThan string `json:"older_than"`
+	All       bool   `json:"all"`
+}
+
+// denyHeld is POST /api/shows/{id}/held/deny: deny every held message of a user, of a rule, held
+// longer than a duration, or all of them, as one logged decision.
+func (s *Server) denyHeld(c echo.Context) error {
+	id, err := showID(c, RoleModerator)
+	if err != nil {
+		return err
+	}
+	var req denyHeldReq
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	f := live.HeldFilter{User: strings.TrimSpace(req.User), Rule: strings.TrimSpace(req.Rule)}
+	switch {
+	case req.OlderThan != "":
+		d, err := time.ParseDuration(req.OlderThan)
+		if err != nil || d < 0 {
+			return errorf(http.StatusBadRequest, "older_than %q: want a duration such as 5m", req.OlderThan)
+		}
+		f.Before = time.Now().Add(-d)
+	case req.All:
+		f.Before = time.Now().Add(time.Second)
+	}
+	if f.User == "" && f.Rule == "" && f.Before.IsZero() {
+		return errorf(http.StatusBadRequest, `say which held messages to deny: "user", "rule", "older_than" or "all": true`)
+	}
+	seq, n, err := s.rt.DenyHeld(c.Request().Context(), id, f, who(c))
+	if err != nil {
+		return s.httpErr(err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"seq": seq, "count": n})
 }

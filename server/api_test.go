@@ -31,7 +31,7 @@ func TestAPIContract(t *testing.T) {
 		{"moderator may not mint tokens", "POST", "/api/shows/s1/tokens", tok["moderator"], map[string]string{"role": "host"}, 403, ""},
 		{"malformed JSON", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u","text":"hi"`, 400, "malformed JSON at byte"},
 		{"syntax error offset", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u",,}`, 400, "malformed JSON at byte 12"},
-		{"wrong type", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u","text":5}`, 400, "field text must be string"},
+		{"wrong type", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u","text":5}`, 400, "field text must be a string"},
 		{"unknown field", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u","txt":"hi"}`, 400, `unknown field "txt"`},
 		{"empty text", "POST", "/api/shows/s1/chat", tok["ingest"], `{"user":"u","text":"  "}`, 400, "text is empty"},
 		{"bad message in a batch", "POST", "/api/shows/s1/chat", tok["ingest"], `[{"user":"u","text":"a"},{"user":"","text":"b"}]`, 400, "message 1: user is empty"},

@@ -7,11 +7,13 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,14 +48,32 @@ type Grant struct {
 	Role  Role
 	Show  string
 	Label string // who holds it, for "by" in the log (e.g. "moderator-2")
+	// ID names the token in lists and revocations without revealing it.
+	ID        string
+	CreatedAt time.Time
+	// ExpiresAt is when the token stops working; zero: the show's end plus TokenGrace.
+	ExpiresAt time.Time
 }
+
+// TokenGrace is how long a show-scoped token without an expiry keeps working after its show
+// stopped: long enough for the review, not forever.
+const TokenGrace = 24 * time.Hour
 
 // TokenStore keeps tokens by the hex SHA-256 of the token; the token itself is never stored.
 // SHA-256 is enough because tokens are 32 random bytes: there is nothing to brute-force.
 type TokenStore interface {
 	SaveToken(ctx context.Context, hash string, g Grant) error
 	LookupToken(ctx context.Context, hash string) (Grant, bool, error)
+	ListTokens(ctx context.Context, show string) ([]Grant, error)
+	// DeleteToken removes the token whose ID is id; ok is false when there is none.
+	DeleteToken(ctx context.Context, show, id string) (hash string, ok bool, err error)
 }
+
+// TokenID is the public name of a token (what lists show and revocation takes).
+func TokenID(tok string) string { return tokenID(HashToken(tok)) }
+
+// tokenID is a token's public name: a prefix of its hash, which reveals nothing of the token.
+func tokenID(hash string) string { return "t_" + hash[:min(16, len(hash))] }
 
 // NewToken returns a fresh random bearer token.
 func NewToken() string {
@@ -71,14 +91,21 @@ func HashToken(tok string) string {
 }
 
 // authenticator resolves bearer tokens, with a cache in front of the store because every ingest
-// request is authenticated.
+// request is authenticated. A revoked token leaves the cache at once; the cache is bounded.
 type authenticator struct {
 	adminHash []byte
 	store     TokenStore
+	// stoppedAt says when a show stopped (zero while it runs), for the default expiry.
+	stoppedAt func(ctx context.Context, show string) time.Time
+	now       func() time.Time
 
 	mu    sync.RWMutex
 	cache map[string]Grant
 }
+
+// maxCachedTokens bounds the cache: a flood of made-up tokens never reaches it (only valid ones
+// are cached), but a long-running server collects many real ones.
+const maxCachedTokens = 10000
 
 func (a *authenticator) lookup(ctx context.Context, tok string) (Grant, bool, error) {
 	h := HashToken(tok)
@@ -88,29 +115,74 @@ func (a *authenticator) lookup(ctx context.Context, tok string) (Grant, bool, er
 	a.mu.RLock()
 	g, ok := a.cache[h]
 	a.mu.RUnlock()
-	if ok {
-		return g, true, nil
+	if !ok {
+		var err error
+		g, ok, err = a.store.LookupToken(ctx, h)
+		if err != nil || !ok {
+			return Grant{}, ok, err
+		}
+		a.remember(h, g)
 	}
-	g, ok, err := a.store.LookupToken(ctx, h)
-	if err != nil || !ok {
-		return Grant{}, ok, err
+	if a.expired(ctx, g) {
+		return Grant{}, false, nil
 	}
-	a.mu.Lock()
-	a.cache[h] = g
-	a.mu.Unlock()
 	return g, true, nil
 }
 
-func (a *authenticator) create(ctx context.Context, g Grant) (string, error) {
+// expired applies the token's expiry, or for one without, its show's end plus TokenGrace.
+func (a *authenticator) expired(ctx context.Context, g Grant) bool {
+	now := a.now()
+	if !g.ExpiresAt.IsZero() {
+		return !now.Before(g.ExpiresAt)
+	}
+	if g.Show == "" || a.stoppedAt == nil {
+		return false
+	}
+	stopped := a.stoppedAt(ctx, g.Show)
+	return !stopped.IsZero() && now.Sub(stopped) >= TokenGrace
+}
+
+func (a *authenticator) create(ctx context.Context, g Grant) (string, Grant, error) {
 	tok := NewToken()
+	g, err := a.issue(ctx, tok, g)
+	return tok, g, err
+}
+
+// issue stores a token chosen by the caller (the demo derives its own, so that a restart reuses
+// them).
+func (a *authenticator) issue(ctx context.Context, tok string, g Grant) (Grant, error) {
 	h := HashToken(tok)
+	g.ID = tokenID(h)
+	if g.CreatedAt.IsZero() {
+		g.CreatedAt = a.now().UTC().Truncate(time.Microsecond)
+	}
 	if err := a.store.SaveToken(ctx, h, g); err != nil {
-		return "", fmt.Errorf("save token: %w", err)
+		return Grant{}, fmt.Errorf("save token: %w", err)
+	}
+	a.remember(h, g)
+	return g, nil
+}
+
+// remember caches a grant; a full cache starts over (the store still has every token).
+func (a *authenticator) remember(h string, g Grant) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.cache) >= maxCachedTokens {
+		clear(a.cache)
+	}
+	a.cache[h] = g
+}
+
+// revoke deletes a show's token by ID and drops it from the cache, so it fails at once.
+func (a *authenticator) revoke(ctx context.Context, show, id string) (bool, error) {
+	h, ok, err := a.store.DeleteToken(ctx, show, id)
+	if err != nil || !ok {
+		return false, err
 	}
 	a.mu.Lock()
-	a.cache[h] = g
+	delete(a.cache, h)
 	a.mu.Unlock()
-	return tok, nil
+	return true, nil
 }
 
 const ctxGrant = "livehost.grant"
@@ -186,7 +258,8 @@ func StoreTokens(st *show.Store) TokenStore { return storeTokens{st} }
 type storeTokens struct{ st *show.Store }
 
 func (t storeTokens) SaveToken(ctx context.Context, hash string, g Grant) error {
-	return t.st.PutToken(ctx, show.Token{Hash: hash, Role: string(g.Role), ShowID: g.Show, Label: g.Label})
+	return t.st.PutToken(ctx, show.Token{Hash: hash, Role: string(g.Role), ShowID: g.Show, Label: g.Label,
+		CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt})
 }
 
 func (t storeTokens) LookupToken(ctx context.Context, hash string) (Grant, bool, error) {
@@ -194,9 +267,48 @@ func (t storeTokens) LookupToken(ctx context.Context, hash string) (Grant, bool,
 	if err != nil || !ok {
 		return Grant{}, ok, err
 	}
+	g, ok := grantOfToken(tok)
+	return g, ok, nil
+}
+
+// grantOfToken is a stored token's grant; a role this server does not know grants nothing.
+func grantOfToken(tok show.Token) (Grant, bool) {
 	r, err := ParseRole(tok.Role)
 	if err != nil {
-		return Grant{}, false, nil // a role this server does not know grants nothing
+		return Grant{}, false
 	}
-	return Grant{Role: r, Show: tok.ShowID, Label: tok.Label}, true, nil
+	return Grant{Role: r, Show: tok.ShowID, Label: tok.Label, ID: tokenID(tok.Hash), CreatedAt: tok.CreatedAt, ExpiresAt: tok.ExpiresAt}, true
+}
+
+func (t storeTokens) ListTokens(ctx context.Context, showID string) ([]Grant, error) {
+	all, err := t.st.ListTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Grant{}
+	for _, tok := range all {
+		if g, ok := grantOfToken(tok); ok && tok.ShowID == showID {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (t storeTokens) DeleteToken(ctx context.Context, showID, id string) (string, bool, error) {
+	all, err := t.st.ListTokens(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	for _, tok := range all {
+		if tok.ShowID == showID && tokenID(tok.Hash) == id {
+			if err := t.st.DeleteToken(ctx, tok.Hash); err != nil {
+				if errors.Is(err, show.ErrNotFound) {
+					return "", false, nil // revoked by another request meanwhile
+				}
+				return "", false, err
+			}
+			return tok.Hash, true, nil
+		}
+	}
+	return "", false, nil
 }

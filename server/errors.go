@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 
 	"github.com/labstack/echo/v4"
 
@@ -105,6 +106,9 @@ func unmarshalBody(body []byte, v any) error {
 	if len(body) == 0 {
 		return errorf(http.StatusBadRequest, "request body is empty; a JSON value is required")
 	}
+	if err := checkJSON(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -130,7 +134,7 @@ func describeJSONError(body []byte, err error, off int64) string {
 		} else {
 			field = "field " + field
 		}
-		return fmt.Sprintf("malformed JSON at %s: %s must be %s, not %s", position(body, te.Offset), field, te.Type, te.Value)
+		return fmt.Sprintf("malformed JSON at %s: %s must be %s, not %s", position(body, te.Offset), field, jsonKind(te.Type), te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Sprintf("malformed JSON at %s: unexpected end of input", position(body, int64(len(body))))
 	default:
@@ -168,4 +172,30 @@ func (s *Server) reqLog(c echo.Context) *slog.Logger {
 
 func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// jsonKind names what a Go type is in JSON, so that messages never show Go type names.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a value"
 }

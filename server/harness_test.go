@@ -20,6 +20,7 @@ import (
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
+	"github.com/livehost/livehost/connector/manager"
 	"github.com/livehost/livehost/internal/wire"
 	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/server"
@@ -38,7 +39,6 @@ type env struct {
 	Voice *server.Voice // with envConfig.voice
 	Store *show.Store
 	HTTP  *httptest.Server
-	opts  []envOpt // the options of newEnv, for restart
 }
 
 // envConfig is what a test may change: the runtime's options, the server's, and voice ingest.
@@ -48,6 +48,9 @@ type envConfig struct {
 	voice *server.VoiceConfig
 	// over builds routes over the runtime (the avatar show's); close runs before the runtime closes.
 	over []func(rt *live.Runtime) (mount func(*echo.Echo, server.Auth), close func())
+	// connectors, when set, builds the platform connector manager over the runtime; it is
+	// started, and closed before the runtime.
+	connectors func(rt *live.Runtime) *manager.Manager
 }
 
 type envOpt func(*envConfig)
@@ -121,6 +124,15 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		c.srv.Mount = append(c.srv.Mount, mount)
 		closers = append(closers, closeFn)
 	}
+	var conns *manager.Manager
+	if c.connectors != nil {
+		conns = c.connectors(rt)
+		if err := conns.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c.srv.Connectors = conns
+		c.srv.Collectors = append(c.srv.Collectors, conns.Collectors()...)
+	}
 	c.srv.Runtime = rt
 	srv, err := server.New(c.srv)
 	if err != nil {
@@ -128,6 +140,9 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 	}
 	t.Cleanup(func() {
 		srv.Close()
+		if conns != nil {
+			conns.Close()
+		}
 		if voice != nil {
 			voice.Close() // before the runtime closes: the last transcripts are logged
 		}
@@ -148,7 +163,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Cleanup(func() { st.Close() }) // registered first, so it runs after the runtime closes
 	rt, srv, voice := startServer(t, st, opts...)
 	e := newEnvWith(t, st, srv)
-	e.RT, e.Voice, e.opts = rt, voice, opts
+	e.RT, e.Voice = rt, voice
 	return e
 }
 
@@ -264,14 +279,14 @@ func (e *env) waitDrafts(showID, token, status string, cond func([]draft) bool) 
 
 // restart stops the server and the runtime and serves new ones over the same event log, as a
 // process restart would; the new ones are closed when the test ends.
-func (e *env) restart() *server.Server {
+func (e *env) restart(opts ...envOpt) *server.Server {
 	e.t.Helper()
 	e.HTTP.CloseClientConnections()
 	e.Srv.Close()
 	if e.RT != nil {
 		e.RT.Close()
 	}
-	rt, srv, _ := startServer(e.t, e.Store, e.opts...)
+	rt, srv, _ := startServer(e.t, e.Store, opts...)
 	e.RT, e.Srv = rt, srv
 	e.HTTP.Config.Handler = srv.Handler()
 	return srv

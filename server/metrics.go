@@ -8,11 +8,13 @@ import (
 // metrics are the edge's Prometheus series (the runtime has its own). Each Server has its own, so
 // that tests can run several servers in one process.
 type metrics struct {
-	subscribers  prometheus.Gauge
-	streamMsgs   prometheus.Counter
-	streamEvents prometheus.Counter
-	rateLimited  prometheus.Counter
-	httpSecs     *prometheus.HistogramVec
+	subscribers   prometheus.Gauge
+	streamMsgs    prometheus.Counter
+	streamEvents  prometheus.Counter
+	rateLimited   prometheus.Counter
+	streamRefused prometheus.Counter
+	streamsCut    prometheus.Counter
+	httpSecs      *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -25,6 +27,10 @@ func newMetrics() *metrics {
 			Name: "livehost_stream_events_total", Help: "Events written to event streams."}),
 		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_ingest_rate_limited_total", Help: "Ingest requests refused with 429."}),
+		streamRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_stream_refused_total", Help: "Event streams refused: the show or the token had the most it may have open."}),
+		streamsCut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_stream_cut_total", Help: "Event streams cut because the client stopped answering pings."}),
 		httpSecs: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "livehost_http_request_seconds", Help: "HTTP request latency by route and status.",
 			Buckets: prometheus.DefBuckets}, []string{"method", "route", "code"}),
@@ -32,6 +38,6 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.subscribers, m.streamMsgs, m.streamEvents, m.rateLimited, m.httpSecs,
+	return []prometheus.Collector{m.subscribers, m.streamMsgs, m.streamEvents, m.rateLimited, m.streamRefused, m.streamsCut, m.httpSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
 }

@@ -623,6 +623,28 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	want(code, 403, "WHIP as moderator")
 	code, _ = call("POST", "/whip/{showID}", "/whip/s1", toks["host"], nil)
 	want(code, 503, "WHIP without speech-to-text")
+
+	// After the show: orders, the report, its list.
+	code, _ = call("POST", "/api/shows/{id}/orders", "/api/shows/s1/orders", toks["moderator"], map[string]any{"orders": []map[string]any{
+		{"order_id": "#1", "at": time.Now().UTC().Format(time.RFC3339), "sku": "A-1", "quantity": 1, "price": 1980},
+		{"order_id": "#2", "at": "yesterday", "sku": "A-1", "quantity": 1, "price": 1980}}})
+	want(code, 200, "orders")
+	code, _ = call("POST", "/api/shows/{id}/orders", "/api/shows/s1/orders", toks["host"], map[string]any{"orders": []any{}})
+	want(code, 403, "orders as host")
+	code, _ = call("GET", "/api/shows/{id}/report", "/api/shows/s1/report", toks["moderator"], nil)
+	want(code, 200, "report")
+	code, _ = call("GET", "/api/shows/{id}/report", "/api/shows/s1/report?window=soon", toks["moderator"], nil)
+	want(code, 400, "report with a bad window")
+	code, _ = call("GET", "/api/shows/{id}/report", "/api/shows/nope/report", admin, nil)
+	want(code, 404, "report of an unknown show")
+	code, _ = call("GET", "/api/shows/{id}/report.csv", "/api/shows/s1/report.csv?part=segments", toks["moderator"], nil)
+	want(code, 200, "report CSV")
+	code, _ = call("GET", "/api/shows/{id}/report.csv", "/api/shows/s1/report.csv?part=nope", toks["moderator"], nil)
+	want(code, 400, "report CSV of no part")
+	code, _ = call("GET", "/api/reports", "/api/reports", admin, nil)
+	want(code, 200, "reports")
+	code, _ = call("GET", "/api/reports", "/api/reports", toks["overlay"], nil)
+	want(code, 403, "reports as overlay")
 	if len(checked) < 30 {
 		t.Errorf("checked only %d operation/status pairs", len(checked))
 	}

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/livehost/livehost/live"
+	"github.com/livehost/livehost/report"
 	"github.com/livehost/livehost/web"
 )
 
@@ -48,6 +51,18 @@ type Options struct {
 	// metrics to /metrics.
 	Mount      []func(e *echo.Echo, auth Auth)
 	Collectors []prometheus.Collector
+	// Connectors runs the shows' platform connectors; nil answers their routes with 503.
+	Connectors Connectors
+	// TrustedProxies are the proxies whose X-Forwarded-For / X-Real-IP name the client; from
+	// anyone else those headers are ignored and the connection's address is the client.
+	TrustedProxies []*net.IPNet
+	// MaxStreamsPerShow and MaxStreamsPerToken cap open event streams (defaults 500 and 20): a
+	// leaked page or a script opening streams in a loop cannot exhaust the server.
+	MaxStreamsPerShow  int
+	MaxStreamsPerToken int
+	// StreamPing is how often an idle stream is pinged (default 20 s); a client that does not
+	// answer within the same time is cut.
+	StreamPing time.Duration
 	// Registry, when set, is where the server registers its metrics and the runtime's and serves
 	// them on /metrics (so callers can add their own); nil makes one.
 	Registry *prometheus.Registry
@@ -74,6 +89,9 @@ type Server struct {
 	limiter *ingestLimiter
 	m       *metrics
 	e       *echo.Echo
+	reports *report.Cache // the latest report of each show, folded again when its log moves
+
+	streams *streamCounts
 
 	quit   chan struct{}
 	qctx   context.Context // canceled by Close: ends streams
@@ -107,14 +125,32 @@ func New(opt Options) (*Server, error) {
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 	}
+	if opt.MaxStreamsPerShow <= 0 {
+		opt.MaxStreamsPerShow = 500
+	}
+	if opt.MaxStreamsPerToken <= 0 {
+		opt.MaxStreamsPerToken = 20
+	}
+	if opt.StreamPing <= 0 {
+		opt.StreamPing = 20 * time.Second
+	}
 	s := &Server{
-		opt:     opt,
-		rt:      opt.Runtime,
-		log:     opt.Logger,
-		auth:    &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}},
+		opt: opt,
+		rt:  opt.Runtime,
+		log: opt.Logger,
+		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}, now: time.Now,
+			stoppedAt: func(ctx context.Context, id string) time.Time {
+				info, err := opt.Runtime.Show(ctx, id)
+				if err != nil {
+					return time.Time{}
+				}
+				return info.StoppedAt
+			}},
 		limiter: newIngestLimiter(opt.IngestRate, opt.IngestBurst),
 		m:       newMetrics(),
 		quit:    make(chan struct{}),
+		streams: newStreamCounts(),
+		reports: report.NewCache(0),
 	}
 	s.qctx, s.cancel = context.WithCancel(context.Background())
 	for _, c := range append(append(s.m.collectors(), s.rt.Collectors()...), opt.Collectors...) {
@@ -141,6 +177,7 @@ func (s *Server) Close() error {
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = clientIP(s.opt.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog)
@@ -168,6 +205,8 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/shows/:id/state", s.getState)
 	api.GET("/shows/:id/products", s.getProducts)
 	api.POST("/shows/:id/tokens", s.createToken)
+	api.GET("/shows/:id/tokens", s.listTokens)
+	api.DELETE("/shows/:id/tokens/:token", s.revokeToken)
 	api.POST("/shows/:id/chat", s.postChat)
 	api.POST("/shows/:id/on-air", s.postOnAir)
 	api.POST("/shows/:id/start", s.postStart)
@@ -181,8 +220,39 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/drafts/:draft/approve", s.draftAction("approve"))
 	api.POST("/drafts/:draft/reject", s.draftAction("reject"))
 	api.POST("/drafts/:draft/release", s.draftAction("release"))
+	api.GET("/shows/:id/held", s.getHeld)
+	api.POST("/shows/:id/held/deny", s.denyHeld)
 	api.POST("/shows/:id/held/:seq/allow", s.heldAction(true))
 	api.POST("/shows/:id/held/:seq/deny", s.heldAction(false))
+	api.GET("/shows/:id/connectors", s.listConnectors)
+	api.PUT("/shows/:id/connectors/:name", s.putConnector)
+	api.DELETE("/shows/:id/connectors/:name", s.deleteConnector)
+	// A bridge authenticates with its signature (X-Livehost-Signature), not a token.
+	e.POST("/api/shows/:id/webhook/:name", s.postWebhook)
+	e.GET("/api/shows/:id/webhook/:name", s.getWebhook)
+	// After the show: the report, its CSV exports, the list across shows, order import.
+	api.GET("/shows/:id/report", s.getReport)
+	api.GET("/shows/:id/report.csv", s.getReportCSV)
+	api.GET("/reports", s.listReports)
+	api.POST("/shows/:id/orders", s.postOrders)
+	// Profiles show where memory and CPU go in a running show; admin only, they reveal internals.
+	debug := e.Group("/debug/pprof", s.authenticate(false), func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := allow(c, ""); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	})
+	debug.GET("/", echo.WrapHandler(http.HandlerFunc(pprof.Index)))
+	debug.GET("/:profile", func(c echo.Context) error {
+		h := map[string]http.HandlerFunc{"cmdline": pprof.Cmdline, "profile": pprof.Profile, "symbol": pprof.Symbol, "trace": pprof.Trace}[c.Param("profile")]
+		if h == nil {
+			h = pprof.Handler(c.Param("profile")).ServeHTTP
+		}
+		h(c.Response(), c.Request())
+		return nil
+	})
 	// Browsers cannot set headers on a WebSocket, so the stream also takes ?token=.
 	e.GET("/api/shows/:id/stream", s.stream, s.authenticate(true))
 
@@ -191,6 +261,19 @@ func (s *Server) routes() *echo.Echo {
 		mount(e, auth)
 	}
 	return e
+}
+
+// clientIP trusts forwarding headers only from the configured proxies: anyone can send them.
+func clientIP(proxies []*net.IPNet) echo.IPExtractor {
+	if len(proxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		opts = append(opts, echo.TrustIPRange(p))
+	}
+	xff := echo.ExtractIPFromXFFHeader(opts...)
+	return func(r *http.Request) string { return xff(r) }
 }
 
 func (s *Server) page(file string) echo.HandlerFunc {
@@ -236,6 +319,8 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.m.httpSecs.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Observe(d.Seconds())
 		level := slog.LevelInfo
 		switch {
+		case status == http.StatusServiceUnavailable, status == http.StatusTooManyRequests:
+			level = slog.LevelWarn // a refusal under load or a dependency down: logged where it failed
 		case status >= 500:
 			level = slog.LevelError
 		case route == "/api/shows/:id/chat" && status < 300, route == "/metrics", route == "/healthz", route == "/static/*":

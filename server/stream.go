@@ -3,6 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -30,12 +35,31 @@ func (s *Server) stream(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, err := s.rt.Subscribe(c.Request().Context(), id, after)
+	// Checked here, before the library's own checks, so that refusals are JSON like every other.
+	r := c.Request()
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		c.Response().Header().Set("Upgrade", "websocket")
+		return errorf(http.StatusUpgradeRequired, "this is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)")
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return errorf(http.StatusForbidden, "origin %q is not this server (%s): streams are for this server's pages and for clients that send no Origin", o, r.Host)
+		}
+	}
+	th, _ := c.Get(ctxToken).(string)
+	release, err := s.streams.open(id, th, s.opt.MaxStreamsPerShow, s.opt.MaxStreamsPerToken)
+	if err != nil {
+		s.m.streamRefused.Inc()
+		c.Response().Header().Set("Retry-After", "10")
+		return errorf(http.StatusTooManyRequests, "%v", err)
+	}
+	defer release()
+	sub, err := s.rt.Subscribe(r.Context(), id, after)
 	if err != nil {
 		return s.httpErr(err)
 	}
 	defer sub.Close()
-	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	conn, err := websocket.Accept(c.Response(), r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil // Accept has written the HTTP error
 	}
@@ -47,8 +71,10 @@ func (s *Server) stream(c echo.Context) error {
 	defer cancel()
 	stop := context.AfterFunc(s.qctx, cancel)
 	defer stop()
-	// Reading is how the library notices the client closing; clients send nothing we need.
+	// Reading is how the library notices the client closing (and answers pongs); clients send
+	// nothing we need.
 	ctx = conn.CloseRead(ctx)
+	go s.keepalive(ctx, conn, cancel)
 
 	w := &streamWriter{s: s, sub: sub, conn: conn, grant: grantOf(c), buf: make([]byte, 0, 64<<10)}
 	for {
@@ -125,4 +151,68 @@ func (s *Server) isClosing() bool {
 	default:
 		return false
 	}
+}
+
+// keepalive pings a stream every StreamPing and cuts it when a pong does not come back within
+// the same time: a client that stopped reading (a frozen tab, a dead overlay) would otherwise
+// hold its buffers forever on a quiet show, where writes are too rare to time out.
+func (s *Server) keepalive(ctx context.Context, conn *websocket.Conn, cancel context.CancelFunc) {
+	t := time.NewTicker(s.opt.StreamPing)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, pcancel := context.WithTimeout(ctx, s.opt.StreamPing)
+		err := conn.Ping(pctx)
+		pcancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.m.streamsCut.Inc()
+				conn.Close(websocket.StatusPolicyViolation, "no pong: the client stopped reading")
+			}
+			cancel()
+			return
+		}
+	}
+}
+
+// streamCounts caps open streams per show and per token.
+type streamCounts struct {
+	mu      sync.Mutex
+	byShow  map[string]int
+	byToken map[string]int
+}
+
+func newStreamCounts() *streamCounts {
+	return &streamCounts{byShow: map[string]int{}, byToken: map[string]int{}}
+}
+
+// open counts a stream in, or says which cap it would pass; release counts it out.
+func (c *streamCounts) open(show, token string, perShow, perToken int) (release func(), err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.byShow[show] >= perShow:
+		return nil, fmt.Errorf("show %s has %d open streams, the most it may have", show, c.byShow[show])
+	case token != "" && c.byToken[token] >= perToken:
+		return nil, fmt.Errorf("this token has %d open streams, the most one token may have: close one first", c.byToken[token])
+	}
+	c.byShow[show]++
+	c.byToken[token]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.byShow[show]--; c.byShow[show] == 0 {
+				delete(c.byShow, show)
+			}
+			if c.byToken[token]--; c.byToken[token] == 0 {
+				delete(c.byToken, token)
+			}
+		})
+	}, nil
 }

@@ -43,6 +43,8 @@ var pgMigrations = []string{
 		label text NOT NULL,
 		created_at timestamptz NOT NULL
 	);`,
+	// 2: tokens expire.
+	`ALTER TABLE show_tokens ADD COLUMN expires_at timestamptz;`,
 }
 
 // pgMigrationLock is the advisory lock key that serializes migrations across processes.
@@ -218,16 +220,22 @@ func (b *pgLog) listShows(ctx context.Context) ([]Show, error) {
 }
 
 func (b *pgLog) putToken(ctx context.Context, t Token) error {
-	_, err := b.pool.Exec(ctx, `INSERT INTO show_tokens (hash, role, show_id, label, created_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (hash) DO UPDATE SET role = excluded.role, show_id = excluded.show_id, label = excluded.label, created_at = excluded.created_at`,
-		t.Hash, t.Role, t.ShowID, t.Label, t.CreatedAt)
+	var expires *time.Time
+	if !t.ExpiresAt.IsZero() {
+		expires = &t.ExpiresAt
+	}
+	_, err := b.pool.Exec(ctx, `INSERT INTO show_tokens (hash, role, show_id, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (hash) DO UPDATE SET role = excluded.role, show_id = excluded.show_id, label = excluded.label,
+			created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		t.Hash, t.Role, t.ShowID, t.Label, t.CreatedAt, expires)
 	return err
 }
 
 func (b *pgLog) lookupToken(ctx context.Context, hash string) (Token, bool, error) {
 	t := Token{Hash: hash}
-	err := b.pool.QueryRow(ctx, `SELECT role, show_id, label, created_at FROM show_tokens WHERE hash = $1`, hash).
-		Scan(&t.Role, &t.ShowID, &t.Label, &t.CreatedAt)
+	var expires *time.Time
+	err := b.pool.QueryRow(ctx, `SELECT role, show_id, label, created_at, expires_at FROM show_tokens WHERE hash = $1`, hash).
+		Scan(&t.Role, &t.ShowID, &t.Label, &t.CreatedAt, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Token{}, false, nil
 	}
@@ -235,11 +243,14 @@ func (b *pgLog) lookupToken(ctx context.Context, hash string) (Token, bool, erro
 		return Token{}, false, err
 	}
 	t.CreatedAt = t.CreatedAt.UTC()
+	if expires != nil {
+		t.ExpiresAt = expires.UTC()
+	}
 	return t, true, nil
 }
 
 func (b *pgLog) listTokens(ctx context.Context) ([]Token, error) {
-	rows, err := b.pool.Query(ctx, `SELECT hash, role, show_id, label, created_at FROM show_tokens ORDER BY created_at, hash`)
+	rows, err := b.pool.Query(ctx, `SELECT hash, role, show_id, label, created_at, expires_at FROM show_tokens ORDER BY created_at, hash`)
 	if err != nil {
 		return nil, err
 	}
@@ -247,10 +258,14 @@ func (b *pgLog) listTokens(ctx context.Context) ([]Token, error) {
 	out := []Token{}
 	for rows.Next() {
 		var t Token
-		if err := rows.Scan(&t.Hash, &t.Role, &t.ShowID, &t.Label, &t.CreatedAt); err != nil {
+		var expires *time.Time
+		if err := rows.Scan(&t.Hash, &t.Role, &t.ShowID, &t.Label, &t.CreatedAt, &expires); err != nil {
 			return nil, err
 		}
 		t.CreatedAt = t.CreatedAt.UTC()
+		if expires != nil {
+			t.ExpiresAt = expires.UTC()
+		}
 		out = append(out, t)
 	}
 	return out, rows.Err()

@@ -24,6 +24,7 @@ type Token struct {
 	ShowID    string    `json:"show_id,omitempty"` // empty: every show
 	Label     string    `json:"label,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // zero: until revoked
 }
 
 // Errors the store returns (wrapped; test with errors.Is).

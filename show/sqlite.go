@@ -81,6 +81,8 @@ var sqliteMigrations = []string{
 		label TEXT NOT NULL,
 		created_at INTEGER NOT NULL
 	);`,
+	// 2: tokens expire.
+	`ALTER TABLE show_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // OpenSQLite opens (creating if needed) the SQLite show store at path.
@@ -319,17 +321,18 @@ func (b *sqliteLog) listShows(ctx context.Context) ([]Show, error) {
 }
 
 func (b *sqliteLog) putToken(ctx context.Context, t Token) error {
-	_, err := b.db.ExecContext(ctx, `INSERT INTO show_tokens (hash, role, show_id, label, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (hash) DO UPDATE SET role = excluded.role, show_id = excluded.show_id, label = excluded.label, created_at = excluded.created_at`,
-		t.Hash, t.Role, t.ShowID, t.Label, t.CreatedAt.UnixMicro())
+	_, err := b.db.ExecContext(ctx, `INSERT INTO show_tokens (hash, role, show_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (hash) DO UPDATE SET role = excluded.role, show_id = excluded.show_id, label = excluded.label,
+			created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		t.Hash, t.Role, t.ShowID, t.Label, t.CreatedAt.UnixMicro(), unixMicroOrZero(t.ExpiresAt))
 	return err
 }
 
 func (b *sqliteLog) lookupToken(ctx context.Context, hash string) (Token, bool, error) {
 	t := Token{Hash: hash}
-	var created int64
-	err := b.db.QueryRowContext(ctx, `SELECT role, show_id, label, created_at FROM show_tokens WHERE hash = ?`, hash).
-		Scan(&t.Role, &t.ShowID, &t.Label, &created)
+	var created, expires int64
+	err := b.db.QueryRowContext(ctx, `SELECT role, show_id, label, created_at, expires_at FROM show_tokens WHERE hash = ?`, hash).
+		Scan(&t.Role, &t.ShowID, &t.Label, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, false, nil
 	}
@@ -337,11 +340,12 @@ func (b *sqliteLog) lookupToken(ctx context.Context, hash string) (Token, bool, 
 		return Token{}, false, err
 	}
 	t.CreatedAt = time.UnixMicro(created).UTC()
+	t.ExpiresAt = timeOrZero(expires)
 	return t, true, nil
 }
 
 func (b *sqliteLog) listTokens(ctx context.Context) ([]Token, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT hash, role, show_id, label, created_at FROM show_tokens ORDER BY created_at, hash`)
+	rows, err := b.db.QueryContext(ctx, `SELECT hash, role, show_id, label, created_at, expires_at FROM show_tokens ORDER BY created_at, hash`)
 	if err != nil {
 		return nil, err
 	}
@@ -349,11 +353,12 @@ func (b *sqliteLog) listTokens(ctx context.Context) ([]Token, error) {
 	out := []Token{}
 	for rows.Next() {
 		var t Token
-		var created int64
-		if err := rows.Scan(&t.Hash, &t.Role, &t.ShowID, &t.Label, &created); err != nil {
+		var created, expires int64
+		if err := rows.Scan(&t.Hash, &t.Role, &t.ShowID, &t.Label, &created, &expires); err != nil {
 			return nil, err
 		}
 		t.CreatedAt = time.UnixMicro(created).UTC()
+		t.ExpiresAt = timeOrZero(expires)
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -366,4 +371,19 @@ func (b *sqliteLog) deleteToken(ctx context.Context, hash string) (bool, error) 
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// unixMicroOrZero stores "never" as 0.
+func unixMicroOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func timeOrZero(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }

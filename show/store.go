@@ -397,6 +397,9 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 		t.CreatedAt = time.Now()
 	}
 	t.CreatedAt = t.CreatedAt.UTC().Truncate(time.Microsecond)
+	if !t.ExpiresAt.IsZero() {
+		t.ExpiresAt = t.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
 	if err := s.db.putToken(ctx, t); err != nil {
 		return fmt.Errorf("put token %q: %w", t.Label, err)
 	}

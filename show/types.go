@@ -19,6 +19,8 @@ const (
 	TypeChatHeld         = "chat.held"         // ChatHeld: waiting for a moderator to allow or deny
 	TypeChatAllowed      = "chat.allowed"      // ChatDecision
 	TypeChatDenied       = "chat.denied"       // ChatDecision
+	TypeChatBulkDenied   = "chat.bulk_denied"  // ChatBulkDecision: a moderator denied many held messages at once
+	TypeChatHeldExpired  = "chat.held_expired" // ChatBulkDecision: held messages nobody decided in time
 	TypeQuestionDetected = "question.detected" // QuestionDetected
 
 	TypeDraftCreated   = "draft.created"   // DraftCreated
@@ -46,6 +48,18 @@ const (
 	TypeAvatarSegment  = "avatar.segment"  // AvatarSegment: the plan moved to a segment
 	TypeAvatarSkipped  = "avatar.skipped"  // AvatarSkipped: a sentence replaced or dropped by the gate, a question dropped
 	TypeAvatarFallback = "avatar.fallback" // AvatarFallback: a TTS engine failed
+	// Platform connectors (package connector): their configuration, health and cursor, and the
+	// replies they post.
+	TypeConnectorConfigured = "connector.configured" // ConnectorConfigured: started or replaced
+	TypeConnectorRemoved    = "connector.removed"    // ConnectorRemoved
+	TypeConnectorState      = "connector.state"      // ConnectorState: connecting, live, backoff, stopped
+	TypeConnectorCursor     = "connector.cursor"     // ConnectorCursor: where a connector resumes
+	TypeReplySending        = "reply.sending"        // ReplySending: about to post, once
+	TypeReplySent           = "reply.sent"           // ReplySent
+	TypeReplyFailed         = "reply.failed"         // ReplyFailed
+	// TypeOrderImported is one line of a shop order imported after (or during) the show, for the
+	// report's sales per segment; (OrderID, SKU) identifies it, so a re-import adds nothing.
+	TypeOrderImported = "order.imported" // OrderImported
 
 	// TypeStreamResync is never stored: a Subscription sends it (Seq 0, payload StreamResync) when
 	// the subscriber fell behind its buffer; the events that follow come from the log.
@@ -112,6 +126,20 @@ type ChatReceived struct {
 	Platform string `json:"platform"`
 	User     string `json:"user"`
 	Text     string `json:"text"`
+	// PlatformID repeats ID under the name the connector contract uses; a show never logs two
+	// messages with the same platform and platform_id.
+	PlatformID string `json:"platform_id,omitempty"`
+	// Connector names the connector that brought the message in (empty for the chat API).
+	Connector string `json:"connector,omitempty"`
+	UserID    string `json:"user_id,omitempty"` // the platform's id of the author
+	// Badges: owner, moderator, member, verified … as the platform marks the author.
+	Badges []string `json:"badges,omitempty"`
+	// Paid messages and gifts: the amount in millionths of Currency (ISO 4217), and what it was.
+	AmountMicros int64  `json:"amount_micros,omitempty"`
+	Currency     string `json:"currency,omitempty"`
+	Kind         string `json:"kind,omitempty"` // "" (text), superchat, supersticker, gift, membership
+	// SentAt is when the platform says the message was sent.
+	SentAt time.Time `json:"sent_at,omitzero"`
 }
 
 // Match is one flagged span of a text, with rune offsets into the original text.
@@ -146,10 +174,26 @@ type ChatVerdict struct {
 // ChatHeld puts the chat message at ChatSeq in the moderators' queue. User and Text repeat the
 // message so a page needs no lookup.
 type ChatHeld struct {
-	ChatSeq int64  `json:"chat_seq"`
-	User    string `json:"user,omitempty"`
-	Text    string `json:"text,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	ChatSeq  int64  `json:"chat_seq"`
+	Platform string `json:"platform,omitempty"`
+	User     string `json:"user,omitempty"`
+	Text     string `json:"text,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Rules and Categories are the verdict's, so that held messages can be decided by rule.
+	Rules      []string `json:"rules,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+// ChatBulkDecision is many held messages leaving the queue at once: denied by a moderator by
+// user, rule or age (chat.bulk_denied), or expired (chat.held_expired).
+type ChatBulkDecision struct {
+	ChatSeqs []int64 `json:"chat_seqs"`
+	Count    int     `json:"count"`
+	By       string  `json:"by,omitempty"`
+	User     string  `json:"user,omitempty"`          // every held message of this user
+	Rule     string  `json:"rule,omitempty"`          // … or with this rule or category
+	OlderMS  int64   `json:"older_than_ms,omitempty"` // … or held longer than this
+	Reason   string  `json:"reason,omitempty"`
 }
 
 // ChatDecision is a moderator's allow (chat.allowed) or deny (chat.denied) of a held message.
@@ -366,6 +410,90 @@ type AvatarFallback struct {
 	Reason string `json:"reason"`
 }
 
+// ConnectorConfigured starts or replaces the show's connector Name. Settings are the platform's
+// settings without secrets: credentials come from the server's environment, never from events.
+type ConnectorConfigured struct {
+	Name     string          `json:"name"`
+	Platform string          `json:"platform"`
+	Settings json.RawMessage `json:"settings,omitempty"`
+	// ReplyAll: post every approved draft here, whichever platform (or the chat API) asked,
+	// not only the answers to this connector's own messages.
+	ReplyAll bool   `json:"reply_all,omitempty"`
+	By       string `json:"by,omitempty"`
+}
+
+// ConnectorRemoved stops and forgets the show's connector Name.
+type ConnectorRemoved struct {
+	Name string `json:"name"`
+	By   string `json:"by,omitempty"`
+}
+
+// Connector states.
+const (
+	ConnectorConnecting = "connecting"
+	ConnectorLive       = "live"
+	ConnectorBackoff    = "backoff" // Reason says why; it retries by itself
+	ConnectorStopped    = "stopped" // Reason says why (removed, show stopped, chat ended)
+)
+
+// ConnectorState is a change of a connector's health.
+type ConnectorState struct {
+	Name     string `json:"name"`
+	Platform string `json:"platform"`
+	State    string `json:"state"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// ConnectorCursor is where connector Name resumes reading (a YouTube page token, an EventSub
+// session); it is logged in the same append as the messages it follows.
+type ConnectorCursor struct {
+	Name   string `json:"name"`
+	Cursor string `json:"cursor"`
+}
+
+// ReplySending is logged once before a reply is first posted: a reply.sending with neither
+// reply.sent nor reply.failed after it means livehost stopped mid-post, and the reply is not posted
+// again (a platform may already show it).
+type ReplySending struct {
+	DraftID   string `json:"draft_id"`
+	Connector string `json:"connector"`
+	Platform  string `json:"platform"`
+	ChatSeq   int64  `json:"chat_seq,omitempty"`
+}
+
+// ReplySent says an approved draft was posted to a platform; PlatformID is the platform's id of
+// the posted message.
+type ReplySent struct {
+	DraftID    string `json:"draft_id"`
+	Connector  string `json:"connector"`
+	Platform   string `json:"platform"`
+	PlatformID string `json:"platform_id,omitempty"`
+	ChatSeq    int64  `json:"chat_seq,omitempty"` // the question replied to
+	Attempts   int    `json:"attempts,omitempty"`
+}
+
+// ReplyFailed says an approved draft could not be posted; it is not tried again.
+type ReplyFailed struct {
+	DraftID   string `json:"draft_id"`
+	Connector string `json:"connector"`
+	Platform  string `json:"platform"`
+	Reason    string `json:"reason"`
+	ChatSeq   int64  `json:"chat_seq,omitempty"`
+	Attempts  int    `json:"attempts,omitempty"`
+}
+
+// OrderImported is one order line (an order's quantity of one SKU) from a shop's order export.
+// OrderedAt is when the order was placed; the event's own time is when it was imported.
+type OrderImported struct {
+	OrderID   string    `json:"order_id"`
+	SKU       string    `json:"sku"`
+	Quantity  int       `json:"quantity"`
+	Price     float64   `json:"price"` // unit price
+	Currency  string    `json:"currency,omitempty"`
+	OrderedAt time.Time `json:"ordered_at"`
+	Source    string    `json:"source,omitempty"` // "shopify", "csv", "json"
+}
+
 // StreamResync is the payload of the stream.resync marker: the subscriber fell behind, events
 // after After follow from the log.
 type StreamResync struct {
@@ -385,6 +513,8 @@ var payloads = map[string]func() any{
 	TypeChatHeld:           func() any { return new(ChatHeld) },
 	TypeChatAllowed:        func() any { return new(ChatDecision) },
 	TypeChatDenied:         func() any { return new(ChatDecision) },
+	TypeChatBulkDenied:     func() any { return new(ChatBulkDecision) },
+	TypeChatHeldExpired:    func() any { return new(ChatBulkDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
 	TypeDraftAsked:         func() any { return new(DraftAsked) },
@@ -409,6 +539,15 @@ var payloads = map[string]func() any{
 	TypeAvatarSegment:      func() any { return new(AvatarSegment) },
 	TypeAvatarSkipped:      func() any { return new(AvatarSkipped) },
 	TypeAvatarFallback:     func() any { return new(AvatarFallback) },
+
+	TypeConnectorConfigured: func() any { return new(ConnectorConfigured) },
+	TypeConnectorRemoved:    func() any { return new(ConnectorRemoved) },
+	TypeConnectorState:      func() any { return new(ConnectorState) },
+	TypeConnectorCursor:     func() any { return new(ConnectorCursor) },
+	TypeReplySending:        func() any { return new(ReplySending) },
+	TypeReplySent:           func() any { return new(ReplySent) },
+	TypeReplyFailed:         func() any { return new(ReplyFailed) },
+	TypeOrderImported:       func() any { return new(OrderImported) },
 }
 
 // Types lists the event types this package defines, sorted.

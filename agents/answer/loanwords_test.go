@@ -70,14 +70,14 @@ func TestEnglishNamesJapaneseProduct(t *testing.T) {
 		{"LH-COS-001", "how much is the tumbler?", "LH-HOM-004", IntentPrice, "¥1,580"},
 		{"LH-COS-001", "does the hair iron work abroad?", "LH-ELE-005", IntentCompatibility, "AC100〜240V"},
 		{"LH-COS-001", "how big is the towel?", "LH-HOM-001", IntentSize, "60×120cm"},
-		{"LH-COS-001", "what is the capacity of the tumbler?", "LH-HOM-004", IntentOther, "420mL"},
+		{"LH-COS-001", "what is the capacity of the tumbler?", "LH-HOM-004", IntentAttribute, "420mL"},
 		{"LH-COS-001", "is the t-shirt in stock?", "LH-APP-005", IntentStock, "in stock"},
 		{"LH-COS-001", "how much is the cutting board?", "LH-HOM-003", IntentPrice, "¥2,480"},
 		{"LH-COS-001", "how much is the rooibos tea?", "LH-FOD-004", IntentPrice, "¥1,480"},
 		{"LH-COS-001", "is the lip liner in stock?", "LH-COS-002", IntentStock, "in stock"},
 		{"LH-COS-001", "how much is the power bank?", "LH-ELE-002", IntentPrice, "¥3,980"},
-		{"LH-COS-001", "does the sunscreen have SPF?", "LH-SKN-001", IntentOther, "SPF50+"},
-		{"LH-COS-001", "what's the warranty on the earbuds?", "LH-ELE-001", IntentOther, "1年"},
+		{"LH-COS-001", "does the sunscreen have SPF?", "LH-SKN-001", IntentAttribute, "SPF50+"},
+		{"LH-COS-001", "what's the warranty on the earbuds?", "LH-ELE-001", IntentAttribute, "1年"},
 		{"LH-COS-001", "how long does the earphones battery last?", "LH-ELE-001", "", "本体8時間"},
 		{"LH-COS-001", "what colors does the tumbler come in?", "LH-HOM-004", IntentColor, "マットブラック"},
 		{"LH-COS-001", "how much is the diffuser?", "LH-HOM-002", IntentPrice, "¥"},
@@ -109,8 +109,8 @@ func TestEnglishColorNames(t *testing.T) {
 		{"LH-APP-008", "do you have it in khaki?", "LH-APP-008", IntentColor, "Yes, 撥水 マウンテンパーカー ネイビー comes in カーキ"},
 		{"LH-APP-005", "do you have it in gray?", "LH-APP-005", IntentColor, "comes in グレー"},
 		{"LH-ELE-001", "is there a white one?", "LH-ELE-001", IntentColor, "comes in ホワイト"},
-		{"LH-APP-008", "do you have it in black?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
-		{"LH-APP-008", "do you have it in pink?", "LH-APP-008", IntentColor, "ネイビー, カーキ."},
+		{"LH-APP-008", "do you have it in black?", "LH-APP-008", IntentColor, "navy, khaki (ネイビー・カーキ)."},
+		{"LH-APP-008", "do you have it in pink?", "LH-APP-008", IntentColor, "navy, khaki (ネイビー・カーキ)."},
 	}
 	for _, tt := range tests {
 		res, err := eng.Answer(context.Background(), Request{Text: tt.text, OnAir: tt.onAir})

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/prompts"
 	"github.com/livehost/livehost/textnorm"
@@ -164,6 +166,15 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	}
 	d := draft{confidence: q.Confidence}
 
+	if q.Intent == IntentShipping && partExchange(req.Text) {
+		// 「交換用のフィルター」「交換の目安は？」 ask about a part, not about returns.
+		if in, st := bestIntent(withoutExchange(req.Text), prepareQuestion(withoutExchange(req.Text))); st > 0 && in != IntentShipping {
+			q.Intent, q.strength = in, st
+		} else {
+			q.Intent, q.strength = IntentOther, 0
+		}
+		d.intent = q.Intent
+	}
 	if q.Intent == IntentShipping {
 		f := textnorm.Fold(req.Text)
 		name := "shipping"
@@ -220,6 +231,9 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 	qtext := req.Text
 	if r.mentioned {
 		qtext = withoutName(req.Text, &p)
+		if partExchange(req.Text) {
+			qtext = withoutExchange(qtext) // 交換 of 交換用 is left when the name splits it
+		}
 		if intent != IntentComparison && intent != IntentShipping {
 			if in, st := bestIntent(qtext, prepareQuestion(qtext)); st > 0 {
 				intent, strength = in, st
@@ -230,6 +244,26 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 				d.intent = intent
 			}
 		}
+	}
+	// open is the attribute or description sentence that answers the question, whatever its name.
+	open, openOK := openAnswer(qtext, &p, lang)
+	unanswered := false
+	if intent == IntentStock && strength < 1 && openOK && (open.nameHit || open.sentence || open.score >= 2) {
+		// 「付属品は何がありますか」「滑り止めはありますか」: the page answers it; it is not about stock.
+		if _, _, _, hit := valueHit(qtext, &p); !hit {
+			intent = IntentAttribute
+			if !open.sentence {
+				for _, ci := range fieldConcepts(open.field) {
+					if concepts[ci].intent != "" && concepts[ci].intent != IntentStock {
+						intent = concepts[ci].intent // 「XLサイズはありますか」 asks about sizes
+						break
+					}
+				}
+			}
+		}
+	} else if intent == IntentStock && strength < 1 && unknownTopic(qtext, &p) {
+		// 「玄米もありますか」 about white rice: something the catalog does not say.
+		intent = IntentAttribute
 	}
 	if (intent == IntentStock && strength < 1) || intent == IntentOther {
 		// 「カーキありますか」: a value of one of the product's attributes, asked with no stronger cue,
@@ -295,6 +329,15 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			d.text = render("attribute")
 			d.confidence = math.Max(d.confidence, 0.7)
 			guessed = false
+			if d.intent == "" || d.intent == IntentOther {
+				d.intent = IntentAttribute // 「耐荷重は？」: answered by a field no contract intent names
+				for _, ci := range fieldConcepts(f.Name) {
+					if in := concepts[ci].intent; in != "" && in != IntentStock && in != IntentPrice {
+						d.intent = in
+						break
+					}
+				}
+			}
 		} else if r.mentioned {
 			priceFacts()
 			stockFact()
@@ -304,13 +347,25 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			td.Label = intentLabels[IntentOther].In(lang)
 			d.text, d.needsReview = render("unknown"), true
 			d.confidence *= 0.4
+			unanswered = true
 		}
+	case IntentAttribute:
+		td.Label = intentLabels[IntentOther].In(lang)
+		d.text, d.needsReview = render("unknown"), true
+		d.confidence *= 0.4
+		unanswered = true
 	default:
 		f, label, hit, ok := selectAttribute(qtext, intent, &p, lang)
+		if ok && openOK && !open.sentence && open.field != f.Name && !strings.Contains(textnorm.Fold(qtext), textnorm.Fold(f.Name)) &&
+			(open.nameHit || (strongOverlap(qtext, open.field+" "+open.value) && !strongOverlap(qtext, f.Name+" "+f.Value))) {
+			// 「耐荷重は何キロ？」: the attribute the question names beats the concept its unit suggests.
+			ok = false
+		}
 		if !ok {
 			td.Label = intentLabels[intent].In(lang)
 			d.text, d.needsReview = render("unknown"), true
 			d.confidence *= 0.4
+			unanswered = true
 			break
 		}
 		td.Label, td.Value, td.Hit = label, f.Value, hit
@@ -333,17 +388,128 @@ func (o *Offline) draft(ctx context.Context, req Request, q Question) (draft, er
 			hit = ""
 			td.Hit = ""
 		}
+		if lang == "en" {
+			td.Value = englishValue(f.Value)
+		}
+		pol := 0
+		if !d.needsReview {
+			pol = valuePolarity(lowerNFKC(qtext), openPick{openCand: openCand{field: f.Name, value: f.Value, name: lowerNFKC(f.Name)}})
+		}
 		if hit != "" {
 			d.text = render("attribute_hit")
 		} else {
-			d.text = render("attribute")
+			d.text = yesNo(pol, lang) + render("attribute")
 		}
+	}
+	if unanswered && openOK {
+		d.facts = d.facts[:0]
+		d.intent = IntentAttribute
+		td.Label, td.Value, td.Hit = open.field, open.value, ""
+		if open.sentence {
+			td.Label = descriptionLabel.In(lang)
+		} else {
+			for _, ci := range fieldConcepts(open.field) {
+				if concepts[ci].intent == intent && intent != IntentOther && intent != IntentStock {
+					d.intent = intent // a size question answered by the size field keeps its intent
+				}
+				if l, ok := conceptLabels[concepts[ci].name]; ok && !isLabelIn(open.field, lang) && td.Label == open.field {
+					td.Label = l.In(lang)
+				}
+			}
+			if l, ok := attributeLabels[open.field]; ok {
+				td.Label = l.In(lang)
+			} else if lang == "en" && td.Label == open.field {
+				td.Label = englishLabel(open.field)
+			}
+		}
+		if lang == "en" {
+			td.Value = englishValue(open.value)
+		}
+		td.Sentence, td.Clause = valueShape(open.value)
+		if open.sentence {
+			td.Sentence, td.Clause = true, false
+		}
+		d.facts = append(d.facts, Fact{open.field, open.value})
+		if td.SoldOut {
+			stockFact()
+		}
+		d.text = yesNo(open.polarity, lang) + render("attribute")
+		d.needsReview = missingThing(qtext, open)
+		d.confidence = math.Max(q.Confidence*r.confidence, 0.6)
+		if open.sentence {
+			d.confidence = math.Min(d.confidence, 0.7)
+		}
+		guessed = false
 	}
 	if guessed {
 		d.needsReview = true
 		d.confidence *= 0.6
 	}
 	return d, renderErr
+}
+
+// descriptionLabel names a description sentence in an answer.
+var descriptionLabel = prompts.Text{JA: "商品説明", EN: "description"}
+
+// yesNo is how an answer starts when the catalog's value says yes or no.
+func yesNo(polarity int, lang string) string {
+	switch {
+	case polarity > 0 && lang == "en":
+		return "Yes. "
+	case polarity > 0:
+		return "はい、"
+	case polarity < 0 && lang == "en":
+		return "No, sorry. "
+	case polarity < 0:
+		return "いいえ、"
+	}
+	return ""
+}
+
+// partExchange reports whether 交換 in a message is about a part (交換用, 交換の目安, 交換フィルター)
+// and no other word asks about shipping or returns.
+func partExchange(text string) bool {
+	f := textnorm.Fold(text)
+	if !strings.Contains(f, "交換") {
+		return false
+	}
+	for _, w := range foldAll([]string{"返品", "返金", "送料", "配送", "発送", "届", "到着", "キャンセル", "不良", "サイズ交換", "交換できます", "交換できる", "交換して", "交換可能", "交換は可能", "交換ok"}) {
+		if strings.Contains(f, w) {
+			return false
+		}
+	}
+	for _, w := range foldAll([]string{"交換用", "交換の目安", "交換目安", "交換時期", "交換の時期", "交換頻度", "交換部品", "交換パーツ", "交換フィルター", "交換品", "交換の頻度", "交換のフィルター", "交換ブラシ", "交換カートリッジ"}) {
+		if strings.Contains(f, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutExchange(text string) string {
+	return strings.ReplaceAll(norm.NFKC.String(text), "交換", "替え")
+}
+
+// unknownTopic reports whether a message asks about a thing (a noun of two kanji or katakana) that
+// appears nowhere in the product's record: 「玄米もありますか」 about polished rice.
+func unknownTopic(text string, p *catalog.Product) bool {
+	all := lowerNFKC(p.Name + " " + p.Category + " " + strings.Join(p.Tags, " ") + " " + p.Description + " " + p.Brand)
+	for k, vs := range p.Attributes {
+		all += " " + lowerNFKC(k+" "+strings.Join(vs, " "))
+	}
+	cue := false
+	for g, w := range openGrams(lowerNFKC(text)) {
+		if w < 1 {
+			continue
+		}
+		if strings.Contains(all, g) {
+			return false
+		}
+		if !cueSet[textnorm.Fold(g)] {
+			cue = true
+		}
+	}
+	return cue
 }
 
 // valueShape tells how an attribute value reads: a sentence of its own (ending in 。 or a polite
@@ -443,7 +609,14 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	} else if lang == "en" {
 		label = strings.ReplaceAll(f.Name, "_", " ")
 	}
+	if lang == "en" && !isLabelIn(f.Name, lang) && label == f.Name {
+		label = englishLabel(f.Name) // 「耐荷重」 in an English answer reads "load capacity"
+	}
 	folded := withColorWords(textnorm.Fold(question))
+	if strings.Contains(folded, "以外") || strings.Contains(folded, "ほかの") || strings.Contains(folded, "他の") || strings.Contains(folded, "other than") {
+		// 「ライトベージュ以外の色は？」 asks for the others: never 「はい、ライトベージュがございます」.
+		return f, label, "", true
+	}
 	for _, v := range p.Attributes[f.Name] {
 		if mentionsValue(folded, v) {
 			hit = v

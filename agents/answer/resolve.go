@@ -619,6 +619,7 @@ func countsAsMention(rs []rune) bool {
 // another (lineup first, then catalog search), none when it is about something else entirely.
 func resolve(ctx context.Context, s Searcher, req Request, q Question) (resolution, error) {
 	var r resolution
+	req.Text = relatedNouns.Replace(req.Text)
 	folded := textnorm.Fold(req.Text)
 	if req.OnAir != "" {
 		var err error
@@ -650,7 +651,10 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	if r.onAirOK {
 		candAll = nil
 		for _, w := range all {
-			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) {
+			// A word inside one of the on-air product's attribute names or values (ライト in its
+			// 「LEDライト」) names nothing else, even when another product's name holds it too.
+			if asksAttribute(w.text, &r.onAir) || attrValue(w.text, &r.onAir) || genericNouns[w.text] ||
+				(utf8.RuneCountInString(w.text) >= 2 && attrContains(&r.onAir, w.text) && !relatedNames(ctx, s, &r.onAir, w.text)) {
 				candFolded = strings.ReplaceAll(candFolded, w.text, " ")
 			} else {
 				candAll = append(candAll, w)
@@ -929,6 +933,9 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 			continue
 		}
 		switch {
+		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3 && usedWith(folded, w.text):
+			// 「スピーカーにつなげる？」「ガスコンロでも使える？」: a thing used with the on-air product.
+			continue
 		case w.kind == kindKatakana && utf8.RuneCountInString(w.text) >= 3, w.kind == kindLexicon:
 			return elseTopic
 		case w.kind == kindLatin && len(w.text) >= 3:
@@ -941,6 +948,78 @@ func aboutElse(rest []resWord, folded string, onAir *catalog.Product) int {
 // aboutOnAir reports whether a leftover word still points at the on-air product, through its
 // brand, description or a value of one of its attributes (「ピンクは？」 while a pink tint is on air).
 func aboutOnAir(w string, p *catalog.Product) bool {
+	if unitWords[w] {
+		return true // 「何ワット？」 asks a number of the on-air product
+	}
+	for k := range p.Attributes {
+		// 「フレームの素材は？」 about a bicycle with a フレーム素材 attribute.
+		if strings.Contains(textnorm.Fold(k), w) {
+			return true
+		}
+	}
+	for _, syn := range openSynonyms {
+		// 「スマホとつなげる？」 when the description says スマートフォン.
+		if textnorm.Fold(syn[0]) == w && strings.Contains(textnorm.Fold(p.Description), textnorm.Fold(syn[1])) {
+			return true
+		}
+	}
 	return attrContains(p, w) || strings.Contains(textnorm.Fold(p.Brand), w) || strings.Contains(textnorm.Fold(p.Description), w) ||
 		asksAttribute(w, p)
+}
+
+// relatedNouns joins the generic nouns of lineup parts the way product names write them:
+// 「替えの刃」 is 替え刃, 「専用のポーチ」 専用ポーチ, 「詰め替えの」 詰め替え用.
+var relatedNouns = strings.NewReplacer("替えの刃", "替え刃", "替えのフィルター", "替えフィルター", "交換用の", "交換用", "専用の", "専用",
+	"詰め替えの", "詰め替え用", "詰替えの", "詰め替え用", "詰替用", "詰め替え用", "つめかえ用", "詰め替え用")
+
+// genericNouns name a part of any product (本体, セット): 「本体の重さは？」 is about the on-air
+// product even when another product's name holds the word.
+var genericNouns = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"本体", "商品", "製品", "新品", "単品", "中身", "容器"} {
+		m[textnorm.Fold(w)] = true
+	}
+	return m
+}()
+
+// relatedNames reports whether a product related to p (its refills, blades, cases) has w in its
+// name: 「替え刃セット」 in the on-air shaver's 替え刃 attribute still names the blade set.
+func relatedNames(ctx context.Context, s Searcher, p *catalog.Product, w string) bool {
+	for _, sku := range p.Related {
+		if rp, ok, err := s.Get(ctx, sku); err == nil && ok && strings.Contains(textnorm.Fold(rp.Name), w) {
+			return true
+		}
+	}
+	return false
+}
+
+// unitWords are units and counters a viewer asks a number in; they never name a product.
+var unitWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"ワット", "ボルト", "アンペア", "ミリ", "センチ", "メートル", "グラム", "キロ", "リットル", "インチ", "ルーメン", "カロリー", "ヘルツ", "デシベル", "ピクセル"} {
+		m[textnorm.Fold(w)] = true
+	}
+	return m
+}()
+
+// usedWith reports whether a word of the message is followed by で, に or と and a verb of use
+// (「オーブンで使える」「スピーカーにつなげる」「スマホと接続」): the thing is used with the product on
+// air, it does not name another one.
+func usedWith(folded, w string) bool {
+	i := strings.Index(folded, w)
+	if i < 0 {
+		return false
+	}
+	rest := folded[i+len(w):]
+	for _, p := range []string{"で", "に", "と"} {
+		if strings.HasPrefix(rest, p) {
+			rest = strings.TrimPrefix(strings.TrimPrefix(rest, p), "も")
+			for _, v := range foldAll([]string{"使", "つな", "繋", "接続", "対応", "洗", "入れ", "温め", "乗", "入る", "入ります", "充電", "映", "かけ", "置"}) {
+				if strings.Contains(rest, v) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -113,11 +113,16 @@ func tieAwareRank(scores []float64, labels []bool) (p1, rr float64) {
 // bm25Scores is the baseline: Okapi BM25 (k1 1.2, b 0.75) of the question against each candidate's
 // name and value text, with document frequencies over the question's own candidates.
 func bm25Scores(question string, fields []Field) []float64 {
+	return bm25With(question, fields, plainTokens)
+}
+
+// bm25With is BM25 over the tokens tok makes of the question and of each candidate.
+func bm25With(question string, fields []Field, tok func(string) []string) []float64 {
 	docs := make([][]string, len(fields))
 	df := map[string]int{}
 	total := 0
 	for i, f := range fields {
-		docs[i] = plainTokens(strings.ReplaceAll(f.Name, "_", " ") + " " + f.Value)
+		docs[i] = tok(strings.ReplaceAll(f.Name, "_", " ") + " " + f.Value)
 		total += len(docs[i])
 		seen := map[string]bool{}
 		for _, t := range docs[i] {
@@ -129,7 +134,7 @@ func bm25Scores(question string, fields []Field) []float64 {
 	}
 	avg := float64(total) / float64(max(1, len(docs)))
 	n := float64(len(docs))
-	q := plainTokens(question)
+	q := tok(question)
 	out := make([]float64, len(docs))
 	for i, d := range docs {
 		tf := map[string]int{}

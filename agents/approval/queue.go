@@ -512,3 +512,82 @@ func (q *Queue) applyCreated(c Change) error {
 	q.pending[d.Key] = d.ID
 	return nil
 }
+
+// ReasonQueueFull is the Reason of a draft expired because its show had too many pending.
+const ReasonQueueFull = "the pending queue is full: older unclaimed drafts expire first"
+
+// ExpireOverflow expires the oldest pending drafts of show beyond max, unclaimed ones first, so
+// that a raid of questions cannot grow the queue without bound. It returns the changes made.
+func (q *Queue) ExpireOverflow(show string, max int) []Change {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.now()
+	var unclaimed, claimed []string
+	for _, id := range q.order {
+		d := q.drafts[id]
+		if d.Show != show || d.Status != StatusPending {
+			continue
+		}
+		if activeClaim(d, now) != nil {
+			claimed = append(claimed, id)
+		} else {
+			unclaimed = append(unclaimed, id)
+		}
+	}
+	over := len(unclaimed) + len(claimed) - max
+	var out []Change
+	for _, id := range append(unclaimed, claimed...) {
+		if over <= 0 {
+			break
+		}
+		c := Change{Kind: KindExpired, Show: show, Draft: id, By: BySystem, At: now, Reason: ReasonQueueFull}
+		if q.apply(c) == nil {
+			out = append(out, c)
+			over--
+		}
+	}
+	return out
+}
+
+// Forget drops all but the newest keep decided drafts from memory (they stay in the show's log)
+// and returns their IDs: a queue that runs for days must not hold every draft it ever had.
+func (q *Queue) Forget(keep int) []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	decided := 0
+	for _, id := range q.order {
+		if q.drafts[id].Status != StatusPending {
+			decided++
+		}
+	}
+	drop := decided - keep
+	if drop <= 0 {
+		return nil
+	}
+	var gone []string
+	kept := q.order[:0]
+	for _, id := range q.order {
+		d := q.drafts[id]
+		if drop > 0 && d.Status != StatusPending {
+			drop--
+			gone = append(gone, id)
+			delete(q.drafts, id)
+			if q.pending[d.Key] == id {
+				delete(q.pending, d.Key)
+			}
+			if q.answeredKey[d.Key] == id {
+				delete(q.answeredKey, d.Key)
+			}
+			for _, qu := range d.Questions {
+				if k := seqKey(d.Show, qu.Seq); q.answered[k] == id {
+					delete(q.answered, k)
+				}
+			}
+			continue
+		}
+		kept = append(kept, id)
+	}
+	clear(q.order[len(kept):])
+	q.order = kept
+	return gone
+}

@@ -690,3 +690,46 @@ func TestMaxQuestions(t *testing.T) {
 		t.Errorf("count %d, questions kept %d; want 10 and 3", d.Count, len(d.Questions))
 	}
 }
+
+func TestExpireOverflowAndForget(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	cfg := approval.DefaultConfig()
+	cfg.Now = func() time.Time { return now }
+	cfg.Policy = approval.Policy{}
+	q := approval.New(cfg)
+	var ids []string
+	for i := range 6 {
+		d, _, err := q.Submit(approval.Proposal{Show: "s", Question: approval.Question{Seq: int64(i + 1), User: "u", Text: fmt.Sprintf("question %d?", i)},
+			SKU: "A", Intent: fmt.Sprintf("i%d", i), Text: "answer", Engine: "offline", Confidence: 0.9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+		now = now.Add(time.Second)
+	}
+	if _, err := q.Claim(ids[0], "mod"); err != nil {
+		t.Fatal(err)
+	}
+	// Four may wait: the two oldest unclaimed ones go, the claimed oldest stays.
+	ch := q.ExpireOverflow("s", 4)
+	if len(ch) != 2 || ch[0].Draft != ids[1] || ch[1].Draft != ids[2] || ch[0].Reason != approval.ReasonQueueFull {
+		t.Fatalf("overflow changes: %+v", ch)
+	}
+	if n := len(q.List("s", approval.StatusPending)); n != 4 {
+		t.Fatalf("%d pending after the overflow, want 4", n)
+	}
+	// Decided drafts beyond the newest one are forgotten; pending ones never are.
+	gone := q.Forget(1)
+	if len(gone) != 1 || gone[0] != ids[1] {
+		t.Fatalf("forgotten %v, want [%s]", gone, ids[1])
+	}
+	if _, ok := q.Get(ids[1]); ok {
+		t.Fatal("a forgotten draft is still there")
+	}
+	if _, ok := q.Get(ids[0]); !ok {
+		t.Fatal("a pending draft was forgotten")
+	}
+	if len(q.Forget(1)) != 0 {
+		t.Fatal("Forget is not idempotent")
+	}
+}

@@ -9,5 +9,12 @@ import (
 
 var errNoNotify = errors.New("no change notification on this system")
 
+type notifier struct{}
+
 // followNotify has no notification here: Follow polls instead.
-func followNotify(ctx context.Context, dir string, changed func()) error { return errNoNotify }
+func (e *Engine) followNotify(ctx context.Context) error { return errNoNotify }
+
+func (e *Engine) drainNotify() {}
+
+// Watching is always true here: polling needs no set-up.
+func (e *Engine) Watching() bool { return true }

@@ -35,13 +35,17 @@ func TestFollowAppliesANewTermToTheNextMessage(t *testing.T) {
 	if v := e.ModerateChat(msg); v.Action != "allow" {
 		t.Fatalf("before the edit: %s", v.Action)
 	}
-	// Give the watch time to be in place: Follow starts in its own goroutine.
-	time.Sleep(100 * time.Millisecond)
+	// Follow starts in its own goroutine: wait for the watch to be in place.
+	for deadline := time.Now().Add(5 * time.Second); !e.Watching(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the watch never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if err := os.WriteFile(file, []byte("ライバル堂 | medium\nホシゾラ商店 | medium\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The change is seen asynchronously; once it is, the next message must reload before judging.
-	waitStale(t, e)
+	// The very next message sees the change: no waiting.
 	if v := e.ModerateChat(Message{User: "u2", Text: msg.Text}); v.Action != "hold" {
 		t.Fatalf("the message right after the edit: %s %+v", v.Action, v.Matches)
 	}
@@ -49,7 +53,6 @@ func TestFollowAppliesANewTermToTheNextMessage(t *testing.T) {
 	if err := os.WriteFile(file, []byte("re:([ | medium\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitStale(t, e)
 	if v := e.ModerateChat(Message{User: "u3", Text: "x"}); v.Action != "allow" {
 		t.Fatalf("clean message after a broken edit: %s", v.Action)
 	}
@@ -61,16 +64,5 @@ func TestFollowAppliesANewTermToTheNextMessage(t *testing.T) {
 	}
 	if v := e.ModerateChat(Message{User: "u4", Text: msg.Text}); v.Action != "hold" {
 		t.Fatalf("after a broken edit the old lists must stay: %s", v.Action)
-	}
-}
-
-func waitStale(t *testing.T, e *Engine) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !e.stale.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("the list change was never noticed")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

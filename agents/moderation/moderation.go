@@ -104,6 +104,7 @@ type Engine struct {
 	// a moderator just added applies to the very next message.
 	stale    atomic.Bool
 	onReload func(error) // Follow's error callback
+	notify   notifier
 }
 
 // NewDefault returns an engine with the embedded default lists.
@@ -610,6 +611,10 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 			orig = []rune(text)
 		}
 		st, en := clamp(c.start, len(orig)), clamp(c.end, len(orig))
+		if src == SourceChat && (cat == CatProfanity || cat == CatHarassment) && mentioned(orig, st, en) {
+			// 「しね！って言われたら悲しい」: the word is reported or refused, not used.
+			continue
+		}
 		sev := c.sev
 		if src == SourceHost && sev == sevLow {
 			sev = sevMedium // a flag on the host's words always reaches the teleprompter
@@ -645,6 +650,43 @@ func (e *Engine) verdict(s *scratch, text string, src Source) Verdict {
 		}
 	}
 	return e.finish(v)
+}
+
+// mentionTails follow a word that is quoted, reported or refused rather than used: 「しね！って
+// 言われたら悲しい」「バカって言わないで」「しねしね言わないでね」. Folded, compared after the
+// closing marks and repeats that may stand between the word and the tail.
+var mentionTails = func() []string {
+	var out []string
+	for _, t := range []string{"って言われ", "と言われ", "っていわれ", "とか言われ", "って言わないで", "とか言わないで", "なんて言わないで",
+		"言わないで", "いわないで", "って言っちゃだめ", "って言っちゃダメ", "なんて言っちゃだめ", "って言う人", "って言うやつ", "とか言う人",
+		"って書く人", "って書き込", "って呼ばれ", "と呼ばれ", "って言葉", "という言葉", "って悪口", "なんて言葉", "って言われて", "て言われた",
+		"は禁止", "は言っちゃ", "はngワード", "って言うのやめ", "とか言うのやめ", "なんて言うな"} {
+		out = append(out, textnorm.Fold(t))
+	}
+	return out
+}()
+
+// mentioned reports whether the text after a finding (runes start to end) makes it a mention; a
+// repeat of the word (しねしね) is skipped first.
+func mentioned(orig []rune, start, end int) bool {
+	i := end
+	if w := orig[start:end]; len(w) > 0 {
+		for i+len(w) <= len(orig) && string(orig[i:i+len(w)]) == string(w) {
+			i += len(w)
+		}
+	}
+	for n := 0; i < len(orig) && n < 6; i, n = i+1, n+1 {
+		if !strings.ContainsRune("！!」』\"'”’ 　〜~ー…、,。.笑w", orig[i]) {
+			break
+		}
+	}
+	rest := textnorm.Fold(string(orig[i:min(len(orig), i+16)]))
+	for _, t := range mentionTails {
+		if strings.HasPrefix(rest, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // categoryReasons explain a match whose list entry gives no reason of its own.

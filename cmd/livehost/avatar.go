@@ -29,8 +29,8 @@ Exit status 1 when the server refuses (the message says why), 2 on bad usage.`
 
 func runAvatar(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "avatar", "livehost avatar [--url http://127.0.0.1:8080] [--token TOKEN] [--json] SHOW plan [FILE|-] | start | pause | resume | stop | skip | say TEXT", avatarSummary)
-	base := fs.String("url", "http://"+envOr(env, "LIVEHOST_ADDR", "127.0.0.1:8080"), "the server (env LIVEHOST_ADDR)")
-	token := fs.String("token", envOr(env, "LIVEHOST_ADMIN_TOKEN", ""), "an admin, host or moderator token (env LIVEHOST_ADMIN_TOKEN)")
+	base := fs.String("url", "http://"+env.config().Addr, "the server (env LIVEHOST_ADDR)")
+	token := fs.String("token", env.config().AdminToken, "an admin, host or moderator token (env LIVEHOST_ADMIN_TOKEN)")
 	jsonOut := fs.Bool("json", false, "print the server's JSON answer as it is")
 	pos, err := parseFlags(fs, args)
 	if err != nil {

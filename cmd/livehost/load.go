@@ -71,6 +71,18 @@ type loadReport struct {
 	DraftMeanMS   float64 `json:"draft_mean_ms"`
 	AnswerDropped int64   `json:"answer_dropped"`
 	ElapsedSecond float64 `json:"elapsed_s"`
+	// Memory is the server's memory every 10 s (from its /metrics); RSSGrowthPct compares the end
+	// with the first sample after one minute, when warm-up is over.
+	Memory       []memSample `json:"memory,omitempty"`
+	RSSGrowthPct float64     `json:"rss_growth_pct"`
+}
+
+// memSample is the server's memory at one moment of the run.
+type memSample struct {
+	AtS        float64 `json:"at_s"`
+	RSSMB      float64 `json:"rss_mb"`
+	HeapMB     float64 `json:"heap_inuse_mb"`
+	Goroutines int     `json:"goroutines"`
 }
 
 func runLoad(ctx context.Context, env *cliEnv, args []string) error {
@@ -84,12 +96,12 @@ temporary data directory (SQLite log, default moderation, offline answerer over 
 The chat is the demo's mix: questions in Japanese and English, reactions, NG words and spam.`)
 	cfg := loadConfig{}
 	fs.StringVar(&cfg.url, "url", "", "server to load (loopback only); empty: start one in-process")
-	fs.StringVar(&cfg.admin, "admin-token", envOr(env, "LIVEHOST_ADMIN_TOKEN", ""), "admin token of --url (env LIVEHOST_ADMIN_TOKEN)")
+	fs.StringVar(&cfg.admin, "admin-token", env.config().AdminToken, "admin token of --url (env LIVEHOST_ADMIN_TOKEN)")
 	fs.StringVar(&cfg.catalog, "catalog", "examples/catalog.jsonl", "catalog of the in-process server")
 	fs.Float64Var(&cfg.rate, "rate", 2000, "chat messages per second")
 	fs.IntVar(&cfg.batch, "batch", 50, "messages per HTTP request")
 	fs.IntVar(&cfg.subs, "subscribers", 20, "WebSocket subscribers")
-	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to send (at most 5m)")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to send (at most 15m); the server's memory is sampled every 10 s")
 	fs.IntVar(&cfg.concurrency, "concurrency", 32, "most requests in flight")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&cfg.repeat, "repeat", false, "send the chat texts as they are: the same texts repeat, and moderation's copy-paste rule holds most of them (default: each text gets a unique #tag so every message goes through the whole pipeline)")
@@ -104,8 +116,8 @@ The chat is the demo's mix: questions in Japanese and English, reactions, NG wor
 		return &exitError{2, fmt.Errorf("--batch %d: want 1 to 1000", cfg.batch)}
 	case cfg.subs < 0 || cfg.subs > 500:
 		return &exitError{2, fmt.Errorf("--subscribers %d: want 0 to 500", cfg.subs)}
-	case cfg.duration <= 0 || cfg.duration > 5*time.Minute:
-		return &exitError{2, fmt.Errorf("--duration %s: want more than 0 and at most 5m", cfg.duration)}
+	case cfg.duration <= 0 || cfg.duration > 15*time.Minute:
+		return &exitError{2, fmt.Errorf("--duration %s: want more than 0 and at most 15m", cfg.duration)}
 	case cfg.concurrency < 1:
 		return &exitError{2, fmt.Errorf("--concurrency %d: want at least 1", cfg.concurrency)}
 	}
@@ -152,6 +164,12 @@ The chat is the demo's mix: questions in Japanese and English, reactions, NG wor
 			rep.Missing, rep.Gaps, rep.Resyncs, rep.EventsPerSub)
 		fmt.Fprintf(env.stdout, "answer agent (server total): %d drafts, mean %.1f ms from chat logged to draft logged, %d messages skipped\n",
 			rep.Drafts, rep.DraftMeanMS, rep.AnswerDropped)
+		for _, m := range rep.Memory {
+			fmt.Fprintf(env.stdout, "memory at %4.0f s: RSS %.0f MB, heap in use %.0f MB, %d goroutines\n", m.AtS, m.RSSMB, m.HeapMB, m.Goroutines)
+		}
+		if len(rep.Memory) > 6 {
+			fmt.Fprintf(env.stdout, "RSS from the first minute to the end: %+.1f%%\n", rep.RSSGrowthPct)
+		}
 	}
 	if rep.Missing > 0 || rep.Gaps > 0 {
 		return &exitError{1, fmt.Errorf("loss: %d acknowledged messages missing, %d sequence gaps", rep.Missing, rep.Gaps)}
@@ -284,6 +302,34 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 	total = max(cfg.batch, total/cfg.batch*cfg.batch)
 	sentAt := make([]atomic.Int64, total) // unix ns when the request carrying message n was sent
 	acked := make([]atomic.Bool, total)
+
+	// The server's memory, every 10 s from its /metrics, so a long run shows whether it is flat.
+	var memMu sync.Mutex
+	var mem []memSample
+	mctx, stopMem := context.WithCancel(ctx)
+	memDone := make(chan struct{})
+	go func() {
+		defer close(memDone)
+		start := time.Now()
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-mctx.Done():
+				return
+			case <-t.C:
+			}
+			m, err := scrapeMetrics(mctx, c)
+			if err != nil {
+				continue
+			}
+			memMu.Lock()
+			mem = append(mem, memSample{AtS: time.Since(start).Seconds(), RSSMB: m["process_resident_memory_bytes"] / (1 << 20),
+				HeapMB: m["go_memstats_heap_inuse_bytes"] / (1 << 20), Goroutines: int(m["go_goroutines"])})
+			memMu.Unlock()
+		}
+	}()
+	defer func() { stopMem(); <-memDone }()
 
 	// Subscribers connect first and start from the show's current end.
 	sctx, cancelSubs := context.WithCancel(ctx)
@@ -433,10 +479,19 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 	if len(all) > 0 {
 		rep.StreamMaxMS = all[len(all)-1]
 	}
+	stopMem()
+	<-memDone
+	rep.Memory = mem
+	for _, m := range mem {
+		if m.AtS >= 60 && len(mem) > 0 && m.RSSMB > 0 {
+			rep.RSSGrowthPct = (mem[len(mem)-1].RSSMB - m.RSSMB) / m.RSSMB * 100
+			break
+		}
+	}
 	return rep, nil
 }
 
-// scrapeMetrics reads the unlabelled series of the server's /metrics.
+// scrapeMetrics reads the server's /metrics: each series by name, labelled ones summed.
 func scrapeMetrics(ctx context.Context, c *apiClient) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
 	if err != nil {
@@ -454,10 +509,12 @@ func scrapeMetrics(ctx context.Context, c *apiClient) (map[string]float64, error
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
-		if len(f) == 2 && !strings.HasPrefix(line, "#") && !strings.Contains(f[0], "{") {
-			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
-				out[f[0]] = v
-			}
+		if len(f) != 2 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, _, _ := strings.Cut(f[0], "{")
+		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+			out[name] += v
 		}
 	}
 	return out, nil

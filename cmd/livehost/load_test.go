@@ -32,7 +32,7 @@ func TestLoadFlags(t *testing.T) {
 		{"load", "--url", "http://example.com:8080", "--admin-token", "x"},
 		{"load", "--url", "http://127.0.0.1:1"},
 		{"load", "--rate", "0"},
-		{"load", "--duration", "10m"},
+		{"load", "--duration", "20m"},
 	} {
 		if code, _, stderr := runCLI(t, "", nil, args...); code != 2 || stderr == "" {
 			t.Errorf("%v: exit %d %q, want 2 with a message", args, code, stderr)

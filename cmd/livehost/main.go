@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/livehost/livehost/internal/config"
@@ -164,14 +163,6 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // config is the configuration from the environment, before a command's flags override it.
 func (env *cliEnv) config() config.Config { return config.FromEnv(env.getenv) }
-
-// envOr returns the environment value of key, or def when it is unset or empty.
-func envOr(env *cliEnv, key, def string) string {
-	if v := strings.TrimSpace(env.getenv(key)); v != "" {
-		return v
-	}
-	return def
-}
 
 func stderrIsTerminal() bool {
 	fi, err := os.Stderr.Stat()

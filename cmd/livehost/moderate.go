@@ -13,9 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/livehost/livehost/agents/moderation"
+	"github.com/livehost/livehost/internal/wire"
 )
 
 func init() {
@@ -86,15 +85,16 @@ type pendingLine struct {
 
 func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "moderate", "livehost moderate [--source chat|host] [--lists DIR] [--test] < messages.jsonl|messages.txt", moderateSummary)
-	source := fs.String("source", envOr(env, "LIVEHOST_MODERATION_SOURCE", "chat"), "whose words: chat (viewers) or host (the host's speech) (env LIVEHOST_MODERATION_SOURCE)")
-	lists := fs.String("lists", envOr(env, "LIVEHOST_MODERATION_LISTS", ""), "a brand's list directory of *.txt files added to the built-in lists (env LIVEHOST_MODERATION_LISTS)")
+	conf := env.config()
+	source := fs.String("source", conf.ModerationSource, "whose words: chat (viewers) or host (the host's speech) (env LIVEHOST_MODERATION_SOURCE)")
+	fs.StringVar(&conf.ModerationLists, "lists", conf.ModerationLists, "a brand's list directory of *.txt files added to the built-in lists (env LIVEHOST_MODERATION_LISTS)")
 	test := fs.Bool("test", false, "test mode: report what would fire, keep action allow (would_action says)")
 	noReadings := fs.Bool("no-readings", false, "skip kagome reading matches (faster start, misses kanji spellings such as 市ね)")
 	maxRunes := fs.Int("max-runes", 0, "longest text accepted before it is blocked unread (default 500 for chat, 20000 for host)")
-	escalate := fs.Bool("escalate", envOr(env, "LIVEHOST_MODERATION_ESCALATE", "") == "1", "ask an OpenAI-compatible model about chat lines the lists allowed (env LIVEHOST_MODERATION_ESCALATE=1)")
-	escModel := fs.String("escalate-model", envOr(env, "LIVEHOST_MODERATION_MODEL", "gpt-4o-mini"), "chat model for --escalate, or \"moderations\" for /v1/moderations (env LIVEHOST_MODERATION_MODEL)")
+	escalate := fs.Bool("escalate", conf.ModerationEscalate, "ask an OpenAI-compatible model about chat lines the lists allowed (env LIVEHOST_MODERATION_ESCALATE=1)")
+	fs.StringVar(&conf.ModerationModel, "escalate-model", conf.ModerationModel, "chat model for --escalate, or \"moderations\" for /v1/moderations (env LIVEHOST_MODERATION_MODEL)")
 	escBudget := fs.Duration("escalate-budget", 2*time.Second, "time budget of one model check")
-	logLevel := fs.String("log-level", envOr(env, "LIVEHOST_LOG_LEVEL", "info"), "log level on stderr: debug, info, warn, error")
+	logLevel := fs.String("log-level", conf.LogLevel, "log level on stderr: debug, info, warn, error")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -113,37 +113,23 @@ func runModerate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := moderation.Config{Dir: *lists, Test: *test, NoReadings: *noReadings}
-	if src == moderation.SourceHost {
-		cfg.MaxHostRunes = *maxRunes
-	} else {
-		cfg.MaxChatRunes = *maxRunes
-	}
 	start := time.Now()
-	eng, err := moderation.New(cfg)
+	eng, err := wire.Moderation(conf, func(cfg *moderation.Config) {
+		cfg.Test, cfg.NoReadings = *test, *noReadings
+		if src == moderation.SourceHost {
+			cfg.MaxHostRunes = *maxRunes
+		} else {
+			cfg.MaxChatRunes = *maxRunes
+		}
+	})
 	if err != nil {
-		return &exitError{1, fmt.Errorf("load lists: %w", err)}
+		return &exitError{1, err}
 	}
 	log.Debug("lists loaded", "terms", eng.Terms(), "patterns", eng.Patterns(), "took", time.Since(start))
 
 	var esc *moderation.Escalator
 	if *escalate {
-		key, base := strings.TrimSpace(env.getenv("OPENAI_API_KEY")), strings.TrimSpace(env.getenv("OPENAI_BASE_URL"))
-		if key == "" && base == "" {
-			return &exitError{2, errors.New("--escalate needs OPENAI_API_KEY or OPENAI_BASE_URL")}
-		}
-		if *escBudget <= 0 {
-			return &exitError{2, fmt.Errorf("--escalate-budget %v: want more than 0", *escBudget)}
-		}
-		oc := openai.DefaultConfig(key)
-		if base != "" {
-			oc.BaseURL = base
-		}
-		ecfg := moderation.EscalationConfig{Client: openai.NewClientWithConfig(oc), Model: *escModel, Budget: *escBudget}
-		if *escModel == "moderations" {
-			ecfg.Model, ecfg.UseModerations = "", true
-		}
-		if esc, err = moderation.NewEscalator(ecfg); err != nil {
+		if esc, err = wire.Escalator(conf, *escBudget, nil); err != nil {
 			return &exitError{2, err}
 		}
 		defer esc.Close()

@@ -35,6 +35,7 @@ type serveConfig struct {
 	demoRate       float64
 	ingestRate     float64
 	draftTTL       time.Duration
+	heldTTL        time.Duration
 	catalogRefresh time.Duration
 	answerWorkers  int
 	jsonOut        bool
@@ -63,7 +64,7 @@ memory instead.
 --demo imports the example catalog into the store (only the products it lacks, so prices and stock
 changed during a show are kept), creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
-its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp)
+its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp+connectorsHelp)
 	cfg := serveConfig{Config: env.config()}
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
@@ -77,6 +78,7 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+v
 	fs.Float64Var(&cfg.ingestRate, "ingest-rate", 5000, "chat messages per second allowed per ingest token (negative: no limit)")
 	fs.IntVar(&cfg.answerWorkers, "answer-workers", 0, "questions answered at once (default 1 for the offline engine, which is CPU-bound, 8 for the LLM engine, which waits on the network)")
 	fs.DurationVar(&cfg.draftTTL, "draft-ttl", 10*time.Minute, "how long a drafted reply waits for a moderator before it expires (negative: never)")
+	fs.DurationVar(&cfg.heldTTL, "held-ttl", 10*time.Minute, "how long a held chat message waits for a moderator before it expires (negative: never)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -161,7 +163,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		}
 	}
 	rt, err := live.New(ctx, live.Options{Store: store, Agents: agents.Live(), Policy: &agents.Policy,
-		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, Logger: log})
+		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, HeldTTL: cfg.heldTTL, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -183,10 +185,19 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	if err := av.Boot(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Options{
+	conns, err := newConnectors(ctx, env, cfg.Config, rt, log)
+	if err != nil {
+		return err
+	}
+	defer conns.Close()
+	proxies, err := cfg.ProxyNets()
+	if err != nil {
+		return &exitError{2, fmt.Errorf("LIVEHOST_TRUSTED_PROXIES: %w", err)}
+	}
+	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
 		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount, server.AvatarRoutes(av)},
-		Collectors: append(voice.Collectors(), av.Collectors()...),
+		Collectors: append(append(voice.Collectors(), conns.Collectors()...), av.Collectors()...), Connectors: conns,
 	})
 	if err != nil {
 		return err
@@ -212,7 +223,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
-		d, err := setupDemo(ctx, base, cfg.AdminToken, cat)
+		d, err := setupDemo(ctx, base, cfg.AdminToken, cat, srv)
 		if err != nil {
 			hs.Close()
 			return fmt.Errorf("demo: %w", err)
@@ -239,7 +250,8 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	// WHIP sessions end before the runtime, so their last utterances still reach the log.
 	voice.Close()
 	srv.Close()
-	av.Close() // before the runtime: the runners log through it
+	conns.Close() // before the runtime: the connectors log their last state
+	av.Close()    // before the runtime: the runners log through it
 	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)
@@ -261,7 +273,7 @@ func printStartup(env *cliEnv, cfg serveConfig, info startupInfo) {
 	}
 	if info.Show != "" {
 		fmt.Fprintf(w, "\ndemo show %s — open these pages:\n", info.Show)
-		for _, k := range []string{"control", "console", "teleprompter", "mic"} {
+		for _, k := range []string{"control", "console", "teleprompter", "mic", "report"} {
 			fmt.Fprintf(w, "  %-13s %s\n", k, info.Pages[k])
 		}
 		fmt.Fprintln(w, "\ntokens for scripts (Authorization: Bearer TOKEN):")

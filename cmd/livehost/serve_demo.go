@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/livehost/livehost/server"
 )
 
 // demoShowID is fixed so that restarting `serve --demo` on the same data directory continues the
@@ -22,7 +27,7 @@ type demo struct {
 }
 
 // setupDemo creates (or reopens) the demo show through the public API, like any client would.
-func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog) (*demo, error) {
+func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog, srv *server.Server) (*demo, error) {
 	if len(ag.demoProducts) == 0 {
 		return nil, fmt.Errorf("the catalog has no products")
 	}
@@ -60,19 +65,25 @@ func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog) (*dem
 			return nil, fmt.Errorf("create show: status %d: %v", code, err)
 		}
 	}
+	// The demo's tokens are derived from the admin token, so a restart with the same
+	// LIVEHOST_ADMIN_TOKEN keeps the links that are open; tokens of earlier runs are revoked.
 	for _, role := range []string{"moderator", "host", "ingest", "overlay"} {
-		var tok struct {
-			Token string `json:"token"`
+		r, _ := server.ParseRole(role)
+		tok := demoToken(admin, demoShowID, role)
+		label := role + "-demo"
+		if err := srv.IssueToken(ctx, tok, server.Grant{Role: r, Show: demoShowID, Label: label}); err != nil {
+			return nil, fmt.Errorf("issue the %s token: %w", role, err)
 		}
-		if code, err := d.call(ctx, admin, "POST", "/api/shows/"+demoShowID+"/tokens", map[string]string{"role": role, "label": role + "-demo"}, &tok); err != nil || code != http.StatusCreated {
-			return nil, fmt.Errorf("create %s token: status %d: %v", role, code, err)
+		if err := srv.RevokeTokens(ctx, demoShowID, label, server.TokenID(tok)); err != nil {
+			return nil, fmt.Errorf("revoke earlier %s tokens: %w", role, err)
 		}
-		d.tokens[role] = tok.Token
+		d.tokens[role] = tok
 	}
 	d.pages["control"] = pageURL(base, "control", demoShowID, d.tokens["moderator"])
 	d.pages["console"] = pageURL(base, "console", demoShowID, d.tokens["moderator"])
 	d.pages["teleprompter"] = pageURL(base, "teleprompter", demoShowID, d.tokens["host"])
 	d.pages["mic"] = pageURL(base, "mic", demoShowID, d.tokens["host"]) // the host's microphone over WHIP
+	d.pages["report"] = pageURL(base, "report", demoShowID, d.tokens["moderator"])
 	if err := d.setScript(ctx); err != nil {
 		return nil, err
 	}
@@ -87,6 +98,13 @@ func setupDemo(ctx context.Context, base, admin string, ag *servedCatalog) (*dem
 		}
 	}
 	return d, nil
+}
+
+// demoToken derives a demo show's token for role from the admin token.
+func demoToken(admin, showID, role string) string {
+	m := hmac.New(sha256.New, []byte(admin))
+	m.Write([]byte("livehost demo token\x00" + showID + "\x00" + role))
+	return "lh_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // hostLines are what the demo's host "says": mostly fine, some risky claims for the compliance check.

@@ -5,6 +5,8 @@
 package config
 
 import (
+	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +48,7 @@ var Vars = []Var{
 	{"LIVEHOST_BRAND_WORDS", "", "comma-separated brand words that seed the transcription prompt"},
 	{"LIVEHOST_WHIP_IPS", "", "comma-separated local IPs WHIP ingest gathers candidates on"},
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
+	{"LIVEHOST_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
 
@@ -59,6 +62,18 @@ var Vars = []Var{
 	{"LIVEHOST_JTALK_DICT", "", "Open JTalk dictionary directory (default: Debian's naist-jdic)"},
 	{"LIVEHOST_AVATAR_STALE", "3m", "viewer questions older than this are not answered by the avatar"},
 	{"LIVEHOST_AVATAR_WINDOW", "60", "variety window: no avatar talk sentence repeats within this many sentences"},
+	// Platform connectors: credentials only, never in a show's settings or log.
+	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
+	{"LIVEHOST_YOUTUBE_REFRESH_TOKEN", "", "refresh token of the channel the YouTube connector posts replies as"},
+	{"LIVEHOST_TWITCH_CLIENT_ID", "", "client id of the Twitch app of the Twitch connector"},
+	{"LIVEHOST_TWITCH_CLIENT_SECRET", "", "client secret of the Twitch app"},
+	{"LIVEHOST_TWITCH_REFRESH_TOKEN", "", "refresh token of the Twitch account that reads chat and posts replies (user:read:chat, user:write:chat)"},
+	{"LIVEHOST_META_APP_SECRET", "", "Meta app secret: checks X-Hub-Signature-256 of Instagram live_comments webhooks"},
+	{"LIVEHOST_META_VERIFY_TOKEN", "", "the verify token entered when subscribing the Instagram webhook"},
+	{"LIVEHOST_FACEBOOK_PAGE_TOKEN", "", "page access token of the Facebook connector (reads live video comments, posts replies)"},
+	{"LIVEHOST_WEBHOOK_SECRET", "", "shared secret (16+ characters) signing requests to /api/shows/{id}/webhook/{name}"},
+	{"LIVEHOST_CREDENTIALS", "", "file of NAME=value lines for the connector credentials above (the environment wins)"},
 }
 
 // Config is every setting of livehost.
@@ -92,9 +107,17 @@ type Config struct {
 	WHIPPublic  []string
 
 	Avatar AvatarConfig
+	// TrustedProxies are IPs or CIDRs of reverse proxies whose forwarding headers are believed.
+	TrustedProxies []string
 
 	SharedData string
 	LogLevel   string
+
+	// Platform connector credentials (LIVEHOST_YOUTUBE_*, LIVEHOST_WEBHOOK_SECRET).
+	YouTubeClientID, YouTubeClientSecret, YouTubeRefreshToken string
+	TwitchClientID, TwitchClientSecret, TwitchRefreshToken    string
+	MetaAppSecret, MetaVerifyToken, FacebookPageToken         string
+	WebhookSecret                                             string
 	// CI is set when CI=true: tests and evals that need outside data or services must not skip.
 	CI bool
 }
@@ -120,8 +143,15 @@ func FromEnv(getenv func(string) string) Config {
 		STTBaseURL:      or("LIVEHOST_STT_BASE_URL", get("OPENAI_BASE_URL")), STTAPIKey: or("LIVEHOST_STT_API_KEY", get("OPENAI_API_KEY")),
 		STTModel: or("LIVEHOST_STT_MODEL", "whisper-1"), STTLanguage: or("LIVEHOST_STT_LANGUAGE", "ja"),
 		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
-		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
-		CI: get("CI") == "true",
+		TrustedProxies: List(get("LIVEHOST_TRUSTED_PROXIES")),
+		SharedData:     or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
+		CI:              get("CI") == "true",
+		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
+		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
+		TwitchClientID: get("LIVEHOST_TWITCH_CLIENT_ID"), TwitchClientSecret: get("LIVEHOST_TWITCH_CLIENT_SECRET"),
+		TwitchRefreshToken: get("LIVEHOST_TWITCH_REFRESH_TOKEN"),
+		MetaAppSecret:      get("LIVEHOST_META_APP_SECRET"), MetaVerifyToken: get("LIVEHOST_META_VERIFY_TOKEN"),
+		FacebookPageToken: get("LIVEHOST_FACEBOOK_PAGE_TOKEN"),
 	}
 	c.Avatar = avatarFromEnv(get, or)
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
@@ -201,4 +231,28 @@ func avatarFromEnv(get func(string) string, or func(k, def string) string) Avata
 		a.Window = n
 	}
 	return a
+}
+
+// ProxyNets parses TrustedProxies: an IP is a one-address network.
+func (c Config) ProxyNets() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, p := range c.TrustedProxies {
+		if !strings.Contains(p, "/") {
+			ip := net.ParseIP(p)
+			if ip == nil {
+				return nil, fmt.Errorf("trusted proxy %q: not an IP or CIDR", p)
+			}
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			p = fmt.Sprintf("%s/%d", ip, bits)
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", p, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

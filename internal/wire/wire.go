@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -66,9 +67,9 @@ func Build(ctx context.Context, cfg config.Config, deps Deps) (*Agents, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: brand folder: %w", ErrConfig, err)
 	}
-	mod, err := moderation.New(moderation.Config{Dir: cfg.ModerationLists})
+	mod, err := Moderation(cfg, nil)
 	if err != nil {
-		return nil, fmt.Errorf("load moderation lists: %w", err)
+		return nil, err
 	}
 	offline := answer.NewOffline(deps.Catalog, set)
 	offline.Claims = answer.ModerationClaims(mod)
@@ -108,6 +109,10 @@ func Build(ctx context.Context, cfg config.Config, deps Deps) (*Agents, error) {
 			}
 		}()
 		a.stop = func() { cancel(); <-done }
+		// The show must not start before the watch is in place, or an edit made at once is missed.
+		for deadline := time.Now().Add(2 * time.Second); !mod.Watching() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	return a, nil
 }
@@ -123,4 +128,45 @@ func (a *Agents) Live() live.Agents {
 		CrossSell: CatalogCrossSell(a.Catalog),
 		Products:  CatalogProducts(a.Catalog),
 	}
+}
+
+// Moderation builds the moderation engine of cfg (the built-in lists plus the brand's);
+// tune, when set, adjusts the engine's own settings (test mode, length limits).
+func Moderation(cfg config.Config, tune func(*moderation.Config)) (*moderation.Engine, error) {
+	mc := moderation.Config{Dir: cfg.ModerationLists}
+	if tune != nil {
+		tune(&mc)
+	}
+	mod, err := moderation.New(mc)
+	if err != nil {
+		return nil, fmt.Errorf("load moderation lists: %w", err)
+	}
+	return mod, nil
+}
+
+// Escalator builds the optional model check of chat the lists allowed, on the configured
+// OpenAI-compatible server (cfg.ModerationModel; "moderations" uses /v1/moderations).
+func Escalator(cfg config.Config, budget time.Duration, httpClient *http.Client) (*moderation.Escalator, error) {
+	if !cfg.OpenAIConfigured() {
+		return nil, fmt.Errorf("%w: escalation needs OPENAI_API_KEY or OPENAI_BASE_URL", ErrConfig)
+	}
+	if budget <= 0 {
+		return nil, fmt.Errorf("%w: escalation budget %v: want more than 0", ErrConfig, budget)
+	}
+	oc := openai.DefaultConfig(cfg.OpenAIKey)
+	if cfg.OpenAIBaseURL != "" {
+		oc.BaseURL = cfg.OpenAIBaseURL
+	}
+	if httpClient != nil {
+		oc.HTTPClient = httpClient
+	}
+	ecfg := moderation.EscalationConfig{Client: openai.NewClientWithConfig(oc), Model: cfg.ModerationModel, Budget: budget}
+	if cfg.ModerationModel == "moderations" {
+		ecfg.Model, ecfg.UseModerations = "", true
+	}
+	esc, err := moderation.NewEscalator(ecfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return esc, nil
 }

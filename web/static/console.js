@@ -24,6 +24,26 @@
       el("div", { class: "counter " + cls }, el("b", {}, n.toLocaleString()), el("span", {}, label))));
   }
 
+  // connectors shows each platform connector's health: live, connecting, backing off (why), stopped.
+  const CONN_STATE = { live: "● 受信中 live", connecting: "接続中 connecting", backoff: "待機中 backing off", stopped: "停止 stopped" };
+  function connectors(m) {
+    const list = [...m.connectors.values()].sort((a, b) => a.name.localeCompare(b.name));
+    $("connectors").replaceChildren(...list.map(c =>
+      el("span", { class: "pill connector " + c.state, dataset: { name: c.name }, title: c.reason || "" },
+        c.platform + " · " + c.name + " — " + (CONN_STATE[c.state] || c.state) + (c.reason ? " (" + c.reason + ")" : "") +
+        " · " + (c.messages || 0).toLocaleString() + " msgs" + (c.replies_sent ? " · 返信 " + c.replies_sent : "") +
+        (c.replies_failed ? " · 失敗 " + c.replies_failed : ""))));
+  }
+
+  // delivery is an approved draft's delivery to the platform its question came from.
+  const REPLY_STATE = { sending: "送信中 sending", sent: "送信済み sent", failed: "送信失敗 failed" };
+  function delivery(m, d) {
+    const r = m.replyFor(d.draft_id);
+    if (!r) return null;
+    return el("span", { class: "tag reply " + r.status, title: r.reason || r.platform_id || "" },
+      "→ " + r.platform + ": " + REPLY_STATE[r.status] + (r.reason ? " — " + r.reason : ""));
+  }
+
   function chat(m) {
     const box = $("chat");
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 40;
@@ -98,7 +118,8 @@
           d.needs_review ? el("span", { class: "tag review" }, "要確認 needs review") : null,
           d.engine ? el("span", { class: "tag" }, d.engine) : null,
           d.claimed_by && open ? el("span", { class: "tag claimed" }, "担当: " + d.claimed_by) : null,
-          !open ? el("span", { class: "tag" }, { approved: "承認済み", published: "公開済み", rejected: "却下", expired: "期限切れ" }[d.status] + (d.edited ? " (編集)" : "")) : null),
+          !open ? el("span", { class: "tag" }, { approved: "承認済み", published: "公開済み", rejected: "却下", expired: "期限切れ" }[d.status] + (d.edited ? " (編集)" : "")) : null,
+          delivery(m, d)),
         open ? el("div", { class: "actions" },
           isEditing
             ? [el("button", { class: "primary", onclick: ev => { ev.stopPropagation(); saveEdit(d.draft_id); } }, "保存して承認 Save"),
@@ -127,7 +148,7 @@
     $("status").className = "pill" + (st === "live" ? " live" : "");
     const p = m.product(m.onAir, rerender);
     $("onair").textContent = "オンエア: " + (p ? p.name : (m.onAir || "—"));
-    counters(m); chat(m); held(m);
+    counters(m); connectors(m); chat(m); held(m);
     // While a reply is being edited its textarea stays as it is: replacing it would break the
     // IME composition of Japanese input. The queue refreshes when the edit ends.
     const ed = editing && m.drafts.get(editing);

@@ -1,0 +1,164 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/livehost/livehost/connector"
+	"github.com/livehost/livehost/live"
+	"github.com/livehost/livehost/show"
+)
+
+// runner runs one connector of a show from one configuration.
+type runner struct {
+	sl        *showLoop
+	name      string
+	platform  string
+	configSeq int64
+	conn      connector.Connector
+	interval  time.Duration
+	cancel    context.CancelCauseFunc
+	done      chan struct{}
+}
+
+// start builds the connector and runs it; sl.mu is held. A configuration that no longer builds
+// (credentials removed from the environment since) is logged as stopped with the reason.
+func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem) *runner {
+	m := sl.m
+	p, ok := m.platforms[want.Platform]
+	var conn connector.Connector
+	var err error
+	if !ok {
+		err = errors.New("this server has no platform " + want.Platform)
+	} else {
+		conn, err = p.New(want.Settings, connector.Env{HTTP: m.opt.HTTP, Logger: m.log.With("show", sl.id, "connector", want.Name)})
+	}
+	if err != nil {
+		m.log.Error("connector cannot start", "show", sl.id, "connector", want.Name, "err", err)
+		sl.setState(want.Name, want.Platform, want.ConfigSeq, show.ConnectorStopped, err.Error())
+		return nil
+	}
+	cursor := ""
+	if cs, err := m.rt.Connectors(ctx, sl.id); err == nil {
+		for _, c := range cs {
+			if c.Name == want.Name {
+				cursor = c.Cursor
+			}
+		}
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	r := &runner{sl: sl, name: want.Name, platform: want.Platform, configSeq: want.ConfigSeq, conn: conn, interval: p.ReplyInterval,
+		cancel: cancel, done: make(chan struct{})}
+	if r.interval <= 0 {
+		r.interval = time.Second
+	}
+	m.wg.Add(1)
+	m.m.running.WithLabelValues(want.Platform).Inc()
+	go r.run(rctx, cursor)
+	return r
+}
+
+func (r *runner) stop(reason string) { r.cancel(errors.New(reason)) }
+
+func (r *runner) run(ctx context.Context, cursor string) {
+	m := r.sl.m
+	defer m.wg.Done()
+	defer close(r.done)
+	defer m.m.running.WithLabelValues(r.platform).Dec()
+	bo := connector.Backoff{Min: m.opt.RestartMin, Max: time.Minute}
+	sink := &sink{r: r}
+	for {
+		err := r.conn.Run(ctx, cursor, sink)
+		if ctx.Err() != nil {
+			reason := "stopped"
+			if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) {
+				reason = c.Error()
+			}
+			r.sl.setState(r.name, r.platform, r.configSeq, show.ConnectorStopped, reason)
+			return
+		}
+		if errors.Is(err, connector.ErrEnded) {
+			r.sl.setState(r.name, r.platform, r.configSeq, show.ConnectorStopped, err.Error())
+			return
+		}
+		reason := "connector returned"
+		if err != nil {
+			reason = err.Error()
+		}
+		r.sl.setState(r.name, r.platform, r.configSeq, show.ConnectorBackoff, reason)
+		if !connector.Sleep(ctx, bo.Next()) {
+			continue // ctx ended: report it above
+		}
+		if cs, err := m.rt.Connectors(ctx, r.sl.id); err == nil {
+			for _, c := range cs {
+				if c.Name == r.name {
+					cursor = c.Cursor
+				}
+			}
+		}
+	}
+}
+
+// setState logs a connector's health change (the runtime drops repeats).
+func (sl *showLoop) setState(name, platform string, configSeq int64, state, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	logged, err := sl.m.rt.SetConnectorState(ctx, sl.id, configSeq, show.ConnectorState{Name: name, Platform: platform, State: state, Reason: reason})
+	if err != nil {
+		if !errors.Is(err, live.ErrClosed) {
+			sl.m.log.Warn("log connector state", "show", sl.id, "connector", name, "state", state, "err", err)
+		}
+		return
+	}
+	if logged {
+		sl.m.m.states.WithLabelValues(platform, state).Inc()
+		sl.m.log.Info("connector state", "show", sl.id, "connector", name, "platform", platform, "state", state, "reason", reason)
+	}
+}
+
+// sink hands a runner's messages to the runtime.
+type sink struct{ r *runner }
+
+func (s *sink) Deliver(ctx context.Context, cursor string, msgs []connector.Message) error {
+	_, err := s.deliver(ctx, cursor, msgs)
+	return err
+}
+
+func (s *sink) deliver(ctx context.Context, cursor string, msgs []connector.Message) ([]live.ChatResult, error) {
+	r := s.r
+	var all []live.ChatResult
+	for start := 0; start < len(msgs); start += live.MaxChatBatch {
+		end := min(len(msgs), start+live.MaxChatBatch)
+		batch := live.ConnectorBatch{Connector: r.name, Messages: make([]live.ChatIn, 0, end-start)}
+		for _, m := range msgs[start:end] {
+			if m.ID == "" {
+				continue // cannot be deduplicated: a connector always sets it
+			}
+			batch.Messages = append(batch.Messages, m.ChatIn())
+		}
+		if end == len(msgs) {
+			batch.Cursor = cursor
+		}
+		if len(batch.Messages) == 0 {
+			continue
+		}
+		res, err := r.sl.m.rt.IngestConnector(ctx, r.sl.id, batch)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, res...)
+		for _, x := range res {
+			if x.Duplicate {
+				r.sl.m.m.duplicates.WithLabelValues(r.platform).Inc()
+			} else {
+				r.sl.m.m.messages.WithLabelValues(r.platform).Inc()
+			}
+		}
+	}
+	return all, nil
+}
+
+func (s *sink) State(state, reason string) {
+	s.r.sl.setState(s.r.name, s.r.platform, s.r.configSeq, state, reason)
+}
