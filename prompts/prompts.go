@@ -70,6 +70,7 @@ type Set struct {
 	Policy  Policy
 	answers map[string]*template.Template // by language
 	system  *template.Template
+	avatar  map[string]map[string][]*template.Template // language → kind → variants
 }
 
 // Default loads the embedded templates with the default brand.
@@ -110,6 +111,9 @@ func load(version, brandDir string) (*Set, error) {
 	}
 	if s.system, err = template.New("system").Funcs(funcs).Option("missingkey=error").Parse(string(b)); err != nil {
 		return nil, fmt.Errorf("prompts: parse %s/system.tmpl: %w", version, err)
+	}
+	if s.avatar, err = loadAvatar(version+"/avatar.json", funcs); err != nil {
+		return nil, err
 	}
 	def, _ := fs.Sub(files, "brands/default")
 	if err := readJSON(def, "persona.json", &s.Persona); err != nil {
@@ -165,4 +169,60 @@ func (s *Set) System(data any) (string, error) {
 		return "", fmt.Errorf("prompts: system: %w", err)
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+func loadAvatar(name string, funcs template.FuncMap) (map[string]map[string][]*template.Template, error) {
+	b, err := files.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("prompts: read %s: %w", name, err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("prompts: %s: %w", name, err)
+	}
+	out := map[string]map[string][]*template.Template{}
+	for lang, kinds := range raw {
+		if lang == "_" {
+			continue
+		}
+		var m map[string][]string
+		if err := json.Unmarshal(kinds, &m); err != nil {
+			return nil, fmt.Errorf("prompts: %s: %s: %w", name, lang, err)
+		}
+		out[lang] = map[string][]*template.Template{}
+		for kind, variants := range m {
+			for i, v := range variants {
+				t, err := template.New(fmt.Sprintf("%s/%s/%d", lang, kind, i)).Funcs(funcs).Option("missingkey=zero").Parse(v)
+				if err != nil {
+					return nil, fmt.Errorf("prompts: %s: %s.%s[%d]: %w", name, lang, kind, i, err)
+				}
+				out[lang][kind] = append(out[lang][kind], t)
+			}
+		}
+	}
+	if out["ja"] == nil {
+		return nil, fmt.Errorf("prompts: %s has no Japanese talk", name)
+	}
+	return out, nil
+}
+
+// AvatarTalk renders every variant of the avatar's offline talk of kind ("intro", "feature",
+// "usage", "price", "stock", "crosssell", "cta", "idle", "address", "address_neutral") in lang
+// (Japanese when lang has none) with data. A variant that fails to render is left out.
+func (s *Set) AvatarTalk(lang, kind string, data any) []string {
+	kinds, ok := s.avatar[lang]
+	if !ok {
+		kinds = s.avatar["ja"]
+	}
+	var out []string
+	for _, t := range kinds[kind] {
+		var b strings.Builder
+		if err := t.Execute(&b, data); err != nil {
+			continue
+		}
+		if line := strings.TrimSpace(b.String()); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }

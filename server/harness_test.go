@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/catalog"
@@ -44,6 +46,8 @@ type envConfig struct {
 	live  live.Options
 	srv   server.Options
 	voice *server.VoiceConfig
+	// over builds routes over the runtime (the avatar show's); close runs before the runtime closes.
+	over []func(rt *live.Runtime) (mount func(*echo.Echo, server.Auth), close func())
 	// connectors, when set, builds the platform connector manager over the runtime; it is
 	// started, and closed before the runtime.
 	connectors func(rt *live.Runtime) *manager.Manager
@@ -114,6 +118,12 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		c.srv.Mount = append(c.srv.Mount, voice.Mount)
 		c.srv.Collectors = append(c.srv.Collectors, voice.Collectors()...)
 	}
+	var closers []func()
+	for _, f := range c.over {
+		mount, closeFn := f(rt)
+		c.srv.Mount = append(c.srv.Mount, mount)
+		closers = append(closers, closeFn)
+	}
 	var conns *manager.Manager
 	if c.connectors != nil {
 		conns = c.connectors(rt)
@@ -135,6 +145,9 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		}
 		if voice != nil {
 			voice.Close() // before the runtime closes: the last transcripts are logged
+		}
+		for _, f := range closers {
+			f()
 		}
 		rt.Close()
 	})

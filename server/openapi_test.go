@@ -18,9 +18,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
+	"github.com/livehost/livehost/avatar"
+	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/hostscript"
 	"github.com/livehost/livehost/live"
+	"github.com/livehost/livehost/prompts"
 	"github.com/livehost/livehost/show"
+	"github.com/livehost/livehost/tts"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -121,9 +125,15 @@ func openAPITestServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { voice.Close() }) // before the runtime, as serve does
+	av, err := avatar.New(avatar.Options{Runtime: rt, Products: standInProducts{}, Speech: &tts.Chain{Engines: []tts.Engine{&tts.Tone{}}},
+		Gate: &avatar.Gate{}, Prompts: prompts.MustDefault(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(av.Close)
 	s, err := New(Options{
 		Runtime: rt, Tokens: StoreTokens(st), AdminToken: "lh_openapi_test_admin", Logger: log,
-		Mount: []func(*echo.Echo, Auth){voice.Mount}, Collectors: voice.Collectors(),
+		Mount: []func(*echo.Echo, Auth){voice.Mount, AvatarRoutes(av)}, Collectors: append(voice.Collectors(), av.Collectors()...),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +175,13 @@ func (standInAgents) Detect(text string) live.Question {
 func (standInAgents) Answer(_ context.Context, r live.AnswerRequest) (live.Answer, error) {
 	return live.Answer{IsQuestion: true, Intent: "other", SKU: r.OnAir, Text: "a drafted reply", Confidence: 0.5, NeedsReview: true, Engine: "stand-in",
 		Facts: []show.Fact{{Field: "name", Value: "x"}}}, nil
+}
+
+// standInProducts knows no product.
+type standInProducts struct{}
+
+func (standInProducts) Get(context.Context, string) (catalog.Product, bool, error) {
+	return catalog.Product{}, false, nil
 }
 
 func TestOpenAPIRoutesMatchServer(t *testing.T) {

@@ -42,6 +42,12 @@ const (
 	TypeScriptSet          = "script.set"          // ScriptSet
 	TypeScriptPosition     = "script.position"     // ScriptPosition
 
+	// The avatar show (package avatar): every type begins with "avatar.".
+	TypeAvatarPlan     = "avatar.plan"     // AvatarPlan: the run-of-show was set
+	TypeAvatarState    = "avatar.state"    // AvatarState: started, paused, resumed, stopped
+	TypeAvatarSegment  = "avatar.segment"  // AvatarSegment: the plan moved to a segment
+	TypeAvatarSkipped  = "avatar.skipped"  // AvatarSkipped: a sentence replaced or dropped by the gate, a question dropped
+	TypeAvatarFallback = "avatar.fallback" // AvatarFallback: a TTS engine failed
 	// Platform connectors (package connector): their configuration, health and cursor, and the
 	// replies they post.
 	TypeConnectorConfigured = "connector.configured" // ConnectorConfigured: started or replaced
@@ -317,7 +323,8 @@ type ScriptPosition struct {
 	TranscriptSeq int64   `json:"transcript_seq,omitempty"`
 }
 
-// AvatarUtterance is a line the avatar host speaks.
+// AvatarUtterance is a sentence the avatar host speaks. Audio is the URL of its audio (empty when
+// no engine could speak it: captions only), Marks the mouth shapes over time.
 type AvatarUtterance struct {
 	Text       string `json:"text"`
 	SKU        string `json:"sku,omitempty"`
@@ -325,6 +332,82 @@ type AvatarUtterance struct {
 	Voice      string `json:"voice,omitempty"`
 	DurationMS int64  `json:"duration_ms,omitempty"`
 	ChatSeq    int64  `json:"chat_seq,omitempty"` // set when answering a viewer question
+
+	ID     string      `json:"id,omitempty"`     // the utterance's audio ID
+	Kind   string      `json:"kind,omitempty"`   // talk, answer, say, scheduled, idle
+	Engine string      `json:"engine,omitempty"` // the TTS engine that spoke it
+	Audio  string      `json:"audio,omitempty"`  // URL of the audio
+	Marks  []MouthMark `json:"marks,omitempty"`
+	User   string      `json:"user,omitempty"` // the asker addressed (only a name moderation found clean)
+	// Question is the viewer's question an answer is for; Askers how many asked it.
+	Question string `json:"question,omitempty"`
+	Askers   int    `json:"askers,omitempty"`
+	// Gate says the sentence passed the host-compliance lists and the fact guard ("passed"), or
+	// was the offline replacement of one that did not ("replaced").
+	Gate string `json:"gate,omitempty"`
+}
+
+// MouthMark is a mouth shape from T milliseconds into an utterance on: a, i, u, e, o or n (closed).
+type MouthMark struct {
+	T int64  `json:"t"`
+	V string `json:"v"`
+}
+
+// AvatarPlan is an avatar show's run-of-show: segments in a loop, scheduled lines, idle talk.
+type AvatarPlan struct {
+	Segments  []AvatarPlanSegment `json:"segments"`
+	Scheduled []AvatarScheduled   `json:"scheduled,omitempty"`
+	Idle      []string            `json:"idle,omitempty"` // lines for when there is nothing else to say
+	Lang      string              `json:"lang,omitempty"` // ja (default) or en
+	By        string              `json:"by,omitempty"`
+}
+
+// AvatarPlanSegment is one segment: a product (SKU) or free talk (Text lines), for about Seconds.
+type AvatarPlanSegment struct {
+	SKU     string   `json:"sku,omitempty"`
+	Text    []string `json:"text,omitempty"`
+	Seconds int      `json:"seconds"`
+}
+
+// AvatarScheduled is a line said every EveryMinutes, or at minute AtMinute of every hour.
+type AvatarScheduled struct {
+	Text         string `json:"text"`
+	EveryMinutes int    `json:"every_minutes,omitempty"`
+	AtMinute     *int   `json:"at_minute,omitempty"`
+}
+
+// AvatarState is the avatar runner's state: running, paused or stopped.
+type AvatarState struct {
+	State  string `json:"state"`
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// AvatarSegment is the plan's position: segment Index of the plan, in its Loop-th pass.
+type AvatarSegment struct {
+	Index int    `json:"index"`
+	Loop  int    `json:"loop"`
+	SKU   string `json:"sku,omitempty"`
+	By    string `json:"by,omitempty"` // set when a person skipped to it
+}
+
+// AvatarSkipped says a sentence was not spoken as written (Action "replaced" with Replacement,
+// or "dropped") or a question was not answered (Action "stale", "held"), and why.
+type AvatarSkipped struct {
+	Action      string `json:"action"`
+	Text        string `json:"text"`
+	Reason      string `json:"reason"`
+	Replacement string `json:"replacement,omitempty"`
+	Kind        string `json:"kind,omitempty"`
+	ChatSeq     int64  `json:"chat_seq,omitempty"`
+}
+
+// AvatarFallback says a TTS engine failed on a sentence; Next is the engine tried next, empty when
+// the sentence went out as a caption only.
+type AvatarFallback struct {
+	Engine string `json:"engine,omitempty"`
+	Next   string `json:"next,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // ConnectorConfigured starts or replaces the show's connector Name. Settings are the platform's
@@ -451,6 +534,11 @@ var payloads = map[string]func() any{
 	TypeScriptSet:          func() any { return new(ScriptSet) },
 	TypeScriptPosition:     func() any { return new(ScriptPosition) },
 	TypeStreamResync:       func() any { return new(StreamResync) },
+	TypeAvatarPlan:         func() any { return new(AvatarPlan) },
+	TypeAvatarState:        func() any { return new(AvatarState) },
+	TypeAvatarSegment:      func() any { return new(AvatarSegment) },
+	TypeAvatarSkipped:      func() any { return new(AvatarSkipped) },
+	TypeAvatarFallback:     func() any { return new(AvatarFallback) },
 
 	TypeConnectorConfigured: func() any { return new(ConnectorConfigured) },
 	TypeConnectorRemoved:    func() any { return new(ConnectorRemoved) },

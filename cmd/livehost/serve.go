@@ -173,6 +173,18 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer voice.Close()
+	// The avatar show: its runners resume the shows the log says were running.
+	av, err := agents.Avatar(cfg.Config, rt, nil, log)
+	if err != nil {
+		if errors.Is(err, wire.ErrConfig) {
+			return &exitError{2, err}
+		}
+		return err
+	}
+	defer av.Close()
+	if err := av.Boot(ctx); err != nil {
+		return err
+	}
 	conns, err := newConnectors(ctx, env, cfg.Config, rt, log)
 	if err != nil {
 		return err
@@ -184,8 +196,8 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	}
 	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
-		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount},
-		Collectors: append(voice.Collectors(), conns.Collectors()...), Connectors: conns,
+		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount, server.AvatarRoutes(av)},
+		Collectors: append(append(voice.Collectors(), conns.Collectors()...), av.Collectors()...), Connectors: conns,
 	})
 	if err != nil {
 		return err
@@ -239,6 +251,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	voice.Close()
 	srv.Close()
 	conns.Close() // before the runtime: the connectors log their last state
+	av.Close()    // before the runtime: the runners log through it
 	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)

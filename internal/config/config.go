@@ -52,6 +52,16 @@ var Vars = []Var{
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
 
+	// The avatar show.
+	{"LIVEHOST_TTS", "openjtalk,espeak-ng", "TTS engines of the avatar show in order of fallback: openjtalk, espeak-ng, voicevox, openai"},
+	{"LIVEHOST_VOICEVOX_URL", "", "VOICEVOX engine URL (for example http://127.0.0.1:50021); adds voicevox before the offline engines"},
+	{"LIVEHOST_VOICEVOX_SPEAKER", "1", "VOICEVOX speaker (style) id"},
+	{"LIVEHOST_TTS_OPENAI_VOICE", "", "voice for OpenAI-compatible /v1/audio/speech; when set, openai is tried after the other engines"},
+	{"LIVEHOST_TTS_OPENAI_MODEL", "gpt-4o-mini-tts", "model for OpenAI-compatible /v1/audio/speech"},
+	{"LIVEHOST_JTALK_VOICE", "", "Open JTalk .htsvoice file (default: Debian's nitech-jp-atr503-m001)"},
+	{"LIVEHOST_JTALK_DICT", "", "Open JTalk dictionary directory (default: Debian's naist-jdic)"},
+	{"LIVEHOST_AVATAR_STALE", "3m", "viewer questions older than this are not answered by the avatar"},
+	{"LIVEHOST_AVATAR_WINDOW", "60", "variety window: no avatar talk sentence repeats within this many sentences"},
 	// Platform connectors: credentials only, never in a show's settings or log.
 	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
 	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
@@ -96,6 +106,7 @@ type Config struct {
 	WHIPIPs     []string
 	WHIPPublic  []string
 
+	Avatar AvatarConfig
 	// TrustedProxies are IPs or CIDRs of reverse proxies whose forwarding headers are believed.
 	TrustedProxies []string
 
@@ -142,6 +153,7 @@ func FromEnv(getenv func(string) string) Config {
 		MetaAppSecret:      get("LIVEHOST_META_APP_SECRET"), MetaVerifyToken: get("LIVEHOST_META_VERIFY_TOKEN"),
 		FacebookPageToken: get("LIVEHOST_FACEBOOK_PAGE_TOKEN"),
 	}
+	c.Avatar = avatarFromEnv(get, or)
 	if n, err := strconv.Atoi(get("LIVEHOST_PG_EF_SEARCH")); err == nil {
 		c.PGEfSearch = n
 	}
@@ -190,6 +202,35 @@ func List(s string) []string {
 		}
 	}
 	return out
+}
+
+// AvatarConfig is the avatar show's settings: its TTS engines and its runner.
+type AvatarConfig struct {
+	TTS             []string // engine names in fallback order
+	VoicevoxURL     string
+	VoicevoxSpeaker int
+	OpenAIVoice     string
+	OpenAIModel     string
+	JTalkVoice      string
+	JTalkDict       string
+	StaleAfter      time.Duration
+	Window          int
+}
+
+func avatarFromEnv(get func(string) string, or func(k, def string) string) AvatarConfig {
+	a := AvatarConfig{TTS: List(or("LIVEHOST_TTS", "openjtalk,espeak-ng")), VoicevoxURL: get("LIVEHOST_VOICEVOX_URL"), VoicevoxSpeaker: 1,
+		OpenAIVoice: get("LIVEHOST_TTS_OPENAI_VOICE"), OpenAIModel: or("LIVEHOST_TTS_OPENAI_MODEL", "gpt-4o-mini-tts"),
+		JTalkVoice: get("LIVEHOST_JTALK_VOICE"), JTalkDict: get("LIVEHOST_JTALK_DICT"), StaleAfter: 3 * time.Minute, Window: 60}
+	if n, err := strconv.Atoi(get("LIVEHOST_VOICEVOX_SPEAKER")); err == nil && n >= 0 {
+		a.VoicevoxSpeaker = n
+	}
+	if d, err := time.ParseDuration(get("LIVEHOST_AVATAR_STALE")); err == nil && d > 0 {
+		a.StaleAfter = d
+	}
+	if n, err := strconv.Atoi(get("LIVEHOST_AVATAR_WINDOW")); err == nil && n > 0 {
+		a.Window = n
+	}
+	return a
 }
 
 // ProxyNets parses TrustedProxies: an IP is a one-address network.

@@ -1,0 +1,46 @@
+package avatar
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestSentences(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"こんにちは。今日はリップです！", []string{"こんにちは。", "今日はリップです！"}},
+		{"税込1,580円（セール中。通常1,980円）です！！次へ", []string{"税込1,580円（セール中。通常1,980円）です！！", "次へ"}},
+		{"It is ¥1,580. Only 3.5 g? Yes", []string{"It is ¥1,580.", "Only 3.5 g?", "Yes"}},
+		{"一行目\n二行目", []string{"一行目", "二行目"}},
+		{"  ", nil},
+		{"「消えます。」と言う", []string{"「消えます。」と言う"}},
+	} {
+		got := Sentences(tc.in)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("Sentences(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzSentences(f *testing.F) {
+	f.Add("こんにちは。（括弧。）です！x. y")
+	f.Add("）））「「。")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		got := Sentences(s)
+		// Nothing but white space is lost or added.
+		if strings.Join(strings.Fields(strings.Join(got, "")), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("Sentences(%q) = %q loses or adds text", s, got)
+		}
+		for _, x := range got {
+			if strings.TrimSpace(x) == "" {
+				t.Fatalf("empty sentence in %q", got)
+			}
+		}
+	})
+}

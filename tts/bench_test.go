@@ -1,0 +1,31 @@
+package tts_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/livehost/livehost/tts"
+)
+
+// BenchmarkOpenJTalkRTF synthesizes a typical sentence of avatar talk and reports Open JTalk's
+// real-time factor (synthesis time / audio length; under 1 is faster than real time).
+func BenchmarkOpenJTalkRTF(b *testing.B) {
+	o := &tts.OpenJTalk{}
+	if err := o.Available(); err != nil {
+		b.Skip(err)
+	}
+	ctx := context.Background()
+	text := "うるツヤ リップティント 03 ローズピンクは税込1,580円、通常1,980円のところ今だけセール価格です。"
+	var audio time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		sp, err := o.Synthesize(ctx, tts.Request{Text: text, Lang: "ja"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		audio += sp.Duration
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/audio.Seconds(), "rtf")
+	b.ReportMetric(audio.Seconds()/float64(b.N), "audio-s/op")
+}

@@ -1,0 +1,165 @@
+package tts
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Debian's paths of Open JTalk's dictionary and the voice of hts-voice-nitech-jp-atr503-m001.
+const (
+	DefaultJTalkDict  = "/var/lib/mecab/dic/open-jtalk/naist-jdic"
+	DefaultJTalkVoice = "/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice"
+)
+
+// OpenJTalk speaks Japanese with the open_jtalk command; its trace (-ot) gives each phoneme's
+// start, which becomes the mouth timing.
+type OpenJTalk struct {
+	Bin       string // "open_jtalk" on PATH when empty
+	Dict      string
+	VoiceFile string
+	Speed     float64 // -r; 0 means 1
+}
+
+func (o *OpenJTalk) Name() string { return "openjtalk" }
+
+// Voice names the voice file (without its directory).
+func (o *OpenJTalk) Voice() string { return o.voiceName() }
+
+func (o *OpenJTalk) voiceName() string {
+	return strings.TrimSuffix(filepath.Base(o.voice()), ".htsvoice")
+}
+
+func (o *OpenJTalk) voice() string {
+	if o.VoiceFile == "" {
+		return DefaultJTalkVoice
+	}
+	return o.VoiceFile
+}
+
+func (o *OpenJTalk) Speaks(lang string) bool { return lang == "ja" || lang == "" }
+
+// Available says whether the command, dictionary and voice are installed.
+func (o *OpenJTalk) Available() error {
+	if _, err := exec.LookPath(o.bin()); err != nil {
+		return fmt.Errorf("open_jtalk: %w (install open-jtalk)", err)
+	}
+	for _, p := range []string{o.dict(), o.voice()} {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("open_jtalk: %w (install open-jtalk-mecab-naist-jdic and hts-voice-nitech-jp-atr503-m001)", err)
+		}
+	}
+	return nil
+}
+
+func (o *OpenJTalk) bin() string {
+	if o.Bin == "" {
+		return "open_jtalk"
+	}
+	return o.Bin
+}
+
+func (o *OpenJTalk) dict() string {
+	if o.Dict == "" {
+		return DefaultJTalkDict
+	}
+	return o.Dict
+}
+
+func (o *OpenJTalk) Synthesize(ctx context.Context, req Request) (Speech, error) {
+	if !o.Speaks(req.Lang) {
+		return Speech{}, ErrLanguage
+	}
+	text := strings.Join(strings.Fields(req.Text), " ")
+	if text == "" {
+		return Speech{}, fmt.Errorf("open_jtalk: empty text")
+	}
+	dir, err := os.MkdirTemp("", "livehost-jtalk-")
+	if err != nil {
+		return Speech{}, fmt.Errorf("open_jtalk: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	wav, trace := filepath.Join(dir, "out.wav"), filepath.Join(dir, "trace.txt")
+	args := []string{"-x", o.dict(), "-m", o.voice(), "-ow", wav, "-ot", trace}
+	if o.Speed > 0 && o.Speed != 1 {
+		args = append(args, "-r", strconv.FormatFloat(o.Speed, 'f', 2, 64))
+	}
+	cmd := exec.CommandContext(ctx, o.bin(), args...)
+	cmd.Stdin = strings.NewReader(text + "\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return Speech{}, fmt.Errorf("open_jtalk: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	audio, err := os.ReadFile(wav)
+	if err != nil {
+		return Speech{}, fmt.Errorf("open_jtalk: read audio: %w", err)
+	}
+	tr, err := os.ReadFile(trace)
+	if err != nil {
+		return Speech{}, fmt.Errorf("open_jtalk: read trace: %w", err)
+	}
+	marks, end := ParseJTalkTrace(tr)
+	d, err := wavDuration(audio)
+	if err != nil {
+		return Speech{}, fmt.Errorf("open_jtalk: %w", err)
+	}
+	if d == 0 {
+		d = end
+	}
+	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Engine: o.Name(), Voice: o.voiceName()}, nil
+}
+
+// ParseJTalkTrace reads the "[Output label]" section of an open_jtalk trace (lines "start end
+// label" in units of 100 ns, the phoneme between '-' and '+') into mouth marks, and returns the
+// end of the last label.
+func ParseJTalkTrace(trace []byte) ([]Mark, time.Duration) {
+	var marks []Mark
+	var end time.Duration
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(trace))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			in = line == "[Output label]"
+			continue
+		}
+		if !in || line == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		start, err1 := strconv.ParseInt(f[0], 10, 64)
+		stop, err2 := strconv.ParseInt(f[1], 10, 64)
+		if err1 != nil || err2 != nil || start < 0 || stop < start {
+			continue
+		}
+		ph := phonemeOf(f[2])
+		if ph == "" {
+			continue
+		}
+		marks = append(marks, Mark{MS: start / 10000, Shape: vowelShape(ph)})
+		end = max(end, time.Duration(stop)*100)
+	}
+	return compact(marks), end
+}
+
+// phonemeOf takes the current phoneme out of a full-context label "p1^p2-p3+p4=p5/A:…".
+func phonemeOf(label string) string {
+	i := strings.IndexByte(label, '-')
+	j := strings.IndexByte(label, '+')
+	if i < 0 || j < i {
+		return ""
+	}
+	return label[i+1 : j]
+}
