@@ -22,10 +22,26 @@ import (
 )
 
 // DefaultEfSearch is the HNSW candidate list size used by VectorSearch unless configured otherwise
-// (PostgresOptions.EfSearch or LIVEHOST_PG_EF_SEARCH). pgvector's own default, 40, gives recall@10
-// of about 0.91 on 100k clustered 256-dim vectors; 200 gives about 0.97, also with filters
-// (docs/BENCHMARKS.md, "pgvector").
-const DefaultEfSearch = 200
+// (PostgresOptions.EfSearch or LIVEHOST_PG_EF_SEARCH). On 100k clustered 256-dim vectors 200 already
+// gives recall@10 ≈ 0.98, but text from the offline embedder holds many near-duplicate vectors:
+// over 100k synthetic products with the index's m 32 / ef_construction 128, 200 gives 0.905 and
+// 800 gives 0.977 at p50 ≈ 11 ms (docs/BENCHMARKS.md, "pgvector on text"). A small catalog can lower
+// it: at 20k products 200 already gives 0.98.
+const DefaultEfSearch = 800
+
+// HNSW build parameters. Text from the offline embedder makes many near-duplicate vectors (a
+// catalog's variants differ in a word or two), which a sparse graph navigates badly: m 32 and
+// ef_construction 128 instead of pgvector's 16 and 64 lift recall@10 on text queries at the same
+// ef_search (docs/BENCHMARKS.md, "pgvector on text"). The cost is a slower, larger index build.
+const (
+	pgHNSWM              = 32
+	pgHNSWEfConstruction = 128
+)
+
+// pgHNSWIndexSQL builds the vector index; SetEmbedding and the migration that rebuilds old indexes
+// use it.
+var pgHNSWIndexSQL = `CREATE INDEX catalog_products_embedding_hnsw ON catalog_products USING hnsw (embedding vector_cosine_ops) WITH (m = ` +
+	strconv.Itoa(pgHNSWM) + `, ef_construction = ` + strconv.Itoa(pgHNSWEfConstruction) + `)`
 
 // pgLockKey is the advisory lock that serializes schema migrations and embedding changes across
 // every process sharing the database ("livehost" in ASCII, as an int64).
@@ -63,6 +79,16 @@ var pgMigrations = []string{
 	);
 	CREATE INDEX catalog_products_category ON catalog_products (category_folded);
 	CREATE INDEX catalog_products_price ON catalog_products (effective_price);`,
+	// 2: rebuild an existing HNSW index with m 32 and ef_construction 128 (pgHNSWIndexSQL), which
+	// finds near-duplicate text vectors that the defaults (16, 64) miss. It takes as long as a
+	// bulk build of the index (about 1 min at 100k products on 2 cores), once.
+	`DO $$
+	BEGIN
+		IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'catalog_products_embedding_hnsw' AND relkind = 'i') THEN
+			DROP INDEX catalog_products_embedding_hnsw;
+			CREATE INDEX catalog_products_embedding_hnsw ON catalog_products USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 128);
+		END IF;
+	END $$;`,
 }
 
 // pgStore is the catalog in PostgreSQL with pgvector.
@@ -239,7 +265,7 @@ func (s *pgStore) SetEmbedding(ctx context.Context, name string, dim int) error 
 		for _, q := range []string{
 			`DROP INDEX IF EXISTS catalog_products_embedding_hnsw`,
 			`ALTER TABLE catalog_products ALTER COLUMN embedding TYPE vector(` + strconv.Itoa(dim) + `)`,
-			`CREATE INDEX catalog_products_embedding_hnsw ON catalog_products USING hnsw (embedding vector_cosine_ops)`,
+			pgHNSWIndexSQL,
 		} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err

@@ -240,7 +240,7 @@ func TestPostgresHNSWRecall(t *testing.T) {
 	if _, err := conn.Exec(ctx, `REINDEX INDEX catalog_products_embedding_hnsw`); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("HNSW bulk build (REINDEX, m=16, ef_construction=64) over %d vectors: %v", n, time.Since(start).Round(time.Millisecond))
+	t.Logf("HNSW bulk build (REINDEX, m=%d, ef_construction=%d) over %d vectors: %v", pgHNSWM, pgHNSWEfConstruction, n, time.Since(start).Round(time.Millisecond))
 	var size string
 	if err := conn.QueryRow(ctx, `SELECT pg_size_pretty(pg_relation_size('catalog_products_embedding_hnsw'))`).Scan(&size); err != nil {
 		t.Fatal(err)

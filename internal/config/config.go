@@ -26,7 +26,7 @@ type Var struct {
 var Vars = []Var{
 	{"LIVEHOST_DATA", "./livehost-data", "data directory of the embedded store"},
 	{"LIVEHOST_DATABASE_URL", "", "PostgreSQL URL; when set, PostgreSQL + pgvector is the store"},
-	{"LIVEHOST_PG_EF_SEARCH", "200", "pgvector HNSW ef_search of catalog searches"},
+	{"LIVEHOST_PG_EF_SEARCH", "800", "pgvector HNSW ef_search of catalog searches"},
 	{"LIVEHOST_ADDR", "127.0.0.1:8080", "listen address of `livehost serve`"},
 	{"LIVEHOST_CATALOG", "", "catalog file `livehost serve` and `livehost ask` answer from instead of the catalog store"},
 	{"LIVEHOST_ADMIN_TOKEN", "", "admin bearer token of `livehost serve` (generated and printed when unset)"},
