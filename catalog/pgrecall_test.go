@@ -41,7 +41,7 @@ func pgTextRecallLoad(t testing.TB, products []Product, queries []string, bulk b
 	t.Helper()
 	ctx := context.Background()
 	emb := NewHashEmbedder(0)
-	s := &pgTextSet{url: pgtest.URL(t), queries: queries}
+	s := &pgTextSet{url: pgIndexOnly(t, pgtest.URL(t), len(products)), queries: queries}
 	s.store = pgOpenT(t, s.url)
 	if err := s.store.SetEmbedding(ctx, emb.Name(), emb.Dim()); err != nil {
 		t.Fatal(err)
@@ -216,6 +216,10 @@ func TestPostgresTextRecall(t *testing.T) {
 		t.Fatalf("only %d text queries, want a few hundred", len(queries))
 	}
 	s := pgTextRecallLoad(t, append(products, synth...), queries, true)
+	pgExecT(t, s.url, `ANALYZE catalog_products`)
+	if plan := pgExplain(t, s.url, s.qvecs[0], ""); !strings.Contains(plan, "catalog_products_embedding_hnsw") {
+		t.Fatalf("the search does not use the HNSW index, so this measures nothing:\n%s", plan)
+	}
 	recall, lat := s.recall(t, s.store, pgBenchK)
 	t.Logf("%d products, %d queries: recall@%d %.4f, p50 %v, p95 %v", len(s.skus), len(queries), pgBenchK, recall,
 		pgPercentile(lat, 0.5), pgPercentile(lat, 0.95))
