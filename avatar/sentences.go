@@ -72,7 +72,8 @@ const (
 // Clauses splits one sentence into the utterances it is spoken in: whole when it is short, at
 // 、，,；; (outside brackets) otherwise, adjacent clauses joined while they fit the budget. A
 // Japanese clause longer than the budget is cut again between phrases (where kana gives way to
-// kanji or katakana: 「唇の|体温でじゅわっと|発色する|…」), never inside a word or brackets.
+// kanji or katakana: 「唇の|体温でじゅわっと|発色する|…」, or after a space), never inside a word or
+// brackets.
 func Clauses(sentence, lang string) []string {
 	budget := utteranceRunesJA
 	if lang == "en" {
@@ -127,7 +128,7 @@ func Clauses(sentence, lang string) []string {
 	var out []string
 	cur := ""
 	for _, p := range parts {
-		if cur != "" && utf8.RuneCountInString(cur)+utf8.RuneCountInString(p) > budget {
+		if cur != "" && utf8.RuneCountInString(strings.TrimSpace(cur+p)) > budget {
 			if s := strings.TrimSpace(cur); s != "" {
 				out = append(out, s)
 			}
@@ -145,7 +146,7 @@ func Clauses(sentence, lang string) []string {
 // again until every piece fits or has no boundary left.
 func phrases(clause string, budget int) []string {
 	rs := []rune(clause)
-	if len(rs) <= budget {
+	if utf8.RuneCountInString(strings.TrimSpace(clause)) <= budget {
 		return []string{clause}
 	}
 	best, depth := -1, 0
@@ -159,7 +160,10 @@ func phrases(clause string, budget int) []string {
 			}
 		}
 		// A piece of at least 4 runes on either side: no one-word utterances.
-		if depth > 0 || i < 4 || len(rs)-i < 4 || !hiragana(rs[i-1]) || !(kanji(rs[i]) || katakana(rs[i])) {
+		// After a space too: a long product name (「うるツヤ リップティント 03 ローズピンク」) is read
+		// in two breaths, as a presenter would.
+		phrase := hiragana(rs[i-1]) && (kanji(rs[i]) || katakana(rs[i])) || rs[i-1] == ' ' && rs[i] != ' '
+		if depth > 0 || i < 4 || len(rs)-i < 4 || !phrase {
 			continue
 		}
 		if best < 0 || abs(i-len(rs)/2) < abs(best-len(rs)/2) {

@@ -56,6 +56,7 @@ func TestClauses(t *testing.T) {
 		{"唇の体温でじゅわっと発色する水ツヤ系リップティント。", "ja", []string{"唇の体温でじゅわっと", "発色する", "水ツヤ系リップティント。"}},
 		{"「ああ、いい、そう、これです、これ」と言う方が多い商品なんですよ。", "ja", []string{"「ああ、いい、そう、これです、これ」と", "言う方が多い", "商品なんですよ。"}},
 		{"It is ¥1,580, and it stays on for hours, even through lunch and coffee.", "en", []string{"It is ¥1,580, and it stays on for hours,", "even through lunch and coffee."}},
+		{"うるツヤ リップティント 03 ローズピンクは、税込1,580円です。", "ja", []string{"うるツヤ リップティント", "03 ローズピンクは、", "税込1,580円です。"}},
 		{"  ", "ja", nil},
 	} {
 		got := Clauses(tc.in, tc.lang)
