@@ -128,6 +128,7 @@ func TestEndurance24h(t *testing.T) {
 	evs := r.all(id)
 	lines, answered, talk := 0, map[int64]int{}, 0
 	var recent []string
+	clauses := 0
 	prevSeq := int64(-1)
 	products := map[string][]catalog.Product{}
 	gate := r.gate()
@@ -147,14 +148,23 @@ func TestEndurance24h(t *testing.T) {
 			answered[u.ChatSeq]++
 		}
 		prevSeq = u.ChatSeq
-		if u.Kind == avatar.KindTalk || u.Kind == avatar.KindIdle {
+		// A long talk sentence is spoken in clauses: the window and the gate are about the sentence.
+		sentence := u.Text
+		if u.Sentence != "" {
+			sentence = u.Sentence
+			clauses++
+			if !strings.Contains(sentence, u.Text) {
+				t.Fatalf("clause %q is not part of its sentence %q", u.Text, sentence)
+			}
+		}
+		if (u.Kind == avatar.KindTalk || u.Kind == avatar.KindIdle) && u.Part == 0 {
 			talk++
 			for _, x := range recent {
-				if x == u.Text {
-					t.Fatalf("%q repeated within the variety window of %d", u.Text, window)
+				if x == sentence {
+					t.Fatalf("%q repeated within the variety window of %d", sentence, window)
 				}
 			}
-			recent = append(recent, u.Text)
+			recent = append(recent, sentence)
 			if len(recent) > window {
 				recent = recent[1:]
 			}
@@ -163,7 +173,7 @@ func TestEndurance24h(t *testing.T) {
 			t.Fatalf("utterance %q has gate %q", u.Text, u.Gate)
 		}
 		// Re-check every sentence: the address of an answer is not part of the gated text.
-		text := u.Text
+		text := sentence
 		if u.Kind == avatar.KindAnswer {
 			if i := strings.Index(text, "さん、"); i >= 0 && i < 40 {
 				text = text[i+len("さん、"):]
@@ -208,8 +218,8 @@ func TestEndurance24h(t *testing.T) {
 	if lines < 1000 || len(answered) < 100 {
 		t.Fatalf("only %d lines and %d questions answered in %v", lines, len(answered), total)
 	}
-	t.Logf("%v virtual: %d lines (%d talk), %d questions asked, %d answered; heap after warm-up %d KiB, samples %v; goroutines %d → %v",
-		total, lines, talk, asked, len(answered), warmHeap>>10, kib(heaps), warmG, gors)
+	t.Logf("%v virtual: %d lines (%d talk sentences, %d clause utterances), %d questions asked, %d answered; heap after warm-up %d KiB, samples %v; goroutines %d → %v",
+		total, lines, talk, clauses, asked, len(answered), warmHeap>>10, kib(heaps), warmG, gors)
 }
 
 func kib(xs []uint64) string {

@@ -95,8 +95,8 @@ func (r *runner) apply(ev show.Event, live bool) {
 			if p.ChatSeq != 0 {
 				r.markAnswered(p.ChatSeq)
 			}
-			if windowed(p.Kind) && !live {
-				r.vari.add(p.Text) // live, say has added it already
+			if windowed(p.Kind) && !live && p.Part == 0 {
+				r.vari.add(spokenSentence(p)) // live, speak has added it already
 			}
 		}
 	case show.TypeAvatarSkipped:
@@ -167,6 +167,17 @@ func (r *runner) apply(ev show.Event, live bool) {
 // windowed says whether lines of a kind count for the variety window: answers, a moderator's
 // lines and scheduled lines may repeat.
 func windowed(kind string) bool { return kind == KindTalk || kind == KindIdle }
+
+// split says a kind's sentences are spoken in clauses: talk, not answers or a moderator's lines.
+func split(kind string) bool { return kind == KindTalk || kind == KindIdle || kind == KindScheduled }
+
+// spokenSentence is the gated sentence an utterance is (part of).
+func spokenSentence(u show.AvatarUtterance) string {
+	if u.Sentence != "" {
+		return u.Sentence
+	}
+	return u.Text
+}
 
 func (r *runner) markAnswered(seq int64) {
 	if r.answered[seq] {

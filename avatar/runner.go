@@ -61,6 +61,7 @@ type runner struct {
 	lastReport    time.Time
 	lastPlayback  Playback
 	ended         map[string]chan struct{}
+	prefetched    int64 // the question whose answer's first sentence was synthesized ahead
 
 	wake   chan struct{}
 	cancel context.CancelFunc
@@ -436,6 +437,7 @@ func (r *runner) speak(ctx context.Context, it *item) {
 	products := r.gateProducts(ctx, it.sku)
 	lang := r.lang()
 	spoken := false
+sentences:
 	for i, s := range Sentences(it.text) {
 		if i > 0 && r.interrupted(it.kind) {
 			break
@@ -450,11 +452,29 @@ func (r *runner) speak(ctx context.Context, it *item) {
 			}
 			continue
 		}
-		if it.kind == KindAnswer && !spoken {
-			text = r.address(lang, it.q.user) + text
+		parts := []string{text}
+		if split(it.kind) {
+			parts = Clauses(text, sentenceLang(text, lang))
 		}
-		r.say(ctx, it, text, verdict, lang)
-		spoken = true
+		for j, p := range parts {
+			// An answer waits for the current clause of a long talk sentence, not its end.
+			if j > 0 && r.interrupted(it.kind) {
+				break sentences
+			}
+			if it.kind == KindAnswer && !spoken {
+				p = r.address(lang, it.q.user) + p
+			}
+			part := utterancePart{}
+			if len(parts) > 1 {
+				part = utterancePart{sentence: text, index: j}
+			}
+			if r.say(ctx, it, p, verdict, lang, part) && j == 0 && windowed(it.kind) {
+				r.mu.Lock()
+				r.vari.add(text)
+				r.mu.Unlock()
+			}
+			spoken = true
+		}
 	}
 	if !spoken {
 		// Everything was refused: let a moment pass so that a show of refused lines cannot spin.
@@ -527,14 +547,22 @@ func (r *runner) address(lang, user string) string {
 	return r.m.writer.Address(lang, user)
 }
 
-// say synthesizes one gated sentence, logs it and waits for it to be spoken.
-func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string) {
+// utterancePart is where a clause sits in the sentence it is part of; zero for a whole sentence.
+type utterancePart struct {
+	sentence string
+	index    int
+}
+
+// say synthesizes one gated sentence (or clause of one), logs it and waits for it to be spoken;
+// false when it could not be logged.
+func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, part utterancePart) bool {
 	start := time.Now()
 	sp, id, fbs, err := r.m.opt.Speech.Speak(ctx, tts.Request{Text: text, Lang: sentenceLang(text, lang)})
 	if ctx.Err() != nil {
-		return
+		return false
 	}
-	u := show.AvatarUtterance{Text: text, SKU: it.sku, Lang: sentenceLang(text, lang), Kind: it.kind, Gate: verdict}
+	u := show.AvatarUtterance{Text: text, SKU: it.sku, Lang: sentenceLang(text, lang), Kind: it.kind, Gate: verdict,
+		Sentence: part.sentence, Part: part.index}
 	if it.q != nil {
 		u.ChatSeq, u.Question, u.Askers = it.q.chatSeq, it.q.question, it.q.askers
 		if r.m.opt.NameOK != nil && r.m.opt.NameOK(it.q.user) {
@@ -565,15 +593,11 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string) 
 		if ctx.Err() == nil {
 			r.m.log.Warn("avatar: log utterance", "show", r.id, "err", err)
 		}
-		return
+		return false
 	}
-	r.mu.Lock()
-	if windowed(it.kind) {
-		r.vari.add(text)
-	}
-	r.mu.Unlock()
 	r.m.m.utterances.WithLabelValues(it.kind).Inc()
 	r.wait(ctx, id, dur)
+	return true
 }
 
 // sentenceLang is the language to speak a sentence in: the plan's, unless the sentence has no
@@ -623,16 +647,30 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 	}
 	timer := r.m.clock.After(limit)
 	// While this sentence plays, the next answer's first sentence is synthesized, so that it starts
-	// the moment this one ends.
+	// the moment this one ends: now, and again whenever new events (a question just published) come.
 	r.prefetch(ctx)
-	select {
-	case <-ctx.Done():
-	case <-ended:
+	woke := false
+	defer func() {
+		if woke {
+			r.poke() // the loop looks at what woke it once this sentence is over
+		}
+	}()
+	for {
 		select {
 		case <-ctx.Done():
-		case <-r.m.clock.After(r.m.opt.Gap):
+			return
+		case <-r.wake:
+			woke = true
+			r.prefetch(ctx)
+			continue
+		case <-ended:
+			select {
+			case <-ctx.Done():
+			case <-r.m.clock.After(r.m.opt.Gap):
+			}
+		case <-timer:
 		}
-	case <-timer:
+		return
 	}
 }
 
@@ -656,7 +694,15 @@ func (r *runner) prefetch(ctx context.Context) {
 		user, text, sku = best.user, best.text, best.sku
 	}
 	lang := r.lang()
+	if best != nil && best.chatSeq == r.prefetched {
+		best = nil // already in the cache
+	} else if best != nil {
+		r.prefetched = best.chatSeq
+	}
 	r.mu.Unlock()
+	if best == nil {
+		return
+	}
 	ss := Sentences(text)
 	if len(ss) == 0 {
 		return

@@ -345,6 +345,11 @@ type AvatarUtterance struct {
 	// Gate says the sentence passed the host-compliance lists and the fact guard ("passed"), or
 	// was the offline replacement of one that did not ("replaced").
 	Gate string `json:"gate,omitempty"`
+	// Sentence is the whole gated sentence when Text is one clause of it (a long talk sentence is
+	// spoken in clauses of about 2.5 s, so that an answer waits little); Part counts the clauses
+	// from 0.
+	Sentence string `json:"sentence,omitempty"`
+	Part     int    `json:"part,omitempty"`
 }
 
 // MouthMark is a mouth shape from T milliseconds into an utterance on: a, i, u, e, o or n (closed).

@@ -35,6 +35,25 @@
         (c.replies_failed ? " · 失敗 " + c.replies_failed : ""))));
   }
 
+  // ttsAlert shows the avatar show's last TTS fallback (an engine failed; the next one, or captions
+  // only, speaks instead) until the moderator dismisses it; a newer fallback shows again.
+  let ttsDismissed = 0;
+  function ttsAlert(m) {
+    const box = $("tts-alert"), last = m.ttsFallbacks[m.ttsFallbacks.length - 1];
+    if (!last || last.seq <= ttsDismissed) { box.hidden = true; return; }
+    const n = m.ttsFallbacks.filter(f => f.seq > ttsDismissed).length;
+    const to = last.next ? last.next : "字幕のみ · captions only";
+    const close = el("button", { class: "btn", type: "button", title: "閉じる · dismiss" }, "×");
+    close.onclick = () => { ttsDismissed = last.seq; ttsAlert(m); };
+    box.replaceChildren(
+      el("strong", {}, "⚠ 音声合成の切り替え · TTS fallback: "),
+      el("span", { class: "engines" }, (last.engine || "?") + " → " + to),
+      el("span", { class: "why" }, " — " + last.reason + (n > 1 ? " (" + n + " 回 · times)" : "")),
+      close);
+    box.dataset.next = last.next || "captions";
+    box.hidden = false;
+  }
+
   // delivery is an approved draft's delivery to the platform its question came from.
   const REPLY_STATE = { sending: "送信中 sending", sent: "送信済み sent", failed: "送信失敗 failed" };
   function delivery(m, d) {
@@ -376,7 +395,7 @@
     $("status").className = "pill" + (st === "live" ? " live" : "");
     const p = m.product(m.onAir, rerender);
     $("onair").textContent = "オンエア: " + (p ? p.name : (m.onAir || "—"));
-    counters(m); connectors(m); chat(m); held(m);
+    counters(m); connectors(m); ttsAlert(m); chat(m); held(m);
     // While a reply is being edited its textarea stays as it is: replacing it would break the
     // IME composition of Japanese input. The queue refreshes when the edit ends.
     const ed = editing && m.drafts.get(editing);

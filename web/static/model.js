@@ -8,6 +8,7 @@
   // live/state.go: maxChat, maxRecent, maxDone, maxSnapshotHeld.
   const MAX_CHAT = 200, MAX_RECENT = 20, MAX_DONE = 50, MAX_SNAPSHOT_HELD = 500;
   const MAX_REPLIES = 200; // live/connectors.go: maxReplies
+  const MAX_TTS_FALLBACKS = 20;
   const ZERO_TIME = "0001-01-01T00:00:00Z";
 
   class Model {
@@ -37,6 +38,9 @@
       // first: live/connectors.go's connectorBook.
       this.connectors = new Map((snap.connectors || []).map(c => [c.name, Object.assign({}, c)]));
       this.replies = (snap.replies || []).map(r => Object.assign({}, r));
+      // The avatar show's TTS fallbacks seen since the page loaded, newest last (the console's
+      // alert): not part of the server's State, so not in snapshot().
+      this.ttsFallbacks = [];
     }
 
     apply(ev) {
@@ -126,6 +130,10 @@
             replies_failed: 0 }, ["settings", "reply_all", "configured_by"]));
           break;
         case "connector.removed": this.connectors.delete(ev.name); break;
+        case "avatar.fallback":
+          this.ttsFallbacks.push({ seq: ev.seq || 0, engine: ev.engine || "", next: ev.next || "", reason: ev.reason || "", at: ev.at });
+          if (this.ttsFallbacks.length > MAX_TTS_FALLBACKS) this.ttsFallbacks.shift();
+          break;
         case "connector.state": {
           const conn = this.connectors.get(ev.name);
           if (conn) { conn.state = ev.state; conn.reason = ev.reason || ""; conn.state_at = ev.at; }
