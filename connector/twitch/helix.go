@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 
 	"golang.org/x/oauth2"
+
+	"github.com/livehost/livehost/connector"
 )
 
 // helixError is a Helix error answer: {"error","status","message"}.
@@ -25,21 +26,11 @@ func (e *helixError) Error() string { return fmt.Sprintf("twitch: %d: %s", e.Sta
 type helix struct {
 	base, clientID string
 	http           *http.Client
-	cfg            *oauth2.Config
-	ref            string
-
-	mu  sync.Mutex
-	tok *oauth2.Token
+	auth           *connector.Refresher
 }
 
 func (h *helix) token(ctx context.Context, force bool) (string, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !force && h.tok.Valid() {
-		return h.tok.AccessToken, nil
-	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, h.http)
-	t, err := h.cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: h.ref}).Token()
+	t, err := h.auth.Token(ctx, force)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -47,8 +38,7 @@ func (h *helix) token(ctx context.Context, force bool) (string, error) {
 		}
 		return "", fmt.Errorf("twitch: refresh the access token: %w", err)
 	}
-	h.tok = t
-	return t.AccessToken, nil
+	return t, nil
 }
 
 func (h *helix) post(ctx context.Context, path string, body, out any) error {

@@ -95,7 +95,8 @@ func Platform(creds Credentials) connector.Platform {
 			}
 			cfg := &oauth2.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret,
 				Endpoint: oauth2.Endpoint{TokenURL: s.TokenURL, AuthStyle: oauth2.AuthStyleInParams}}
-			return &conn{s: s, log: log, api: &helix{base: s.APIBase, clientID: creds.ClientID, http: hc, cfg: cfg, ref: creds.RefreshToken}}, nil
+			return &conn{s: s, log: log, api: &helix{base: s.APIBase, clientID: creds.ClientID, http: hc,
+				auth: &connector.Refresher{Config: cfg, RefreshToken: creds.RefreshToken, HTTP: hc}}}, nil
 		},
 		// Twitch allows 20 messages per 30 s for a user who is not a moderator of the channel.
 		ReplyInterval: 1500 * time.Millisecond,

@@ -10,10 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/livehost/livehost/connector"
 )
 
 // apiError is a Google API error body: {"error":{"code","message","errors":[{"reason"…}]}}.
@@ -43,22 +44,12 @@ func reasonOf(err error) (int, string) {
 type client struct {
 	base string
 	http *http.Client
-	cfg  *oauth2.Config
-	ref  string
-
-	mu  sync.Mutex
-	tok *oauth2.Token
+	auth *connector.Refresher
 }
 
 // token returns the access token, refreshing it when it expired or force is set.
 func (c *client) token(ctx context.Context, force bool) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !force && c.tok.Valid() {
-		return c.tok.AccessToken, nil
-	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.http)
-	t, err := c.cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: c.ref}).Token()
+	t, err := c.auth.Token(ctx, force)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -68,8 +59,7 @@ func (c *client) token(ctx context.Context, force bool) (string, error) {
 		}
 		return "", fmt.Errorf("youtube: refresh the access token: %w", err)
 	}
-	c.tok = t
-	return t.AccessToken, nil
+	return t, nil
 }
 
 // do sends one API call and decodes its answer into out.

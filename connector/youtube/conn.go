@@ -48,7 +48,7 @@ func newConn(s Settings, creds Credentials, env connector.Env) *conn {
 		end = time.Now().Add(d)
 	}
 	return &conn{s: s, log: log, now: time.Now, chatID: s.LiveChatID, own: map[string]bool{},
-		c: &client{base: s.APIBase, http: hc, cfg: oauthConfig(s, creds), ref: creds.RefreshToken},
+		c: &client{base: s.APIBase, http: hc, auth: &connector.Refresher{Config: oauthConfig(s, creds), RefreshToken: creds.RefreshToken, HTTP: hc}},
 		b: newBudget(s.QuotaPerDay, s.ReplyReserve, end, time.Now)}
 }
 
