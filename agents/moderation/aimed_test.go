@@ -55,3 +55,28 @@ func TestAimedAndGroupInsults(t *testing.T) {
 		}
 	}
 }
+
+// TestNetInsultWords: contempt and disgust words hold; the everyday phrases around them pass.
+func TestNetInsultWords(t *testing.T) {
+	eng, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		flag bool
+	}{
+		{"消えればいいのに", true},
+		{"胸糞悪い配信", true},
+		{"バカ丸出しだな", true},
+		{"国へ帰れ", true},
+		{"脳死判定の話はやめて", false},
+		{"ブザーが鳴りますか", false},
+		{"国内配送ですか", false},
+	} {
+		v := eng.Moderate(tc.text, SourceChat)
+		if got := v.Action != ActionAllow; got != tc.flag {
+			t.Errorf("%q: flagged %v (%s %v), want %v", tc.text, got, v.Action, v.Rules, tc.flag)
+		}
+	}
+}
