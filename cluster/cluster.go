@@ -146,6 +146,11 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectBufSize(64<<20),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			select {
+			case <-n.quit:
+				return // leaving on purpose
+			default:
+			}
 			n.log.Warn("bus between nodes lost; events from other nodes are read from the log meanwhile", "err", err)
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) {

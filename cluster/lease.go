@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -249,31 +250,37 @@ func (n *Node) leasePass(ctx context.Context) error {
 	return nil
 }
 
-// placement picks, among the free shows, those this node should take: each goes to the live
-// node owning the fewest shows (ties by node ID), counting the shows placed before it.
+// placement picks, among the free shows, those this node should take (see place).
 func (n *Node) placement(ctx context.Context, free []string) map[string]bool {
 	nodes := n.liveNodes(ctx)
-	mine := map[string]bool{}
 	if len(nodes) == 0 {
-		return mine // no registry: only the grace period places shows
+		return map[string]bool{} // no registry: only the grace period places shows
 	}
 	load := map[string]int{}
-	var ids []string
 	for _, st := range nodes {
-		if st.Draining {
-			continue
+		if !st.Draining {
+			load[st.ID] = st.Owned
 		}
-		load[st.ID] = st.Owned
-		ids = append(ids, st.ID)
 	}
-	if _, ok := load[n.id]; !ok {
-		n.mu.Lock()
-		load[n.id] = len(n.owned)
-		n.mu.Unlock()
-		ids = append(ids, n.id)
+	n.mu.Lock()
+	load[n.id] = len(n.owned) // this node's own count is fresher than its entry
+	n.mu.Unlock()
+	return place(free, load, n.id)
+}
+
+// place gives each free show, in order, to the node owning the fewest shows (ties by node ID),
+// counting the shows placed before it, and returns those that fall to self. Every node computes
+// the same answer from the same registry, so a new show is taken once, by the least loaded node.
+func place(free []string, load map[string]int, self string) map[string]bool {
+	ids := make([]string, 0, len(load))
+	for id := range load {
+		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	free = append([]string(nil), free...)
 	sort.Strings(free)
+	load = maps.Clone(load)
+	mine := map[string]bool{}
 	for _, show := range free {
 		best := ids[0]
 		for _, id := range ids[1:] {
@@ -282,7 +289,7 @@ func (n *Node) placement(ctx context.Context, free []string) map[string]bool {
 			}
 		}
 		load[best]++
-		if best == n.id {
+		if best == self {
 			mine[show] = true
 		}
 	}
