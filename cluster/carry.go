@@ -76,21 +76,40 @@ func (n *Node) carry() error {
 
 func (n *Node) onEvents(m *nats.Msg) {
 	showID := strings.TrimPrefix(m.Subject, subjEvents)
-	var in []wireEvent
-	if err := json.Unmarshal(m.Data, &in); err != nil || len(in) == 0 || show.ValidShowID(showID) != nil {
+	evs, err := decodeBatch(showID, m.Data)
+	if err != nil {
 		n.m.badMessages.Inc()
+		n.log.Debug("dropped a message from the bus", "subject", m.Subject, "err", err)
 		return
+	}
+	n.m.received.Add(float64(len(evs)))
+	n.opt.Store.Deliver(showID, evs)
+}
+
+// decodeBatch reads a batch of a show's events from the bus: consecutive seqs, each with a type.
+// Anything else is refused (the log fills in for it).
+func decodeBatch(showID string, data []byte) ([]show.Event, error) {
+	if err := show.ValidShowID(showID); err != nil {
+		return nil, err
+	}
+	var in []wireEvent
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, fmt.Errorf("events of show %s: %w", showID, err)
+	}
+	if len(in) == 0 {
+		return nil, fmt.Errorf("events of show %s: an empty batch", showID)
 	}
 	evs := make([]show.Event, len(in))
 	for i, w := range in {
 		if w.Seq <= 0 || w.Type == "" || (i > 0 && w.Seq != in[i-1].Seq+1) {
-			n.m.badMessages.Inc()
-			return
+			return nil, fmt.Errorf("events of show %s: event %d (seq %d, type %q) is out of order or untyped", showID, i, w.Seq, w.Type)
+		}
+		if !json.Valid(w.Data) {
+			return nil, fmt.Errorf("events of show %s: event %d (seq %d): payload is not JSON", showID, i, w.Seq)
 		}
 		evs[i] = show.Event{Seq: w.Seq, Show: showID, Type: w.Type, At: w.At, V: w.V, Data: w.Data}
 	}
-	n.m.received.Add(float64(len(evs)))
-	n.opt.Store.Deliver(showID, evs)
+	return evs, nil
 }
 
 func (n *Node) onOwner(m *nats.Msg) {
