@@ -72,6 +72,10 @@ type Options struct {
 	// MetricLabels are added to every series the server registers (with several nodes, the
 	// node's name).
 	MetricLabels prometheus.Labels
+	// TokenCacheTTL bounds how long a token looked up in the store is believed without looking
+	// again (0: until it is revoked through this server). Several nodes set it, so that a token
+	// revoked on one node stops working on all of them within it.
+	TokenCacheTTL time.Duration
 	// Ready, when set, says whether the node may take traffic (/readyz): its store and bus
 	// answer and its leases have settled. Nil: ready when the event log answers.
 	Ready func(ctx context.Context) error
@@ -147,7 +151,7 @@ func New(opt Options) (*Server, error) {
 		opt: opt,
 		rt:  opt.Runtime,
 		log: opt.Logger,
-		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}, now: time.Now,
+		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]cachedGrant{}, now: time.Now, cacheTTL: opt.TokenCacheTTL,
 			stoppedAt: func(ctx context.Context, id string) time.Time {
 				info, err := opt.Runtime.Show(ctx, id)
 				if err != nil {

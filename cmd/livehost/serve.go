@@ -219,6 +219,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	var router server.Router
 	var ready func(context.Context) error
 	var labels prometheus.Labels
+	var tokenTTL time.Duration
 	collectors := append(append(voice.Collectors(), conns.Collectors()...), av.Collectors()...)
 	if clustered {
 		node, err = cluster.Start(ctx, cluster.Options{NodeID: cfg.NodeID, NATSURL: cfg.NATSURL, DatabaseURL: cfg.DatabaseURL,
@@ -228,6 +229,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		}
 		defer node.Close()
 		router, ready, labels = node, node.Ready, prometheus.Labels{"node": node.ID()}
+		tokenTTL = 5 * time.Second // a token revoked on another node stops working here within it
 		collectors = append(collectors, node.Collectors()...)
 		log = log.With("node", node.ID())
 	}
@@ -238,7 +240,7 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
 		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount, server.AvatarRoutes(av)},
-		Collectors: collectors, Connectors: conns, Router: router, Ready: ready, MetricLabels: labels,
+		Collectors: collectors, Connectors: conns, Router: router, Ready: ready, MetricLabels: labels, TokenCacheTTL: tokenTTL,
 	})
 	if err != nil {
 		return err
