@@ -112,12 +112,12 @@ func (n *Node) owner(ctx context.Context, showID string) (string, error) {
 	if ok {
 		return node, nil
 	}
-	err := n.pool.QueryRow(ctx, `SELECT node FROM cluster_owners WHERE show_id = $1`, showID).Scan(&node)
+	node, err := n.opt.Store.Owner(ctx, showID)
 	if err != nil {
-		if errors.Is(err, errNoRows) {
-			return "", nil
-		}
-		return "", fmt.Errorf("find the owner of show %s: %w", showID, err)
+		return "", err
+	}
+	if node == "" {
+		return "", nil
 	}
 	n.mu.Lock()
 	n.owners[showID] = node

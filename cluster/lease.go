@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Leases are PostgreSQL session advisory locks, one per show, held on one connection per node.
@@ -133,28 +132,6 @@ func (l *locker) held(ctx context.Context) (map[int64]bool, error) {
 		return rows.Err()
 	})
 	return out, err
-}
-
-// migrate creates the owners table: who holds each show's lease, for routing (the lock decides;
-// the row only says where to send requests).
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7308604759292339054)`); err != nil { // "livehost"
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS cluster_owners (
-		show_id text PRIMARY KEY,
-		node text NOT NULL,
-		epoch bigint NOT NULL,
-		since timestamptz NOT NULL DEFAULT now()
-	)`); err != nil {
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	return tx.Commit(ctx)
 }
 
 func (n *Node) leaseLoop() {
@@ -302,10 +279,9 @@ func (n *Node) take(ctx context.Context, showID string) error {
 	if err != nil || !ok {
 		return err
 	}
-	var epoch int64
-	err = n.pool.QueryRow(ctx, `INSERT INTO cluster_owners (show_id, node, epoch) VALUES ($1, $2, 1)
-		ON CONFLICT (show_id) DO UPDATE SET node = $2, epoch = cluster_owners.epoch + 1, since = now()
-		RETURNING epoch`, showID, n.id).Scan(&epoch)
+	// The claim fences the previous owner's appends (if it has not noticed it lost the lease)
+	// and tells the other nodes where to forward.
+	claim, err := n.opt.Store.Claim(ctx, showID, n.id)
 	if err == nil {
 		err = n.opt.Shows.Adopt(ctx, showID)
 	}
@@ -321,6 +297,7 @@ func (n *Node) take(ctx context.Context, showID string) error {
 		}
 	}
 	if err != nil {
+		n.opt.Store.Unclaim(showID)
 		_ = n.lk.unlock(ctx, showID)
 		return fmt.Errorf("adopt show %s: %w", showID, err)
 	}
@@ -333,7 +310,7 @@ func (n *Node) take(ctx context.Context, showID string) error {
 	n.m.owned.Set(float64(count))
 	n.m.adopted.Inc()
 	n.announce(showID)
-	n.log.Info("took show", "show", showID, "epoch", epoch)
+	n.log.Info("took show", "show", showID, "epoch", claim.Epoch)
 	return nil
 }
 
@@ -343,6 +320,7 @@ func (n *Node) give(ctx context.Context, showID string) {
 		n.opt.Workers[i].Release(ctx, showID)
 	}
 	n.opt.Shows.Release(ctx, showID)
+	n.opt.Store.Unclaim(showID)
 	if err := n.lk.unlock(ctx, showID); err != nil {
 		n.log.Warn("release lease", "show", showID, "err", err)
 	}
@@ -371,6 +349,7 @@ func (n *Node) lostAll(ctx context.Context) {
 			n.opt.Workers[i].Release(ctx, id)
 		}
 		n.opt.Shows.Release(ctx, id)
+		n.opt.Store.Unclaim(id)
 	}
 	n.m.owned.Set(0)
 	if len(shows) > 0 {
