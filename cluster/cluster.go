@@ -76,6 +76,7 @@ type Node struct {
 	m   *metrics
 
 	handler atomic.Pointer[http.Handler]
+	passMu  sync.Mutex // one lease pass or drain at a time
 
 	mu        sync.Mutex
 	owned     map[string]bool

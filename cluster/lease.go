@@ -164,6 +164,8 @@ func (n *Node) leaseLoop() {
 // leasePass checks this node's leases and takes the shows without an owner that placement gives
 // it.
 func (n *Node) leasePass(ctx context.Context) error {
+	n.passMu.Lock() // a drain waits for the pass, so that no show is taken behind its back
+	defer n.passMu.Unlock()
 	if !n.lk.connected() {
 		if err := n.lk.connect(ctx); err != nil {
 			return err
@@ -275,6 +277,12 @@ func place(free []string, load map[string]int, self string) map[string]bool {
 
 // take acquires a show's lease and adopts it.
 func (n *Node) take(ctx context.Context, showID string) error {
+	n.mu.Lock()
+	draining := n.draining
+	n.mu.Unlock()
+	if draining {
+		return nil // a drain began during this pass
+	}
 	ok, err := n.lk.tryLock(ctx, showID)
 	if err != nil || !ok {
 		return err
@@ -360,6 +368,8 @@ func (n *Node) lostAll(ctx context.Context) {
 // Drain hands every show to other nodes and stops taking new ones: for SIGTERM. Requests for
 // those shows keep working through the new owners; the caller then finishes in-flight requests.
 func (n *Node) Drain(ctx context.Context) {
+	n.passMu.Lock()
+	defer n.passMu.Unlock()
 	n.mu.Lock()
 	n.draining = true
 	shows := make([]string, 0, len(n.owned))
