@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,12 +19,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/livehost/livehost/internal/browsertest"
 	"github.com/livehost/livehost/internal/pgtest"
 )
 
 // TestServeTLS: a node started with --tls-cert/--tls-key (a self-signed certificate made here)
 // serves https only: /healthz, /readyz and the microphone page answer over https to a client
-// that trusts the certificate, plain http on the same port gets no page.
+// that trusts the certificate, plain http on the same port gets no page; in Chromium the page,
+// reached by a name other than localhost, gets the microphone.
 func TestServeTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process")
@@ -78,6 +83,44 @@ func TestServeTLS(t *testing.T) {
 		}
 		t.Logf("plain http %s: %d %v", path, code, err)
 	}
+
+	// In Chromium, from a name that is not localhost (as from another machine on the LAN), the
+	// page over https is a secure context and gets the microphone; over http it would not.
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(n.url, "https://"))
+	bctx, stop := browsertest.Start(t,
+		chromedp.Flag("host-resolver-rules", "MAP mic.lan 127.0.0.1"),
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true))
+	defer stop()
+	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(bctx, chromedp.Navigate("https://mic.lan:"+port+"/mic")); err != nil {
+		t.Fatalf("the mic page in Chromium: %v", err)
+	}
+	mic, err := chromedp.Run(bctx, chromedp.Evaluate[string](`(async () => {
+			if (!window.isSecureContext) return "not a secure context";
+			const s = await navigator.mediaDevices.getUserMedia({audio: true});
+			const n = s.getAudioTracks().length;
+			s.getTracks().forEach(t => t.stop());
+			return "audio tracks: " + n;
+		})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("the mic page in Chromium: %v", err)
+	}
+	if mic != "audio tracks: 1" {
+		t.Fatalf("the mic page over https from mic.lan: %s", mic)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Navigate("http://mic.lan:"+port+"/mic")); err != nil {
+		t.Fatal(err)
+	}
+	secure, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`window.isSecureContext`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secure {
+		t.Fatal("a plain http page from mic.lan counts as a secure context: the https check proves nothing")
+	}
 }
 
 // selfSigned writes a certificate for 127.0.0.1 and localhost and its key, and returns the
@@ -93,7 +136,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost", "mic.lan"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
