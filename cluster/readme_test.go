@@ -22,9 +22,10 @@ import (
 
 // TestSeveralNodesAsDocumented runs the README's "Several nodes" block as written, with bash,
 // on free loopback ports, a test database and a temporary directory: three `livehost nats`
-// routed into one NATS cluster and three `livehost serve` nodes. An event posted on one node
-// reaches a stream on another; then the NATS server one node is connected to is killed, and that
-// node moves to another server of the cluster: events still cross nodes, each once, in order.
+// routed into one NATS cluster and three `livehost serve` nodes, each on its own NATS server.
+// An event posted on one node reaches streams on the others, across NATS servers; then node1's
+// NATS server is killed, node1 moves to another server of the cluster, and events still cross
+// nodes, each once, in order.
 func TestSeveralNodesAsDocumented(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts six processes")
@@ -139,6 +140,11 @@ func TestSeveralNodesAsDocumented(t *testing.T) {
 		}
 	}
 	t.Logf("nodes on NATS servers: %v", on)
+	for i, n := range []string{"node1", "node2", "node3"} {
+		if want := fmt.Sprintf("nats%d", i+1); on[n] != want {
+			t.Errorf("%s is on NATS server %q, not on its own (the first of its --nats), %s", n, on[n], want)
+		}
+	}
 	victim := on["node1"]
 	pid, ok := procs["--name "+victim]
 	if victim == "" || !ok {
