@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,10 +15,10 @@ import (
 )
 
 // TestConnectorAcrossFailover: a YouTube connector (against the in-repo fake of the Data API)
-// runs on its show's owner only. The owner is killed with SIGKILL while chat keeps coming: the
-// new owner resumes from the cursor in the log, the two nodes never poll in the same span of
-// time (each connector instance has its own access token, so the fake tells them apart), and no
-// chat message is logged twice or lost.
+// runs on its show's owner only. The owner is killed with SIGKILL while chat keeps coming, then
+// the next owner is drained with SIGTERM: each new owner resumes from the cursor in the log, no
+// two nodes poll in the same span of time (each connector instance has its own access token, so
+// the fake tells them apart), and no chat message is logged twice or lost.
 func TestConnectorAcrossFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three server processes")
@@ -89,6 +90,30 @@ func TestConnectorAcrossFailover(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	newOwner := waitOwner(t, dbURL, sh.ID, victim.id, 15*time.Second)
+	waitFor(sent)
+	// Then the new owner drains (SIGTERM): the connector moves to the last node, again never
+	// polled by two nodes at once.
+	drained, _ := split(survivors, newOwner)
+	post(10)
+	if err := drained.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	post(10)
+	select {
+	case <-drained.done:
+	case <-time.After(30 * time.Second):
+		_ = drained.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log below
+		time.Sleep(2 * time.Second)
+		t.Fatal("the drained node did not exit")
+	}
+	if code := drained.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("the drained node exited %d", code)
+	}
+	last := waitOwner(t, dbURL, sh.ID, drained.id, 15*time.Second)
+	survivors = []*node{nodes[0], nodes[1], nodes[2]}
+	_, survivors = split(survivors, victim.id)
+	_, survivors = split(survivors, drained.id)
+	post(10)
 	got := waitFor(sent)
 	// A few more polls on the new owner, so that a second poller would show.
 	polls := len(fake.Polls())
@@ -105,12 +130,12 @@ func TestConnectorAcrossFailover(t *testing.T) {
 		}
 	}
 	checkPollers(t, fake.Polls(), killedAt)
-	t.Logf("%d messages; connector moved from %s to %s; %d polls", sent, victim.id, newOwner, len(fake.Polls()))
+	t.Logf("%d messages; connector moved from %s to %s (killed), then to %s (drained); %d polls", sent, victim.id, newOwner, last, len(fake.Polls()))
 }
 
 // checkPollers: the polls of each access token (one connector instance) span a stretch of time
-// that overlaps no other's, and the instance that took over first asked from a page token (the
-// cursor in the log), not from the top of the chat.
+// that overlaps no other's, and every instance that took over asked first from a page token
+// (the cursor in the log), not from the top of the chat.
 func checkPollers(t *testing.T, polls []youtubetest.Poll, killedAt time.Time) {
 	t.Helper()
 	type span struct {
@@ -132,7 +157,7 @@ func checkPollers(t *testing.T, polls []youtubetest.Poll, killedAt time.Time) {
 		order = append(order, s)
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].first.Before(order[j].first) })
-	if len(order) < 2 {
+	if len(order) < 3 {
 		t.Fatalf("%d pollers: the connector did not resume after the kill", len(order))
 	}
 	for _, s := range order {
@@ -145,13 +170,12 @@ func checkPollers(t *testing.T, polls []youtubetest.Poll, killedAt time.Time) {
 				order[i].token, order[i].first.Format(time.StampMicro))
 		}
 	}
-	for _, s := range order {
-		if s.first.After(killedAt) {
-			if s.firstPage == "" {
-				t.Fatal("the new owner's connector polled from the top of the chat, not from the cursor in the log")
-			}
-			return
+	for _, s := range order[1:] {
+		if s.firstPage == "" {
+			t.Fatalf("connector %s polled from the top of the chat, not from the cursor in the log", s.token)
 		}
 	}
-	t.Fatal("no connector polled after the kill")
+	if !order[len(order)-1].first.After(killedAt) {
+		t.Fatal("no connector polled after the kill")
+	}
 }
