@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // TestAvatarAcrossFailover: an avatar show started on its owner (through another node) keeps
 // speaking after the owner is killed with SIGKILL: the new owner logs new utterances, goes on
 // from the plan's position in the log rather than from its top, answers a question asked after
-// the kill, and answers no question twice; the audio of its lines is served by any node.
+// the kill, and answers no question twice; the audio of its lines is served by any node. Then
+// the new owner is drained with SIGTERM: it exits 0 and the last node goes on speaking.
 func TestAvatarAcrossFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three server processes")
@@ -93,30 +95,12 @@ func TestAvatarAcrossFailover(t *testing.T) {
 			break
 		}
 	}
-	// No question answered twice: one answer (its clauses in order, none repeated) per chat seq.
-	spoken := map[string]bool{}
+	checkAnsweredOnce(t, evs)
+	checkPosition(t, via, sh.ID)
 	var newLine show.AvatarUtterance
 	for _, ev := range evs {
-		var u show.AvatarUtterance
-		if ev.Type != show.TypeAvatarUtterance || ev.Decode(&u) != nil {
-			continue
-		}
-		if ev.Seq > killedAt && newLine.Audio == "" {
-			newLine = u
-		}
-		if u.ChatSeq == 0 {
-			continue
-		}
-		key := fmt.Sprintf("%d/%s", u.ChatSeq, u.Text)
-		if spoken[key] {
-			t.Fatalf("question at seq %d answered twice: %q", u.ChatSeq, u.Text)
-		}
-		spoken[key] = true
-	}
-	var state show.AvatarState
-	for _, ev := range evs {
-		if ev.Seq > killedAt && ev.Type == show.TypeAvatarState && ev.Decode(&state) == nil && state.State != "running" {
-			t.Fatalf("the avatar's state changed to %+v after the kill", state)
+		if ev.Seq > killedAt && ev.Type == show.TypeAvatarUtterance && ev.Decode(&newLine) == nil {
+			break
 		}
 	}
 	// The new owner's audio, fetched from a node that may not be the owner.
@@ -133,7 +117,81 @@ func TestAvatarAcrossFailover(t *testing.T) {
 			t.Fatalf("audio %s from %s: %d, %d bytes", newLine.Audio, n.id, resp.StatusCode, len(b))
 		}
 	}
-	t.Logf("avatar moved from %s to %s; %d events, the new owner's first line %q", victim.id, newOwner, len(evs), newLine.Text)
+
+	// Then the new owner drains (SIGTERM): it exits 0 and the last node goes on speaking.
+	drained, rest := split(survivors, newOwner)
+	last := rest[0]
+	evs = allEvents(t, last.url, sh.ID)
+	drainedAt := evs[len(evs)-1].Seq
+	if err := drained.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-drained.done:
+	case <-time.After(30 * time.Second):
+		_ = drained.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log below
+		time.Sleep(2 * time.Second)
+		t.Fatal("the drained node did not exit within 30 s")
+	}
+	if code := drained.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("the drained node exited %d", code)
+	}
+	waitOwner(t, dbURL, sh.ID, drained.id, 15*time.Second)
+	evs = waitEvents(t, last, sh.ID, "two lines after the drain", func(evs []show.Event) bool {
+		n := 0
+		for _, ev := range evs {
+			if ev.Seq > drainedAt && ev.Type == show.TypeAvatarUtterance {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	checkAnsweredOnce(t, evs)
+	checkPosition(t, last, sh.ID)
+	for _, ev := range evs {
+		var st show.AvatarState
+		if ev.Seq > killedAt && ev.Type == show.TypeAvatarState && ev.Decode(&st) == nil && st.State != "running" {
+			t.Fatalf("the avatar's state changed to %+v after the kill or the drain", st)
+		}
+	}
+	t.Logf("avatar moved from %s to %s (killed), then to %s (drained); the first line after the kill %q", victim.id, newOwner, last.id, newLine.Text)
+}
+
+// checkPosition: the avatar, as its owner reports it through n, is running and past the first
+// segment (the test skipped to the second before the owner changed).
+func checkPosition(t *testing.T, n *node, showID string) {
+	t.Helper()
+	var st struct {
+		State   string `json:"state"`
+		Segment int    `json:"segment"`
+		Loop    int    `json:"loop"`
+		OnAir   string `json:"on_air"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := do(ctx, http.MethodGet, n.url+"/api/shows/"+showID+"/avatar/plan", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.State != "running" || st.Segment < 1 && st.Loop == 0 {
+		t.Fatalf("the avatar on the new owner: %+v; want running, past the first segment", st)
+	}
+}
+
+// checkAnsweredOnce: no question is answered twice (an answer's clauses, each once, all with
+// its chat seq).
+func checkAnsweredOnce(t *testing.T, evs []show.Event) {
+	t.Helper()
+	spoken := map[string]bool{}
+	for _, u := range utterancesOf(evs) {
+		if u.ChatSeq == 0 {
+			continue
+		}
+		key := fmt.Sprintf("%d/%s", u.ChatSeq, u.Text)
+		if spoken[key] {
+			t.Fatalf("question at seq %d answered twice: %q", u.ChatSeq, u.Text)
+		}
+		spoken[key] = true
+	}
 }
 
 func utterancesOf(evs []show.Event) []show.AvatarUtterance {
