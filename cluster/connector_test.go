@@ -95,6 +95,7 @@ func TestConnectorAcrossFailover(t *testing.T) {
 	// polled by two nodes at once.
 	drained, _ := split(survivors, newOwner)
 	post(10)
+	termAt := time.Now()
 	if err := drained.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +130,7 @@ func TestConnectorAcrossFailover(t *testing.T) {
 			t.Fatalf("message %s logged %d times", id, n)
 		}
 	}
+	t.Logf("SIGTERM at %s", termAt.Sub(killedAt).Round(time.Millisecond))
 	checkPollers(t, fake.Polls(), killedAt)
 	t.Logf("%d messages; connector moved from %s to %s (killed), then to %s (drained); %d polls", sent, victim.id, newOwner, last, len(fake.Polls()))
 }
