@@ -47,7 +47,7 @@ type Worker interface {
 // Options configure a Node. NATSURL, DatabaseURL, Store and Shows are required.
 type Options struct {
 	NodeID      string // default: the host name and a random suffix
-	NATSURL     string // one or more, comma-separated
+	NATSURL     string // one or more, comma-separated, tried in this order
 	DatabaseURL string // the PostgreSQL of the show log: the leases live there
 	Store       *show.Store
 	Shows       Shows
@@ -135,6 +135,9 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 	n.nc, err = nats.Connect(opt.NATSURL,
 		nats.Name("livehost "+n.id),
 		nats.NoEcho(), // this node's own events and hints are already here
+		// In the order given: the NATS server on this node's own machine first, the others
+		// when it goes.
+		nats.DontRandomize(),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectBufSize(64<<20),

@@ -33,7 +33,9 @@ const (
 func (n *Node) Forward(ctx context.Context, showID string, req *http.Request, body []byte, w http.ResponseWriter) (bool, error) {
 	deadline := time.Now().Add(n.opt.ForwardTimeout)
 	for attempt := 0; ; attempt++ {
-		if n.Owns(showID) {
+		// While a drain hands the show over, the lease is still here but the runtime has let
+		// the show go: wait for the next owner rather than refuse the request.
+		if n.Owns(showID) && n.opt.Shows.Owns(showID) {
 			return false, nil
 		}
 		if attempt > 0 {
