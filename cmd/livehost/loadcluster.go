@@ -84,6 +84,18 @@ type clusterLoadReport struct {
 	CPUs               int      `json:"cpus"`
 	LoadAvgBefore      string   `json:"loadavg_before"`
 	LoadAvgAfter       string   `json:"loadavg_after"`
+	// Windows are the stream latencies (all subscribers) by when the message was sent, 5 s at a
+	// time: a latency that climbs window after window means the nodes fall behind the rate; one
+	// that jumps and recovers is a stall.
+	Windows []loadWindow `json:"windows"`
+}
+
+// loadWindow is the stream latency of the messages sent in one 5 s window of the run.
+type loadWindow struct {
+	AtS   float64 `json:"at_s"`
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+	MaxMS float64 `json:"max_ms"`
 }
 
 func runLoadCluster(ctx context.Context, env *cliEnv, args []string) error {
@@ -195,6 +207,9 @@ func printClusterReport(env *cliEnv, r *clusterLoadReport) {
 	fmt.Fprintf(w, "messages %d, acknowledged %d, rejected %d, retried requests %d; %.0f/s of %.0f/s in %.1f s\n",
 		r.Messages, r.Acknowledged, r.Rejected, r.Retries, r.AchievedRate, r.TargetRate, r.ElapsedS)
 	fmt.Fprintf(w, "loss: %d missing, %d gaps, %d repeats, %d resyncs\n", r.Missing, r.Gaps, r.Repeats, r.Resyncs)
+	for _, win := range r.Windows {
+		fmt.Fprintf(w, "sent at %4.0f s: p50 %7.1f ms, p99 %7.1f ms, max %7.1f ms\n", win.AtS, win.P50MS, win.P99MS, win.MaxMS)
+	}
 	fmt.Fprintf(w, "nodes: %d requests forwarded to owners (%d failed), %d events over the bus, %d bad bus messages, %d publish errors\n",
 		r.Forwarded, r.ForwardErrors, r.BusReceived, r.BusBadMessages, r.PublishErrors)
 }
@@ -216,6 +231,7 @@ type nodeSub struct {
 	node    int32
 	cross   []float64
 	same    []float64
+	byTime  []latAt // every sample, with when its message was sent
 	seen    []bool
 	count   atomic.Int64
 	lastSeq int64
@@ -466,6 +482,7 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 		rep.CrossMaxMS = cross[len(cross)-1]
 	}
 	rep.SameP50MS, rep.SameP99MS, rep.AllP99MS = pct(same, 50), pct(same, 99), pct(all, 99)
+	rep.Windows = windows(start, subs)
 	for _, c := range clients {
 		if m, err := scrapeMetrics(ctx, c); err == nil {
 			rep.Forwarded += int64(m["livehost_cluster_forward_seconds_count"])
@@ -550,12 +567,47 @@ func (s *nodeSub) event(ev loadEvent, now int64) {
 	}
 	s.seen[n] = true
 	s.count.Add(1)
-	d := float64(now-s.sh.sentAt[n].Load()) / 1e6
+	sent := s.sh.sentAt[n].Load()
+	d := float64(now-sent) / 1e6
+	s.byTime = append(s.byTime, latAt{sent, d})
 	if s.sh.node[n].Load() == s.node {
 		s.same = append(s.same, d)
 	} else {
 		s.cross = append(s.cross, d)
 	}
+}
+
+type latAt struct {
+	sent int64 // unix ns
+	ms   float64
+}
+
+// windows groups latencies by when their message was sent, every 5 s from start.
+func windows(start time.Time, subs []*nodeSub) []loadWindow {
+	const width = 5 * time.Second
+	var buckets [][]float64
+	for _, s := range subs {
+		for _, l := range s.byTime {
+			i := int(time.Duration(l.sent-start.UnixNano()) / width)
+			if i < 0 {
+				i = 0
+			}
+			for len(buckets) <= i {
+				buckets = append(buckets, nil)
+			}
+			buckets[i] = append(buckets[i], l.ms)
+		}
+	}
+	out := make([]loadWindow, 0, len(buckets))
+	for i, b := range buckets {
+		slices.Sort(b)
+		w := loadWindow{AtS: (time.Duration(i) * width).Seconds()}
+		if len(b) > 0 {
+			w.P50MS, w.P99MS, w.MaxMS = pct(b, 50), pct(b, 99), b[len(b)-1]
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // loadAvg is the machine's 1, 5 and 15 minute load average, as /proc/loadavg says.
