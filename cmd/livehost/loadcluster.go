@@ -41,6 +41,7 @@ type clusterLoadConfig struct {
 	concurrency int
 	jsonOut     bool
 	logDir      string
+	nodeCPU     func() float64 // CPU seconds of the nodes this started, so far
 }
 
 // clusterLoadReport is what `livehost load-cluster` measured. "Cross" is the latency from
@@ -84,6 +85,12 @@ type clusterLoadReport struct {
 	CPUs               int      `json:"cpus"`
 	LoadAvgBefore      string   `json:"loadavg_before"`
 	LoadAvgAfter       string   `json:"loadavg_after"`
+	// CPU spent while sending and until every subscriber had every message: by the node processes
+	// this started (zero with --url), and by this process (the load and its subscribers, and the
+	// NATS server when this started it). PostgreSQL's is not counted.
+	NodeCPUS       float64 `json:"node_cpu_s"`
+	NodeCPUMSPer1k float64 `json:"node_cpu_ms_per_1k_messages"`
+	LoadCPUS       float64 `json:"load_cpu_s"`
 	// Windows are the stream latencies (all subscribers) by when the message was sent, 5 s at a
 	// time: a latency that climbs window after window means the nodes fall behind the rate; one
 	// that jumps and recovers is a stall.
@@ -171,7 +178,7 @@ without NATS (the single-process path), for comparison.`)
 			return err
 		}
 		defer lc.stop()
-		cfg.urls, cfg.admin = lc.urls, lc.admin
+		cfg.urls, cfg.admin, cfg.nodeCPU = lc.urls, lc.admin, lc.cpu
 		if cfg.noBus {
 			bus = "none"
 		}
@@ -207,6 +214,9 @@ func printClusterReport(env *cliEnv, r *clusterLoadReport) {
 	fmt.Fprintf(w, "messages %d, acknowledged %d, rejected %d, retried requests %d; %.0f/s of %.0f/s in %.1f s\n",
 		r.Messages, r.Acknowledged, r.Rejected, r.Retries, r.AchievedRate, r.TargetRate, r.ElapsedS)
 	fmt.Fprintf(w, "loss: %d missing, %d gaps, %d repeats, %d resyncs\n", r.Missing, r.Gaps, r.Repeats, r.Resyncs)
+	if r.NodeCPUS > 0 {
+		fmt.Fprintf(w, "CPU: nodes %.1f s (%.0f ms per 1,000 messages), load program %.1f s\n", r.NodeCPUS, r.NodeCPUMSPer1k, r.LoadCPUS)
+	}
 	for _, win := range r.Windows {
 		fmt.Fprintf(w, "sent at %4.0f s: p50 %7.1f ms, p99 %7.1f ms, max %7.1f ms\n", win.AtS, win.P50MS, win.P99MS, win.MaxMS)
 	}
@@ -330,6 +340,7 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	}
 
 	before := loadAvg()
+	nodeCPU0, selfCPU0 := cpuOf(cfg.nodeCPU), selfCPU()
 	var (
 		latMu     sync.Mutex
 		ingestLat []float64
@@ -444,10 +455,11 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	nodeCPU, loadCPU := cpuOf(cfg.nodeCPU)-nodeCPU0, selfCPU()-selfCPU0
 	cancelSubs()
 	swg.Wait()
 
-	rep := &clusterLoadReport{Shows: cfg.shows, RatePerShow: cfg.rate, Batch: cfg.batch, SubscribersPerShow: cfg.subs,
+	rep := &clusterLoadReport{NodeCPUS: nodeCPU, LoadCPUS: loadCPU, Shows: cfg.shows, RatePerShow: cfg.rate, Batch: cfg.batch, SubscribersPerShow: cfg.subs,
 		Messages: total * cfg.shows, Acknowledged: acks, Rejected: int(rejected.Load()), Retries: int(retries.Load()),
 		DuplicateAcks: int(dupAcks.Load()), TargetRate: cfg.rate * float64(cfg.shows), AchievedRate: float64(acks) / sendDone.Seconds(),
 		ElapsedS: sendDone.Seconds(), CPUs: runtime.NumCPU(), LoadAvgBefore: before, LoadAvgAfter: loadAvg()}
@@ -483,6 +495,9 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	}
 	rep.SameP50MS, rep.SameP99MS, rep.AllP99MS = pct(same, 50), pct(same, 99), pct(all, 99)
 	rep.Windows = windows(start, subs)
+	if acks > 0 {
+		rep.NodeCPUMSPer1k = nodeCPU * 1000 / float64(acks) * 1000
+	}
 	for _, c := range clients {
 		if m, err := scrapeMetrics(ctx, c); err == nil {
 			rep.Forwarded += int64(m["livehost_cluster_forward_seconds_count"])

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -204,6 +206,51 @@ func (lc *loadCluster) stop() {
 	if !lc.keep {
 		os.RemoveAll(lc.dir)
 	}
+}
+
+// cpu is the CPU time the nodes have used so far, in seconds (0 where /proc cannot tell).
+func (lc *loadCluster) cpu() float64 {
+	var sum float64
+	for _, n := range lc.nodes {
+		sum += procCPU(n.cmd.Process.Pid)
+	}
+	return sum
+}
+
+// procCPU reads a process's user and system time from /proc/PID/stat (Linux ticks of 1/100 s).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; the fields after it are fixed.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
+}
+
+// selfCPU is this process's CPU time so far, in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func cpuOf(f func() float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return f()
 }
 
 func freePort() (int, error) {
