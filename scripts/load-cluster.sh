@@ -19,7 +19,7 @@ trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/livehost
 for run in "${runs[@]}"; do
   IFS=: read -r nodes rate bus <<<"$run"
-  db=lh_load_$$_${nodes}_${rate}_${bus:-nats}
+  db=lh_load_$$_${nodes}_${rate}_${bus:-nats}; db=${db//-/_}
   "$PSQL" "$admin" -qc "CREATE DATABASE $db" >/dev/null
   url=$(sed -E "s#/[^/?]*(\?|$)#/$db\1#" <<<"$admin")
   "$PSQL" "$url" -qc "CREATE EXTENSION IF NOT EXISTS vector" >/dev/null
