@@ -42,6 +42,8 @@ type clusterLoadConfig struct {
 	jsonOut     bool
 	logDir      string
 	nodeCPU     func() float64 // CPU seconds of the nodes this started, so far
+	// owners says which node (an index into urls) owns each show, when this started the nodes.
+	owners func(ctx context.Context) (map[string]int, error)
 }
 
 // clusterLoadReport is what `livehost load-cluster` measured. "Cross" is the latency from
@@ -72,19 +74,29 @@ type clusterLoadReport struct {
 	SameP99MS          float64  `json:"same_p99_ms"`
 	SameSamples        int      `json:"same_samples"`
 	AllP99MS           float64  `json:"all_p99_ms"`
-	Missing            int      `json:"missing"`   // (acknowledged message, subscriber) pairs never delivered
-	Gaps               int      `json:"gaps"`      // sequence gaps seen by subscribers
-	Repeats            int      `json:"repeats"`   // a message seen twice on one stream
-	Resyncs            int      `json:"resyncs"`   // stream.resync markers (a slow subscriber skipped ahead)
-	Forwarded          int64    `json:"forwarded"` // requests the nodes forwarded to a show's owner (from /metrics)
-	ForwardErrors      int64    `json:"forward_errors"`
-	BusReceived        int64    `json:"bus_events_received"`
-	BusBadMessages     int64    `json:"bus_bad_messages"`
-	PublishErrors      int64    `json:"bus_publish_errors"`
-	ElapsedS           float64  `json:"elapsed_s"`
-	CPUs               int      `json:"cpus"`
-	LoadAvgBefore      string   `json:"loadavg_before"`
-	LoadAvgAfter       string   `json:"loadavg_after"`
+	// With --db the owner of each show is known (cluster_owners): "owner" is a stream on the node
+	// that commits the show's events, "bus" one on a node they reach over NATS. This isolates the
+	// hop between nodes, which "cross" (a node other than the one posted to) does not: most posts
+	// reach a node that is not the owner either.
+	OwnerP50MS     float64 `json:"owner_p50_ms"`
+	OwnerP99MS     float64 `json:"owner_p99_ms"`
+	OwnerSamples   int     `json:"owner_samples"`
+	BusP50MS       float64 `json:"bus_p50_ms"`
+	BusP99MS       float64 `json:"bus_p99_ms"`
+	BusSamples     int     `json:"bus_samples"`
+	Missing        int     `json:"missing"`   // (acknowledged message, subscriber) pairs never delivered
+	Gaps           int     `json:"gaps"`      // sequence gaps seen by subscribers
+	Repeats        int     `json:"repeats"`   // a message seen twice on one stream
+	Resyncs        int     `json:"resyncs"`   // stream.resync markers (a slow subscriber skipped ahead)
+	Forwarded      int64   `json:"forwarded"` // requests the nodes forwarded to a show's owner (from /metrics)
+	ForwardErrors  int64   `json:"forward_errors"`
+	BusReceived    int64   `json:"bus_events_received"`
+	BusBadMessages int64   `json:"bus_bad_messages"`
+	PublishErrors  int64   `json:"bus_publish_errors"`
+	ElapsedS       float64 `json:"elapsed_s"`
+	CPUs           int     `json:"cpus"`
+	LoadAvgBefore  string  `json:"loadavg_before"`
+	LoadAvgAfter   string  `json:"loadavg_after"`
 	// CPU spent while sending and until every subscriber had every message: by the node processes
 	// this started (zero with --url), and by this process (the load and its subscribers, and the
 	// NATS server when this started it). PostgreSQL's is not counted.
@@ -179,6 +191,9 @@ without NATS (the single-process path), for comparison.`)
 		}
 		defer lc.stop()
 		cfg.urls, cfg.admin, cfg.nodeCPU = lc.urls, lc.admin, lc.cpu
+		if !cfg.noBus {
+			cfg.owners = lc.owners
+		}
 		if cfg.noBus {
 			bus = "none"
 		}
@@ -211,6 +226,10 @@ func printClusterReport(env *cliEnv, r *clusterLoadReport) {
 	fmt.Fprintf(w, "%-28s %10.1f %10s %10.1f %10s %10s\n", "ingest POST → 202", r.IngestP50MS, "", r.IngestP99MS, "", "")
 	fmt.Fprintf(w, "%-28s %10.1f %10.1f %10.1f %10.1f %10d\n", "→ stream on another node", r.CrossP50MS, r.CrossP90MS, r.CrossP99MS, r.CrossMaxMS, r.CrossSamples)
 	fmt.Fprintf(w, "%-28s %10.1f %10s %10.1f %10s %10d\n", "→ stream on the same node", r.SameP50MS, "", r.SameP99MS, "", r.SameSamples)
+	if r.OwnerSamples+r.BusSamples > 0 {
+		fmt.Fprintf(w, "%-28s %10.1f %10s %10.1f %10s %10d\n", "→ stream on the show's owner", r.OwnerP50MS, "", r.OwnerP99MS, "", r.OwnerSamples)
+		fmt.Fprintf(w, "%-28s %10.1f %10s %10.1f %10s %10d\n", "→ stream over the bus", r.BusP50MS, "", r.BusP99MS, "", r.BusSamples)
+	}
 	fmt.Fprintf(w, "messages %d, acknowledged %d, rejected %d, retried requests %d; %.0f/s of %.0f/s in %.1f s\n",
 		r.Messages, r.Acknowledged, r.Rejected, r.Retries, r.AchievedRate, r.TargetRate, r.ElapsedS)
 	fmt.Fprintf(w, "loss: %d missing, %d gaps, %d repeats, %d resyncs\n", r.Missing, r.Gaps, r.Repeats, r.Resyncs)
@@ -230,6 +249,7 @@ type loadShow struct {
 	ingest  string // token
 	watch   string // moderator token
 	lastSeq int64
+	owner   int32          // index of the owner's node; -1 unknown
 	sentAt  []atomic.Int64 // unix ns of the first send of message n
 	node    []atomic.Int32 // the node message n was last posted to
 	acked   []atomic.Bool
@@ -241,7 +261,9 @@ type nodeSub struct {
 	node    int32
 	cross   []float64
 	same    []float64
-	byTime  []latAt // every sample, with when its message was sent
+	owner   []float64 // on the show's owner
+	bus     []float64 // on a node the events reach over the bus
+	byTime  []latAt   // every sample, with when its message was sent
 	seen    []bool
 	count   atomic.Int64
 	lastSeq int64
@@ -267,7 +289,7 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	shows := make([]*loadShow, cfg.shows)
 	for i := range shows {
 		c := clients[i%len(clients)]
-		sh := &loadShow{id: fmt.Sprintf("load-%s-%d", stamp, i), sentAt: make([]atomic.Int64, total),
+		sh := &loadShow{id: fmt.Sprintf("load-%s-%d", stamp, i), owner: -1, sentAt: make([]atomic.Int64, total),
 			node: make([]atomic.Int32, total), acked: make([]atomic.Bool, total)}
 		shows[i] = sh
 		body := map[string]any{"id": sh.id, "title": "load test", "lineup": lineup}
@@ -308,6 +330,18 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 		for _, c := range clients {
 			if err := waitSeq(ctx, c, cfg.admin, sh.id, sh.lastSeq); err != nil {
 				return nil, err
+			}
+		}
+	}
+
+	if cfg.owners != nil {
+		owners, err := cfg.owners(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, sh := range shows {
+			if i, ok := owners[sh.id]; ok {
+				sh.owner = int32(i)
 			}
 		}
 	}
@@ -468,13 +502,15 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	}
 	slices.Sort(ingestLat)
 	rep.IngestP50MS, rep.IngestP99MS = pct(ingestLat, 50), pct(ingestLat, 99)
-	var cross, same []float64
+	var cross, same, owner, bus []float64
 	for _, s := range subs {
 		if s.err != nil {
 			return nil, s.err
 		}
 		cross = append(cross, s.cross...)
 		same = append(same, s.same...)
+		owner = append(owner, s.owner...)
+		bus = append(bus, s.bus...)
 		rep.Gaps += s.gaps
 		rep.Repeats += s.repeats
 		rep.Resyncs += s.resyncs
@@ -486,6 +522,10 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	}
 	slices.Sort(cross)
 	slices.Sort(same)
+	slices.Sort(owner)
+	slices.Sort(bus)
+	rep.OwnerSamples, rep.BusSamples = len(owner), len(bus)
+	rep.OwnerP50MS, rep.OwnerP99MS, rep.BusP50MS, rep.BusP99MS = pct(owner, 50), pct(owner, 99), pct(bus, 50), pct(bus, 99)
 	all := append(append([]float64(nil), cross...), same...)
 	slices.Sort(all)
 	rep.CrossSamples, rep.SameSamples = len(cross), len(same)
@@ -589,6 +629,13 @@ func (s *nodeSub) event(ev loadEvent, now int64) {
 		s.same = append(s.same, d)
 	} else {
 		s.cross = append(s.cross, d)
+	}
+	switch s.sh.owner {
+	case -1:
+	case s.node:
+		s.owner = append(s.owner, d)
+	default:
+		s.bus = append(s.bus, d)
 	}
 }
 

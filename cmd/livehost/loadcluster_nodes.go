@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/livehost/livehost/cluster"
@@ -32,6 +33,7 @@ type loadCluster struct {
 	nodes  []*loadNode
 	urls   []string
 	admin  string
+	db     string
 	stderr io.Writer
 }
 
@@ -51,7 +53,7 @@ func startLoadCluster(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (
 	if err != nil {
 		return nil, err
 	}
-	lc = &loadCluster{admin: server.NewToken(), stderr: env.stderr, dir: cfg.logDir, keep: cfg.logDir != ""}
+	lc = &loadCluster{admin: server.NewToken(), db: cfg.db, stderr: env.stderr, dir: cfg.logDir, keep: cfg.logDir != ""}
 	if lc.keep {
 		if err := os.MkdirAll(lc.dir, 0o755); err != nil {
 			return nil, err
@@ -206,6 +208,33 @@ func (lc *loadCluster) stop() {
 	if !lc.keep {
 		os.RemoveAll(lc.dir)
 	}
+}
+
+// owners reads which node holds each show's lease, from the cluster's table in PostgreSQL.
+func (lc *loadCluster) owners(ctx context.Context) (map[string]int, error) {
+	conn, err := pgx.Connect(ctx, lc.db)
+	if err != nil {
+		return nil, fmt.Errorf("load-cluster: read the shows' owners: %w", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT show_id, node FROM cluster_owners`)
+	if err != nil {
+		return nil, fmt.Errorf("load-cluster: read the shows' owners: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var show, node string
+		if err := rows.Scan(&show, &node); err != nil {
+			return nil, fmt.Errorf("load-cluster: read the shows' owners: %w", err)
+		}
+		for i, n := range lc.nodes {
+			if n.id == node {
+				out[show] = i
+			}
+		}
+	}
+	return out, rows.Err()
 }
 
 // cpu is the CPU time the nodes have used so far, in seconds (0 where /proc cannot tell).

@@ -34,6 +34,10 @@ func TestLoadClusterSmall(t *testing.T) {
 	if rep.CrossSamples != rep.Messages || rep.SameSamples != rep.Messages {
 		t.Fatalf("cross %d, same %d samples, want %d each", rep.CrossSamples, rep.SameSamples, rep.Messages)
 	}
+	// The owner's node and the other one likewise: each message is seen once on each.
+	if rep.OwnerSamples != rep.Messages || rep.BusSamples != rep.Messages {
+		t.Fatalf("owner %d, bus %d samples, want %d each", rep.OwnerSamples, rep.BusSamples, rep.Messages)
+	}
 	if rep.Forwarded == 0 || rep.BusReceived == 0 {
 		t.Fatalf("nothing went between the nodes: %+v", rep)
 	}
