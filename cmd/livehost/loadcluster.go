@@ -24,7 +24,7 @@ import (
 )
 
 func init() {
-	register(command{name: "load-cluster", summary: "load-test several nodes at once: many shows, ingest and subscribers spread over the nodes (cross-node latency, loss)", run: runLoadCluster})
+	register(command{name: "load-cluster", summary: "load-test several nodes at once: shows, ingest and streams spread over them (latency across nodes, loss)", run: runLoadCluster})
 }
 
 type clusterLoadConfig struct {
