@@ -166,6 +166,7 @@ func waitReady(ctx context.Context, base string, within time.Duration) error {
 	last := "no answer"
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/readyz", nil)
+		req.Close = true // no idle connection left behind
 		res, err := http.DefaultClient.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))

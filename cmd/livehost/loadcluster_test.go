@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/livehost/livehost/internal/pgtest"
 )
 
@@ -14,6 +16,8 @@ import (
 // recorded in docs/BENCHMARKS.md, never asserted here.)
 func TestLoadClusterSmall(t *testing.T) {
 	db := pgtest.URL(t)
+	ignore := goleak.IgnoreCurrent() // the run's subscribers, senders, NATS server and node watchers end with it
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	t.Setenv(runAsLivehost, "1") // the nodes are this test binary running main
 	code, out, stderr := runCLI(t, "", nil, "load-cluster", "--db", db, "--nodes", "2", "--shows", "2",
 		"--rate", "100", "--duration", "1s", "--subscribers", "2", "--batch", "10",
