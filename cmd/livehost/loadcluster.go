@@ -74,7 +74,7 @@ type clusterLoadReport struct {
 	SameP99MS          float64  `json:"same_p99_ms"`
 	SameSamples        int      `json:"same_samples"`
 	AllP99MS           float64  `json:"all_p99_ms"`
-	// With --db the owner of each show is known (cluster_owners): "owner" is a stream on the node
+	// With --db the owner of each show is known (show_owners): "owner" is a stream on the node
 	// that commits the show's events, "bus" one on a node they reach over NATS. This isolates the
 	// hop between nodes, which "cross" (a node other than the one posted to) does not: most posts
 	// reach a node that is not the owner either.

@@ -218,7 +218,7 @@ func (lc *loadCluster) owners(ctx context.Context) (map[string]int, error) {
 		return nil, fmt.Errorf("load-cluster: read the shows' owners: %w", err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT show_id, node FROM cluster_owners`)
+	rows, err := conn.Query(ctx, `SELECT show_id, node FROM show_owners`)
 	if err != nil {
 		return nil, fmt.Errorf("load-cluster: read the shows' owners: %w", err)
 	}
