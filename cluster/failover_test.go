@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -226,6 +227,21 @@ func TestKillOwnerDuringIngest(t *testing.T) {
 		}
 	}
 	t.Logf("statuses %v, %d events, %d acknowledged messages (%d as duplicates of a first try)", in.status, len(evs), len(in.acked), in.dups)
+
+	// Each node's metrics carry its name.
+	for _, n := range survivors {
+		resp, err := http.Get(n.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, series := range []string{`livehost_cluster_shows_owned{node="` + n.id + `"}`, `livehost_chat_ingested_total{node="` + n.id + `"}`} {
+			if !strings.Contains(string(b), series) {
+				t.Fatalf("node %s: /metrics has no %s", n.id, series)
+			}
+		}
+	}
 }
 
 func lastOf(s []int64) int64 {
