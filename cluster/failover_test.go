@@ -310,49 +310,9 @@ func checkSeqs(t *testing.T, who string, seqs []int64, last int64) {
 
 func checkLog(t *testing.T, evs []show.Event, in *ingester) {
 	t.Helper()
-	seqs := make([]int64, len(evs))
-	for i, ev := range evs {
-		seqs[i] = ev.Seq
-	}
-	checkSeqs(t, "the log", seqs, int64(len(evs)))
-	byID := map[string]int64{}
-	answered := map[int64]int{}
-	for _, ev := range evs {
-		switch ev.Type {
-		case show.TypeChatReceived:
-			var p show.ChatReceived
-			if err := ev.Decode(&p); err != nil {
-				t.Fatal(err)
-			}
-			if prev, ok := byID[p.ID]; ok {
-				t.Fatalf("message %s logged twice, at %d and %d", p.ID, prev, ev.Seq)
-			}
-			byID[p.ID] = ev.Seq
-		case show.TypeQuestionDetected:
-			var p show.QuestionDetected
-			if err := ev.Decode(&p); err != nil {
-				t.Fatal(err)
-			}
-			answered[p.ChatSeq]++
-			if answered[p.ChatSeq] > 1 {
-				t.Fatalf("question at seq %d answered twice", p.ChatSeq)
-			}
-		}
-	}
+	answered := checkLogged(t, evs, in)
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for id, seq := range in.acked {
-		got, ok := byID[id]
-		if !ok {
-			t.Fatalf("message %s got a 202 (seq %d) but is not in the log", id, seq)
-		}
-		if got != seq {
-			t.Fatalf("message %s: acknowledged at seq %d, logged at %d", id, seq, got)
-		}
-	}
-	if len(answered) == 0 {
-		t.Fatal("no question was answered")
-	}
 	// The question sent after the move was answered (by the new owner).
 	after := in.acked[fmt.Sprintf("m-%06d", 1201)]
 	if answered[after] != 1 {

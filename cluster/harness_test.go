@@ -335,3 +335,49 @@ func (w *watcher) snapshot() ([]int64, error) {
 	defer w.mu.Unlock()
 	return append([]int64(nil), w.seqs...), w.err
 }
+
+// checkLogged: the log is dense and in order, every acknowledged message is in it once at the seq
+// it was acknowledged with, some question was answered and none twice. It returns how often each
+// chat seq was answered.
+func checkLogged(t *testing.T, evs []show.Event, in *ingester) map[int64]int {
+	t.Helper()
+	seqs := make([]int64, len(evs))
+	for i, ev := range evs {
+		seqs[i] = ev.Seq
+	}
+	checkSeqs(t, "the log", seqs, int64(len(evs)))
+	byID := map[string]int64{}
+	answered := map[int64]int{}
+	for _, ev := range evs {
+		switch ev.Type {
+		case show.TypeChatReceived:
+			var p show.ChatReceived
+			if err := ev.Decode(&p); err != nil {
+				t.Fatal(err)
+			}
+			if prev, ok := byID[p.ID]; ok {
+				t.Fatalf("message %s logged twice, at %d and %d", p.ID, prev, ev.Seq)
+			}
+			byID[p.ID] = ev.Seq
+		case show.TypeQuestionDetected:
+			var p show.QuestionDetected
+			if err := ev.Decode(&p); err != nil {
+				t.Fatal(err)
+			}
+			if answered[p.ChatSeq]++; answered[p.ChatSeq] > 1 {
+				t.Fatalf("question at seq %d answered twice", p.ChatSeq)
+			}
+		}
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for id, seq := range in.acked {
+		if got, ok := byID[id]; !ok || got != seq {
+			t.Fatalf("message %s got a 202 at seq %d; the log has it at %d (0: not at all)", id, seq, got)
+		}
+	}
+	if len(answered) == 0 {
+		t.Fatal("no question was answered")
+	}
+	return answered
+}
