@@ -212,6 +212,7 @@ func (n *Node) leasePass(ctx context.Context) error {
 		return nil
 	}
 	mine := n.placement(ctx, free)
+	var first error
 	for _, id := range free {
 		n.mu.Lock()
 		overdue := now.Sub(n.unowned[id]) >= n.opt.Grace
@@ -222,11 +223,15 @@ func (n *Node) leasePass(ctx context.Context) error {
 		if err := n.take(ctx, id); err != nil {
 			if errors.Is(err, errLeasesLost) {
 				n.lostAll(ctx)
+				return err
 			}
-			return err
+			// One show that cannot be adopted must not keep the others without an owner.
+			if first == nil {
+				first = err
+			}
 		}
 	}
-	return nil
+	return first
 }
 
 // placement picks, among the free shows, those this node should take (see place).
