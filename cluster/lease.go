@@ -212,7 +212,6 @@ func (n *Node) leasePass(ctx context.Context) error {
 		return nil
 	}
 	mine := n.placement(ctx, free)
-	var first error
 	for _, id := range free {
 		n.mu.Lock()
 		overdue := now.Sub(n.unowned[id]) >= n.opt.Grace
@@ -225,13 +224,13 @@ func (n *Node) leasePass(ctx context.Context) error {
 				n.lostAll(ctx)
 				return err
 			}
-			// One show that cannot be adopted must not keep the others without an owner.
-			if first == nil {
-				first = err
-			}
+			// One show that cannot be adopted must neither keep the others without an owner nor
+			// make the node unready; it is tried again next pass.
+			n.m.leaseErrors.Inc()
+			n.log.Error("take show", "show", id, "err", err)
 		}
 	}
-	return first
+	return nil
 }
 
 // placement picks, among the free shows, those this node should take (see place).
