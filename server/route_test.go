@@ -51,6 +51,7 @@ func TestRouteSendsWritesToTheOwner(t *testing.T) {
 		{"GET", "/api/shows", false},
 		{"POST", "/api/shows", false},
 		{"GET", "/healthz", false},
+		{"POST", "/api/shows/nosuchshow/chat", false}, // answered 404 here, not after waiting for an owner
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
