@@ -49,6 +49,15 @@ type Options struct {
 	// paces the show (default 15 s).
 	PageTimeout time.Duration
 	Logger      *slog.Logger
+	// Talker, when set, writes the talk of product segments (the LLM writer); the offline writer
+	// speaks when it fails, and its wording replaces a sentence the gate refuses.
+	Talker Talker
+	// TalkBudget is how long the Talker may take for a sentence before the offline writer speaks
+	// (default 4 s); TalkRetry how long the offline writer then speaks before the Talker is tried
+	// again (default 1 min); Memory the lines it remembers word for word (default 20).
+	TalkBudget time.Duration
+	TalkRetry  time.Duration
+	Memory     int
 }
 
 // Manager runs the avatar shows of one runtime. Create it with New, call Boot to resume the shows
@@ -91,6 +100,15 @@ func New(opt Options) (*Manager, error) {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
+	}
+	if opt.TalkBudget <= 0 {
+		opt.TalkBudget = 4 * time.Second
+	}
+	if opt.TalkRetry <= 0 {
+		opt.TalkRetry = time.Minute
+	}
+	if opt.Memory <= 0 {
+		opt.Memory = 20
 	}
 	m := &Manager{opt: opt, rt: opt.Runtime, log: opt.Logger, clock: opt.Clock, writer: &Writer{Prompts: opt.Prompts},
 		m: newMetrics(), runners: map[string]*runner{}}

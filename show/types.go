@@ -350,6 +350,8 @@ type AvatarUtterance struct {
 	// from 0.
 	Sentence string `json:"sentence,omitempty"`
 	Part     int    `json:"part,omitempty"`
+	// Writer is "llm" when the LLM writer wrote the line; empty for the offline writer.
+	Writer string `json:"writer,omitempty"`
 }
 
 // MouthMark is a mouth shape from T milliseconds into an utterance on: a, i, u, e, o or n (closed).
@@ -408,7 +410,8 @@ type AvatarSkipped struct {
 }
 
 // AvatarFallback says a TTS engine failed on a sentence; Next is the engine tried next, empty when
-// the sentence went out as a caption only.
+// the sentence went out as a caption only. With Engine "llm" and Next "offline" it says the LLM
+// writer failed (down, late, cut off) and the offline writer talks instead.
 type AvatarFallback struct {
 	Engine string `json:"engine,omitempty"`
 	Next   string `json:"next,omitempty"`

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
 	"github.com/livehost/livehost/avatar"
@@ -105,10 +107,38 @@ func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client
 	if err != nil {
 		return nil, err
 	}
+	talker, err := a.AvatarWriter(cfg, client)
+	if err != nil {
+		return nil, err
+	}
 	return avatar.New(avatar.Options{
+		Talker: talker, TalkBudget: cfg.LLMTimeout, Memory: cfg.Avatar.Memory,
 		Runtime: rt, Products: CatalogProducts(a.Catalog), Speech: chain, Prompts: a.Prompts,
 		Gate:       &avatar.Gate{Host: HostCheck(a.Moderation), Guard: &answer.Guard{Policy: a.Prompts.Policy}},
 		NameOK:     NameOK(a.Moderation),
 		StaleAfter: cfg.Avatar.StaleAfter, Window: cfg.Avatar.Window, Logger: log,
 	})
+}
+
+// AvatarWriter is the avatar's LLM writer when cfg selects it (LIVEHOST_AVATAR_WRITER=llm), on the
+// configured OpenAI-compatible server; nil for the offline writer.
+func (a *Agents) AvatarWriter(cfg config.Config, client *http.Client) (avatar.Talker, error) {
+	switch cfg.Avatar.Writer {
+	case "", "offline":
+		return nil, nil
+	case "llm":
+	default:
+		return nil, fmt.Errorf("%w: avatar writer %q: want offline or llm", ErrConfig, cfg.Avatar.Writer)
+	}
+	if !cfg.OpenAIConfigured() {
+		return nil, fmt.Errorf("%w: the avatar's llm writer needs OPENAI_BASE_URL or OPENAI_API_KEY", ErrConfig)
+	}
+	oc := openai.DefaultConfig(cfg.OpenAIKey)
+	if cfg.OpenAIBaseURL != "" {
+		oc.BaseURL = cfg.OpenAIBaseURL
+	}
+	if client != nil {
+		oc.HTTPClient = client
+	}
+	return &avatar.LLMWriter{Client: openai.NewClientWithConfig(oc), Model: cfg.LLMModel, Prompts: a.Prompts}, nil
 }
