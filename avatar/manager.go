@@ -480,3 +480,22 @@ func (m *Manager) Playback(ctx context.Context, id, utterance, phase string) err
 
 // Audio is an utterance's audio by its ID.
 func (m *Manager) Audio(id string) (tts.Speech, bool) { return m.opt.Speech.Audio(id) }
+
+// AnswerPolicy is the show's policy for voice answers: which go out by themselves (are spoken at
+// once) and which wait for a moderator's approval in the console. The runner speaks only
+// published answers, so the approval queue's auto-approve policy is what it honours.
+func (m *Manager) AnswerPolicy(ctx context.Context, id string) (live.AnswerPolicy, error) {
+	return m.rt.AnswerPolicy(ctx, id)
+}
+
+// SetAnswerPolicy sets an avatar show's policy for voice answers from now on.
+func (m *Manager) SetAnswerPolicy(ctx context.Context, id string, p live.AnswerPolicy, by string) (int64, error) {
+	sh, err := m.rt.Show(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if err := avatarMode(sh.Show); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrState, err)
+	}
+	return m.rt.SetAnswerPolicy(ctx, id, p, by)
+}

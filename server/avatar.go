@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/livehost/livehost/avatar"
+	"github.com/livehost/livehost/live"
 	"github.com/livehost/livehost/show"
 )
 
@@ -24,6 +25,8 @@ func AvatarRoutes(m *avatar.Manager) func(e *echo.Echo, auth Auth) {
 			g.POST("/"+action, h.control(action))
 		}
 		g.POST("/say", h.say)
+		g.GET("/policy", h.getPolicy)
+		g.PUT("/policy", h.putPolicy)
 		// The avatar page sends its overlay token in the query: an <audio> element and a beacon
 		// cannot set headers.
 		q := e.Group("/api/shows/:id/avatar", auth.Middleware(true))
@@ -146,4 +149,38 @@ func (h *avatarAPI) audio(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
 	c.Response().Header().Set("Content-Length", strconv.Itoa(len(sp.Audio)))
 	return c.Blob(http.StatusOK, sp.ContentType, sp.Audio)
+}
+
+// getPolicy is the show's answer policy: which voice answers go out by themselves and which wait
+// for a moderator's approval in the console.
+func (h *avatarAPI) getPolicy(c echo.Context) error {
+	id, err := showID(c, RoleHost, RoleModerator)
+	if err != nil {
+		return err
+	}
+	p, err := h.m.AnswerPolicy(c.Request().Context(), id)
+	if err != nil {
+		return h.err(err)
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h *avatarAPI) putPolicy(c echo.Context) error {
+	id, err := showID(c, RoleModerator)
+	if err != nil {
+		return err
+	}
+	var p live.AnswerPolicy
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	seq, err := h.m.SetAnswerPolicy(c.Request().Context(), id, p, who(c))
+	if err != nil {
+		return h.err(err)
+	}
+	cur, err := h.m.AnswerPolicy(c.Request().Context(), id)
+	if err != nil {
+		return h.err(err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"seq": seq, "policy": cur})
 }

@@ -32,6 +32,7 @@ const (
 	TypeDraftRejected  = "draft.rejected"  // DraftAction
 	TypeDraftExpired   = "draft.expired"   // DraftAction
 	TypeDraftPublished = "draft.published" // DraftPublished
+	TypeDraftPolicy    = "draft.policy"    // DraftPolicy: the show's auto-approve policy from now on
 
 	TypeCrossSellSuggested = "crosssell.suggested" // CrossSellSuggested
 	TypeTranscriptSegment  = "transcript.segment"  // TranscriptSegment
@@ -256,6 +257,18 @@ type DraftAction struct {
 	Reason  string          `json:"reason,omitempty"`
 	Until   time.Time       `json:"until,omitzero"`
 	Change  json.RawMessage `json:"change,omitempty"`
+}
+
+// DraftPolicy is a show's auto-approve policy: which drafted answers go out (in an avatar show:
+// are spoken) without a moderator's approval. A draft is approved by itself when Enabled, its
+// engine and intent are listed, its confidence is at least MinConfidence and it needs no review.
+type DraftPolicy struct {
+	Enabled       bool            `json:"enabled"`
+	Engines       []string        `json:"engines"`
+	Intents       []string        `json:"intents"`
+	MinConfidence float64         `json:"min_confidence"`
+	By            string          `json:"by,omitempty"`
+	Change        json.RawMessage `json:"change,omitempty"` // the approval queue's change, replayed on restart
 }
 
 // DraftPublished says an approved reply went out, to the chat and/or the host.
@@ -525,6 +538,7 @@ var payloads = map[string]func() any{
 	TypeChatHeldExpired:    func() any { return new(ChatBulkDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
+	TypeDraftPolicy:        func() any { return new(DraftPolicy) },
 	TypeDraftAsked:         func() any { return new(DraftAsked) },
 	TypeDraftClaimed:       func() any { return new(DraftAction) },
 	TypeDraftReleased:      func() any { return new(DraftAction) },
