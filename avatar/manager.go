@@ -58,6 +58,8 @@ type Options struct {
 	TalkBudget time.Duration
 	TalkRetry  time.Duration
 	Memory     int
+	// Character is the brand's own avatar images (LoadCharacter); nil draws the default character.
+	Character *Character
 }
 
 // Manager runs the avatar shows of one runtime. Create it with New, call Boot to resume the shows
@@ -499,3 +501,6 @@ func (m *Manager) SetAnswerPolicy(ctx context.Context, id string, p live.AnswerP
 	}
 	return m.rt.SetAnswerPolicy(ctx, id, p, by)
 }
+
+// Character is the brand's avatar images, nil for the default character.
+func (m *Manager) Character() *Character { return m.opt.Character }

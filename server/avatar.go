@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +33,8 @@ func AvatarRoutes(m *avatar.Manager) func(e *echo.Echo, auth Auth) {
 		q := e.Group("/api/shows/:id/avatar", auth.Middleware(true))
 		q.POST("/playback", h.playback)
 		q.GET("/audio/:audio", h.audio)
+		q.GET("/character", h.character)
+		q.GET("/character/:image", h.characterImage)
 	}
 }
 
@@ -183,4 +186,35 @@ func (h *avatarAPI) putPolicy(c echo.Context) error {
 		return h.err(err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"seq": seq, "policy": cur})
+}
+
+// character lists the brand's avatar images by part (mouth shapes n, a, i, u, e, o and blink);
+// empty when the page is to draw its default character.
+func (h *avatarAPI) character(c echo.Context) error {
+	id, err := showID(c, RoleOverlay, RoleHost, RoleModerator)
+	if err != nil {
+		return err
+	}
+	frames := map[string]string{}
+	for part, name := range h.m.Character().Frames() {
+		frames[part] = "/api/shows/" + url.PathEscape(id) + "/avatar/character/" + url.PathEscape(name)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"frames": frames})
+}
+
+func (h *avatarAPI) characterImage(c echo.Context) error {
+	if _, err := showID(c, RoleOverlay, RoleHost, RoleModerator); err != nil {
+		return err
+	}
+	im, ok := h.m.Character().Image(c.Param("image"))
+	if !ok {
+		return errorf(http.StatusNotFound, "no avatar image %q in the brand folder", c.Param("image"))
+	}
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "private, max-age=300")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	// An SVG opened on its own must not run anything.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	hd.Set("Content-Length", strconv.Itoa(len(im.Data)))
+	return c.Blob(http.StatusOK, im.ContentType, im.Data)
 }

@@ -111,8 +111,12 @@ func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client
 	if err != nil {
 		return nil, err
 	}
+	character, err := avatar.LoadCharacter(cfg.BrandDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: brand folder: %w", ErrConfig, err)
+	}
 	return avatar.New(avatar.Options{
-		Talker: talker, TalkBudget: cfg.LLMTimeout, Memory: cfg.Avatar.Memory,
+		Character: character, Talker: talker, TalkBudget: cfg.LLMTimeout, Memory: cfg.Avatar.Memory,
 		Runtime: rt, Products: CatalogProducts(a.Catalog), Speech: chain, Prompts: a.Prompts,
 		Gate:       &avatar.Gate{Host: HostCheck(a.Moderation), Guard: &answer.Guard{Policy: a.Prompts.Policy}},
 		NameOK:     NameOK(a.Moderation),

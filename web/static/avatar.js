@@ -31,18 +31,55 @@
   };
   const mouth = document.getElementById("mouth");
   const mouthPath = mouth.querySelector("path");
+  // brand is the brand's own character (part → image URL) once loaded; null draws the SVG one.
+  let brand = null;
+  const brandFrame = document.getElementById("brand-frame");
+  const brandBlink = document.getElementById("brand-blink");
   function setMouth(s) {
     if (!shapes[s]) s = "n";
     if (window.avatarState) window.avatarState.shapes[s] = (window.avatarState.shapes[s] || 0) + 1;
     if (mouth.dataset.shape === s) return;
     mouth.dataset.shape = s;
+    if (brand) {
+      brandFrame.src = brand[s];
+      const f = window.avatarState.frames;
+      f[brand[s]] = (f[brand[s]] || 0) + 1;
+      return;
+    }
     mouthPath.setAttribute("d", shapes[s]);
   }
   // Blink every few seconds.
   setInterval(function () {
+    window.avatarState.blinks++;
+    if (brand) {
+      if (!brand.blink) return;
+      brandBlink.classList.remove("hidden");
+      setTimeout(function () { brandBlink.classList.add("hidden"); }, 140);
+      return;
+    }
     for (const id of ["eye-l", "eye-r"]) document.getElementById(id).setAttribute("ry", "2");
     setTimeout(function () { for (const id of ["eye-l", "eye-r"]) document.getElementById(id).setAttribute("ry", "20"); }, 140);
   }, 4200);
+
+  // The brand's character, when its folder has one: every frame is loaded before it is shown, so
+  // a mouth change never waits for the network.
+  async function loadBrand() {
+    let frames = {};
+    try { frames = (await LH.api("GET", base + "/avatar/character")).frames || {}; } catch (e) { return; }
+    if (!frames.n) return;
+    const urls = {};
+    for (const part in frames) urls[part] = frames[part] + "?token=" + encodeURIComponent(token);
+    await Promise.all(Object.values(urls).map(function (u) {
+      return new Promise(function (ok) { const im = new Image(); im.onload = im.onerror = ok; im.src = u; });
+    }));
+    brandFrame.src = urls.n;
+    if (urls.blink) brandBlink.src = urls.blink;
+    brand = urls;
+    mouth.dataset.shape = "n";
+    document.getElementById("character").classList.add("hidden");
+    document.getElementById("brand").classList.remove("hidden");
+    window.avatarState.brand = true;
+  }
 
   const caption = document.getElementById("caption");
   const question = document.getElementById("question");
@@ -84,7 +121,8 @@
   audio.preload = "auto";
   // What a test (or a curious operator) can read: utterances played, with or without audio, the
   // captions shown, the mouth shapes used and the playback reports sent.
-  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [] };
+  // With a brand's character, frames counts the images shown and blinks the blinks.
+  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0 };
 
   function play(u) {
     playing = true;
@@ -180,6 +218,7 @@
       }
     }
     loadCard();
+    await loadBrand();
     LH.stream(after, onEvent, function (s) { document.body.dataset.conn = s; });
   }
   start();
