@@ -122,7 +122,11 @@
   // What a test (or a curious operator) can read: utterances played, with or without audio, the
   // captions shown, the mouth shapes used and the playback reports sent.
   // With a brand's character, frames counts the images shown and blinks the blinks.
-  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0 };
+  // history is what was played (the utterances' seqs), kept across scheduled reloads with reloads; resyncs
+  // counts reconnections after which the page caught up with the show, skipped the utterances it
+  // missed meanwhile (not replayed late).
+  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0,
+    history: [], reloads: 0, resyncs: 0, skipped: 0 };
 
   function play(u) {
     playing = true;
@@ -162,6 +166,7 @@
       report(u.id, "end");
       window.avatarState.reported.push({ id: u.id, phase: "end" });
       window.avatarState.played++;
+      window.avatarState.history.push(u.seq);
       audio.onended = audio.onerror = audio.onplaying = null;
       playing = false;
       setTimeout(next, 50);
@@ -177,18 +182,60 @@
   let reloadAt = 0;
   const reloadMin = parseFloat(params.get("reload") || "0");
   if (reloadMin > 0) reloadAt = Date.now() + reloadMin * 60000;
+  let stream = null;
+
+  // A scheduled reload happens between sentences, and hands the next page the last event seen:
+  // the next page then plays the sentence the runner logs while it loads, so speech has no gap.
+  const handoverKey = "livehost-avatar-" + show;
+  function reload() {
+    const played = window.avatarState.history.slice(-50);
+    sessionStorage.setItem(handoverKey, JSON.stringify({ after: stream ? stream.last() : 0, at: Date.now(),
+      reloads: window.avatarState.reloads + 1, played: played }));
+    location.reload();
+  }
 
   function next() {
     if (playing) return;
-    // A scheduled reload happens between sentences, so speech has no gap.
-    if (reloadAt && Date.now() >= reloadAt && queue.length === 0) { location.reload(); return; }
+    if (reloadAt && Date.now() >= reloadAt && queue.length === 0) { reload(); return; }
     const u = queue.shift();
     if (u) play(u);
+  }
+
+  // After the stream dropped (network, server restart) or fell behind, the page resyncs: it reads
+  // where the show is, shows the product on air, and skips the sentences said while it was away
+  // rather than speak them late. Utterances that arrive meanwhile wait in held.
+  let resyncing = false, skipUntil = 0;
+  const held = [];
+  async function resync() {
+    if (resyncing) return;
+    resyncing = true;
+    queue.length = 0;
+    for (;;) {
+      try {
+        const st = await LH.api("GET", base + "/avatar/plan");
+        skipUntil = st.last_seq || 0;
+        if ((st.on_air || "") !== onAir) { onAir = st.on_air || ""; loadCard(); }
+        break;
+      } catch (e) {
+        await new Promise(function (r) { setTimeout(r, 1000); });
+      }
+    }
+    resyncing = false;
+    window.avatarState.resyncs++;
+    const waiting = held.splice(0);
+    for (const ev of waiting) onEvent(ev);
+  }
+  function onStatus(st) {
+    const was = document.body.dataset.conn;
+    document.body.dataset.conn = st;
+    if (st === "resync" || st === "live" && was === "offline") resync();
   }
 
   function onEvent(ev) {
     switch (ev.type) {
       case "avatar.utterance":
+        if (resyncing) { held.push(ev); while (held.length > 50) held.shift(); return; }
+        if (ev.seq && ev.seq <= skipUntil) { window.avatarState.skipped++; return; }
         queue.push(ev);
         while (queue.length > 4) queue.shift();
         next();
@@ -217,9 +264,18 @@
         await new Promise(function (r) { setTimeout(r, 2000); });
       }
     }
+    // After a scheduled reload, carry on from the last event the previous page saw.
+    let handover = null;
+    try { handover = JSON.parse(sessionStorage.getItem(handoverKey) || "null"); } catch (e) {}
+    sessionStorage.removeItem(handoverKey);
+    if (handover && Date.now() - handover.at < 30000 && handover.after > 0 && handover.after <= after) {
+      after = handover.after;
+      window.avatarState.reloads = handover.reloads || 0;
+      window.avatarState.history = handover.played || [];
+    }
     loadCard();
     await loadBrand();
-    LH.stream(after, onEvent, function (s) { document.body.dataset.conn = s; });
+    stream = LH.stream(after, onEvent, onStatus);
   }
   start();
 })();
