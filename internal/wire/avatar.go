@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -106,6 +107,12 @@ func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client
 	chain, err := TTSChain(cfg, client)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Avatar.TTSCacheMB > 0 && cfg.Data != "" {
+		// Speech is kept in the data directory, so a restart does not synthesize it again.
+		if chain.Disk, err = tts.OpenDiskCache(filepath.Join(cfg.Data, "tts-cache"), int64(cfg.Avatar.TTSCacheMB)<<20); err != nil {
+			return nil, err
+		}
 	}
 	talker, err := a.AvatarWriter(cfg, client)
 	if err != nil {
