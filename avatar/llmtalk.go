@@ -121,10 +121,14 @@ func (r *runner) llmTalk(ctx context.Context, sku string, alt []string) (it *ite
 			s.n++
 			s.deadline = time.Now().Add(r.m.opt.TalkBudget)
 			r.mu.Lock()
-			repeat := r.vari.recent(t) || r.refused.recent(t)
+			said, refused := r.vari.recent(t), r.refused.recent(t)
 			r.mu.Unlock()
-			if repeat {
-				r.logSkippedNow(ctx, show.AvatarSkipped{Action: "dropped", Text: t, Reason: "said within the variety window", Kind: KindTalk})
+			if said || refused {
+				why := "said within the variety window"
+				if !said {
+					why = "refused by the gate within the variety window"
+				}
+				r.logSkippedNow(ctx, show.AvatarSkipped{Action: "dropped", Text: t, Reason: why, Kind: KindTalk})
 				if repeats++; repeats > 20 {
 					r.stopTalk()
 					r.talkFailed(ctx, "the model keeps repeating itself")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,5 +174,72 @@ func TestLLMWriterFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestEnduranceLLMWriter is the compressed day with the LLM writer, on the in-repo server playing
+// a model that writes new talk each time, now and then a 薬機法 claim or a wrong price, and now
+// and then fails (500, a stream cut): the same checks hold (heap and goroutines flat, no question
+// answered twice, no line repeated inside the window, every spoken sentence passing the gate),
+// most talk is the model's, every fault is logged, and the prompt's memory stays bounded.
+func TestEnduranceLLMWriter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	openings := []string{"さて、", "ここで、", "改めて、", "ちなみに、", "そして、", "実は、", "もうひとつ、", "では、", "ところで、", "さらに、", "まずは、", "次に、"}
+	points := []string{"唇の体温でじゅわっと発色するのが特長です", "色もちが良く、マスクにつきにくい処方です", "一日中うるおいのある唇に導きます",
+		"重ねづけで色の濃さを調整できます", "普段のメイクにも合わせやすい色です", "気軽に試していただけるアイテムです", "コメントで感想も教えてくださいね"}
+	var maxRecent atomic.Int64
+	llm := openaitest.New()
+	defer llm.Close()
+	llm.KeepRequests(10)
+	var n atomic.Int64
+	llm.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
+		k := int(n.Add(1))
+		if c := int64(strings.Count(req.Messages[1].Content, "\n- ")); c > maxRecent.Load() {
+			maxRecent.Store(c)
+		}
+		switch {
+		case k%23 == 0:
+			return openaitest.ChatReply{Status: 500}
+		case k%29 == 0:
+			return openaitest.ChatReply{Content: "色もちが良いのも魅力です。うるおいも続きます。", AbortAfter: 5}
+		}
+		var b strings.Builder
+		for i := 0; i < 3; i++ {
+			b.WriteString(openings[(k+i)%len(openings)] + points[(k*3+i)%len(points)] + "。")
+		}
+		if k%7 == 0 {
+			b.WriteString("このリップでシミが消えます。")
+		}
+		if k%11 == 0 {
+			b.WriteString("今ならたったの100円です。")
+		}
+		return openaitest.ChatReply{Content: b.String()}
+	})
+	hours := *enduranceHours / 4
+	evs := endurance(t, rigOpt{env: map[string]string{"OPENAI_BASE_URL": llm.Config().BaseURL, "OPENAI_API_KEY": "sk-test",
+		"LIVEHOST_ENGINE": "offline", "LIVEHOST_AVATAR_WRITER": "llm", "LIVEHOST_AVATAR_MEMORY": "10"},
+		client: llm.HTTPClient(), talkBudget: 2 * time.Second}, time.Duration(hours*float64(time.Hour)))
+	llmLines, offlineTalk, fallbacks, refused := 0, 0, 0, 0
+	for _, ev := range evs {
+		if u, ok := utterance(ev); ok && u.Kind == avatar.KindTalk && u.Part == 0 {
+			if u.Writer == avatar.WriterLLM {
+				llmLines++
+			} else {
+				offlineTalk++
+			}
+		}
+		if _, ok := fallback(ev); ok {
+			fallbacks++
+		}
+		if s, ok := skipped(ev); ok && (strings.HasPrefix(s.Reason, "compliance") || strings.HasPrefix(s.Reason, "fact guard")) {
+			refused++
+		}
+	}
+	t.Logf("%d completions; talk sentences: %d by the model, %d offline; %d writer fallbacks; %d model sentences refused by the gate; at most %d recent lines in a prompt",
+		n.Load(), llmLines, offlineTalk, fallbacks, refused, maxRecent.Load())
+	if llmLines < offlineTalk || fallbacks == 0 || refused == 0 || maxRecent.Load() > 10 {
+		t.Fatalf("model lines %d, offline %d, fallbacks %d, refused %d, memory %d", llmLines, offlineTalk, fallbacks, refused, maxRecent.Load())
 	}
 }
