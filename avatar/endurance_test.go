@@ -68,6 +68,9 @@ func endurance(t *testing.T, o rigOpt, total time.Duration) []show.Event {
 		// short-lived ones, which are not growth.
 		gor = runtime.NumGoroutine()
 		for range 20 {
+			if o.beforeSample != nil {
+				o.beforeSample()
+			}
 			time.Sleep(5 * time.Millisecond)
 			gor = min(gor, runtime.NumGoroutine())
 		}

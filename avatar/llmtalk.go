@@ -13,6 +13,7 @@ import (
 type talkStream struct {
 	sku      string
 	ch       chan string
+	done     chan struct{} // closed after ch: the completion is over
 	err      error
 	n        int       // sentences taken
 	deadline time.Time // when the next sentence is late
@@ -35,8 +36,11 @@ func (r *runner) startTalk(ctx context.Context, sku string, extra []string) *tal
 	r.mu.Lock()
 	req.Summary, req.Recent = r.mem.summary(), append(r.mem.recent(), extra...)
 	r.mu.Unlock()
+	if n := len(req.Recent) - r.m.opt.Memory; n > 0 {
+		req.Recent = req.Recent[n:]
+	}
 	sctx, cancel := context.WithCancel(ctx)
-	s := &talkStream{sku: sku, ch: make(chan string, 16), deadline: time.Now().Add(r.m.opt.TalkBudget), cancel: cancel}
+	s := &talkStream{sku: sku, ch: make(chan string, 16), done: make(chan struct{}), deadline: time.Now().Add(r.m.opt.TalkBudget), cancel: cancel}
 	r.m.wg.Add(1)
 	go func() {
 		defer r.m.wg.Done()
@@ -50,8 +54,19 @@ func (r *runner) startTalk(ctx context.Context, sku string, extra []string) *tal
 			}
 		})
 		close(s.ch)
+		close(s.done)
 	}()
 	return s
+}
+
+// finished says the completion is over, all its sentences taken, and it did not fail.
+func (s *talkStream) finished() bool {
+	select {
+	case <-s.done:
+		return len(s.ch) == 0 && s.err == nil
+	default:
+		return false
+	}
 }
 
 // stopTalk abandons the LLM writer's stream (the segment moved on, the runner stops).
@@ -135,6 +150,10 @@ func (r *runner) llmTalk(ctx context.Context, sku string, alt []string) (it *ite
 					return nil, true
 				}
 				continue
+			}
+			if s.finished() {
+				// This is the completion's last sentence: the next one is written while it is spoken.
+				r.talk = r.startTalk(ctx, sku, []string{t})
 			}
 			return &item{kind: KindTalk, text: t, sku: sku, variants: alt, writer: WriterLLM}, false
 		}

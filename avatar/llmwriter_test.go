@@ -220,7 +220,8 @@ func TestEnduranceLLMWriter(t *testing.T) {
 	hours := *enduranceHours / 4
 	evs := endurance(t, rigOpt{env: map[string]string{"OPENAI_BASE_URL": llm.Config().BaseURL, "OPENAI_API_KEY": "sk-test",
 		"LIVEHOST_ENGINE": "offline", "LIVEHOST_AVATAR_WRITER": "llm", "LIVEHOST_AVATAR_MEMORY": "10"},
-		client: llm.HTTPClient(), talkBudget: 2 * time.Second}, time.Duration(hours*float64(time.Hour)))
+		client: llm.HTTPClient(), talkBudget: 2 * time.Second, beforeSample: llm.HTTPClient().CloseIdleConnections},
+		time.Duration(hours*float64(time.Hour)))
 	llmLines, offlineTalk, fallbacks, refused := 0, 0, 0, 0
 	for _, ev := range evs {
 		if u, ok := utterance(ev); ok && u.Kind == avatar.KindTalk && u.Part == 0 {

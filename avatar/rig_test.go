@@ -54,6 +54,9 @@ type rigOpt struct {
 	window  int
 	// talkBudget and talkRetry tune the LLM writer (LIVEHOST_AVATAR_WRITER=llm in env).
 	talkBudget, talkRetry time.Duration
+	// beforeSample runs before the endurance test counts goroutines (to close idle keep-alive
+	// connections, which come and go).
+	beforeSample func()
 }
 
 func newRig(t *testing.T, o rigOpt) *rig {
