@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"slices"
 	"strconv"
@@ -164,6 +165,9 @@ func runJapaneseToxic(ctx context.Context, cfg Config, r *Result) error {
 		return n, nil
 	}
 	var tp, fp, fn, tn int
+	// The held-out half: lists grown from this set were developed on the other half (the split is by
+	// toxicHalf), so this half shows what generalises.
+	var htp, hfp, hfn, htn int
 	var lat []time.Duration
 	for i, row := range rows[1:] {
 		line := i + 2
@@ -178,6 +182,18 @@ func runJapaneseToxic(ctx context.Context, cfg Config, r *Result) error {
 		v := eng.Moderate(row[col["text"]], moderation.SourceChat)
 		lat = append(lat, time.Since(start))
 		flagged := v.Action != "allow"
+		if toxicHalf(row[col["text"]]) == 1 {
+			switch {
+			case toxic && flagged:
+				htp++
+			case toxic:
+				hfn++
+			case flagged:
+				hfp++
+			default:
+				htn++
+			}
+		}
 		switch {
 		case toxic && flagged:
 			tp++
@@ -204,9 +220,19 @@ func runJapaneseToxic(ctx context.Context, cfg Config, r *Result) error {
 		Metric{Name: "recall", Value: recall, Note: fmt.Sprintf("tp %d, fn %d (toxic rows %d)", tp, fn, tp+fn)},
 		Metric{Name: "f1", Value: f1},
 		Metric{Name: "false_positive_rate", Value: ratio(fp, fp+tn), Note: fmt.Sprintf("non-toxic rows %d", fp+tn)},
+		Metric{Name: "recall_heldout", Value: ratio(htp, htp+hfn), Note: fmt.Sprintf("held-out half (FNV-1a of the text odd): tp %d, fn %d", htp, hfn)},
+		Metric{Name: "false_positive_rate_heldout", Value: ratio(hfp, hfp+htn), Note: fmt.Sprintf("held-out half: fp %d of %d", hfp, hfp+htn)},
 	)
 	r.Latency = percentiles(lat)
 	return nil
+}
+
+// toxicHalf splits japanese-toxic by the 32-bit FNV-1a hash of a comment's text: 0 is the half
+// the lists were developed on, 1 the held-out half.
+func toxicHalf(text string) int {
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	return int(h.Sum32() % 2)
 }
 
 func guidelineNote(c moderationCase) string {

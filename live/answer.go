@@ -158,6 +158,10 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 				continue
 			}
 			a := w.a
+			if v.answered.has(w.job.seq) {
+				continue // taken before (by this node or the show's previous owner)
+			}
+			v.answered.add(w.job.seq) // a repeat of this job later in the batch
 			evs = append(evs, event(show.TypeQuestionDetected, show.QuestionDetected{ChatSeq: w.job.seq, Intent: a.Intent, SKU: a.SKU, Lang: w.job.q.Lang}))
 			// The approval queue counts a repeat on the pending draft, or creates a draft and
 			// approves it at once when the show's policy allows.
@@ -191,6 +195,10 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		evs = append(evs, changeEvents(overflow)...)
 		return evs, nil
 	})
+	if errNotOwner(err) {
+		rt.log.Info("answer agent: the show moved to another node, which answers its questions", "show", showID)
+		return
+	}
 	if err != nil {
 		rt.log.Error("answer agent: append drafts", "show", showID, "err", err)
 		return
@@ -240,6 +248,9 @@ func (rt *Runtime) housekeeping(interval time.Duration) {
 		}
 		rt.mu.Unlock()
 		for _, ls := range rts {
+			if rt.opt.Clustered && !ls.owned.Load() {
+				continue // its owner keeps it
+			}
 			if rt.opt.HeldTTL > 0 {
 				if _, err := rt.expireHeld(rt.qctx, ls); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, context.Canceled) {
 					rt.log.Error("expire held messages", "show", ls.id, "err", err)

@@ -43,3 +43,29 @@ func (w *idWindow) add(platform, id string, seq int64) {
 	w.ring[w.head] = k
 	w.head = (w.head + 1) % maxSeen
 }
+
+// seqWindow is a set of the most recent sequence numbers added, at most max of them.
+type seqWindow struct {
+	set  map[int64]struct{}
+	ring []int64
+	head int
+	max  int
+}
+
+func newSeqWindow(max int) *seqWindow { return &seqWindow{set: map[int64]struct{}{}, max: max} }
+
+func (w *seqWindow) has(seq int64) bool { _, ok := w.set[seq]; return ok }
+
+func (w *seqWindow) add(seq int64) {
+	if _, ok := w.set[seq]; ok {
+		return
+	}
+	w.set[seq] = struct{}{}
+	if len(w.ring) < w.max {
+		w.ring = append(w.ring, seq)
+		return
+	}
+	delete(w.set, w.ring[w.head])
+	w.ring[w.head] = seq
+	w.head = (w.head + 1) % w.max
+}

@@ -21,6 +21,9 @@ const (
 	ErrInvalid Kind = "invalid"
 	// ErrUnavailable: a dependency (the event log, the catalog) failed; Error.Dependency names it.
 	ErrUnavailable Kind = "unavailable"
+	// ErrNotOwner: another node runs the show's writes (several nodes share shows); the caller
+	// sends the request to the show's owner.
+	ErrNotOwner Kind = "not owner"
 	// ErrClosed: the runtime is shutting down.
 	ErrClosed Kind = "closed"
 )

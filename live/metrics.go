@@ -11,6 +11,7 @@ type metrics struct {
 	draftSecs     prometheus.Histogram
 	drafts        *prometheus.CounterVec
 	queueDepth    *prometheus.GaugeVec
+	owned         prometheus.Gauge
 	resyncs       prometheus.Counter
 	compliance    prometheus.Counter
 	pipelineDrops *prometheus.CounterVec
@@ -33,6 +34,10 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(.0005, 2.5, 12)}),
 		drafts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "livehost_drafts_total", Help: "Answer drafts by outcome."}, []string{"status"}),
+		owned: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "livehost_shows_owned",
+			Help: "Shows this node writes and runs the agents of (with several nodes; one process owns all and leaves this 0).",
+		}),
 		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "livehost_queue_depth", Help: "Items waiting: pending drafts, held messages, chat waiting for the answer agent."},
 			[]string{"queue"}),
@@ -52,6 +57,6 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth,
+	return []prometheus.Collector{m.chatIngested, m.verdicts, m.verdictSecs, m.draftSecs, m.drafts, m.queueDepth, m.owned,
 		m.resyncs, m.compliance, m.pipelineDrops, m.heldDecided, m.chatDuplicates}
 }

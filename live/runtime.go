@@ -56,7 +56,10 @@ type Options struct {
 	// SubscriptionBuffer is each subscriber's live buffer in events (default 8192); one that falls
 	// further behind is caught up from the log.
 	SubscriptionBuffer int
-	Logger             *slog.Logger
+	// Clustered: several nodes share the log, and this node writes a show only after Adopt
+	// (see ownership.go). False: this process writes every show.
+	Clustered bool
+	Logger    *slog.Logger
 }
 
 // Runtime runs every show of one event log. Create it with New and Close it.
@@ -226,6 +229,11 @@ func (r *Runtime) show(ctx context.Context, id string) (*liveShow, error) {
 	r.shows[id] = ls
 	for _, d := range ls.st.drafts.q.List(ls.id) {
 		r.drafts[d.ID] = ls.id
+	}
+	if r.opt.Clustered {
+		ls.mu.Lock()
+		r.followLocked(ls)
+		ls.mu.Unlock()
 	}
 	r.wg.Add(1)
 	go r.appender(ls)

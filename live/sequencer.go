@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/livehost/livehost/show"
@@ -32,8 +33,14 @@ type liveShow struct {
 	// by its sender, since a send can win the race against quit after the last drain.
 	stopped chan struct{}
 
-	mu sync.Mutex // guards st
+	mu sync.Mutex // guards st, follow
 	st *State
+
+	// With several nodes: owned says this node writes the show (see ownership.go); while it
+	// does not, follow folds the log into st.
+	owned      atomic.Bool
+	follow     context.CancelFunc
+	followDone chan struct{}
 
 	enc encCache // encoded events for the subscribers
 
@@ -137,6 +144,11 @@ func (rt *Runtime) commitSome(ls *liveShow, batch []*appendReq) int {
 			break // the rest goes in the next append
 		}
 		taken++
+		if rt.opt.Clustered && !ls.owned.Load() {
+			r.err = notOwner(ls.id)
+			close(r.done)
+			continue
+		}
 		evs, err := r.build(ls.st, next+int64(len(all)))
 		if err == nil && len(evs) > maxEventsPerRequest {
 			err = invalidf("too many events in one request (%d)", len(evs))

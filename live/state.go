@@ -49,6 +49,9 @@ type State struct {
 	// configuration and health, and reply deliveries.
 	seen       *idWindow
 	connectors connectorBook
+	// answered is the chat seqs the answer agent has taken (question.detected), so that a
+	// question is answered once even when a new owner of the show picks up its queue.
+	answered *seqWindow
 }
 
 const (
@@ -159,6 +162,7 @@ func NewState(sh show.Show, qcfg approval.Config) *State {
 		scriptPos:  ScriptItem{Line: -1},
 		orders:     map[string]bool{},
 		seen:       newIDWindow(),
+		answered:   newSeqWindow(maxSeen),
 		connectors: connectorBook{byName: map[string]*ConnectorItem{}},
 	}
 }
@@ -262,6 +266,10 @@ func (v *State) Apply(ev show.Event) {
 		}
 	case show.TypeQuestionDetected:
 		v.counters.Questions++
+		var p show.QuestionDetected
+		if ev.Decode(&p) == nil {
+			v.answered.add(p.ChatSeq)
+		}
 	case show.TypeDraftCreated, show.TypeDraftAsked, show.TypeDraftClaimed, show.TypeDraftReleased, show.TypeDraftApproved,
 		show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished,
 		show.TypeDraftPolicy:

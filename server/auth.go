@@ -99,8 +99,17 @@ type authenticator struct {
 	stoppedAt func(ctx context.Context, show string) time.Time
 	now       func() time.Time
 
+	// cacheTTL bounds how long a cached grant is believed (0: until revoked here). With several
+	// nodes a token revoked on one node is dropped from the others' caches only by this.
+	cacheTTL time.Duration
+
 	mu    sync.RWMutex
-	cache map[string]Grant
+	cache map[string]cachedGrant
+}
+
+type cachedGrant struct {
+	g  Grant
+	at time.Time
 }
 
 // maxCachedTokens bounds the cache: a flood of made-up tokens never reaches it (only valid ones
@@ -113,8 +122,12 @@ func (a *authenticator) lookup(ctx context.Context, tok string) (Grant, bool, er
 		return Grant{Role: RoleAdmin}, true, nil
 	}
 	a.mu.RLock()
-	g, ok := a.cache[h]
+	c, ok := a.cache[h]
 	a.mu.RUnlock()
+	g := c.g
+	if ok && a.cacheTTL > 0 && a.now().Sub(c.at) >= a.cacheTTL {
+		ok = false
+	}
 	if !ok {
 		var err error
 		g, ok, err = a.store.LookupToken(ctx, h)
@@ -170,7 +183,7 @@ func (a *authenticator) remember(h string, g Grant) {
 	if len(a.cache) >= maxCachedTokens {
 		clear(a.cache)
 	}
-	a.cache[h] = g
+	a.cache[h] = cachedGrant{g, a.now()}
 }
 
 // revoke deletes a show's token by ID and drops it from the cache, so it fails at once.

@@ -28,7 +28,7 @@ func (m memTokens) DeleteToken(_ context.Context, _, id string) (string, bool, e
 func TestTokenExpiry(t *testing.T) {
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	stopped := map[string]time.Time{"over": now.Add(-TokenGrace - time.Second), "recent": now.Add(-time.Hour)}
-	a := &authenticator{adminHash: []byte(HashToken("admin-token-0123456789abcdef0123")), store: memTokens{}, cache: map[string]Grant{},
+	a := &authenticator{adminHash: []byte(HashToken("admin-token-0123456789abcdef0123")), store: memTokens{}, cache: map[string]cachedGrant{},
 		now: func() time.Time { return now }, stoppedAt: func(_ context.Context, show string) time.Time { return stopped[show] }}
 	ctx := context.Background()
 	tests := []struct {

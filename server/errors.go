@@ -80,6 +80,10 @@ func (s *Server) httpErr(err error) error {
 		code = http.StatusConflict
 	case errors.Is(err, live.ErrInvalid):
 		code = http.StatusBadRequest
+	case errors.Is(err, live.ErrNotOwner):
+		// The show moved while the request was on its way; the node that sent it tries the new
+		// owner (421: this server is not the one to answer).
+		code = http.StatusMisdirectedRequest
 	case errors.Is(err, live.ErrUnavailable), errors.Is(err, live.ErrClosed):
 		code = http.StatusServiceUnavailable
 	default:

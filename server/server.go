@@ -66,6 +66,19 @@ type Options struct {
 	// Registry, when set, is where the server registers its metrics and the runtime's and serves
 	// them on /metrics (so callers can add their own); nil makes one.
 	Registry *prometheus.Registry
+	// Router, when set, sends requests for shows this node does not own to their owner (several
+	// nodes); nil serves every show here.
+	Router Router
+	// MetricLabels are added to every series the server registers (with several nodes, the
+	// node's name).
+	MetricLabels prometheus.Labels
+	// TokenCacheTTL bounds how long a token looked up in the store is believed without looking
+	// again (0: until it is revoked through this server). Several nodes set it, so that a token
+	// revoked on one node stops working on all of them within it.
+	TokenCacheTTL time.Duration
+	// Ready, when set, says whether the node may take traffic (/readyz): its store and bus
+	// answer and its leases have settled. Nil: ready when the event log answers.
+	Ready func(ctx context.Context) error
 }
 
 // Auth lets mounted routes use the server's tokens and roles.
@@ -138,7 +151,7 @@ func New(opt Options) (*Server, error) {
 		opt: opt,
 		rt:  opt.Runtime,
 		log: opt.Logger,
-		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]Grant{}, now: time.Now,
+		auth: &authenticator{adminHash: []byte(HashToken(opt.AdminToken)), store: opt.Tokens, cache: map[string]cachedGrant{}, now: time.Now, cacheTTL: opt.TokenCacheTTL,
 			stoppedAt: func(ctx context.Context, id string) time.Time {
 				info, err := opt.Runtime.Show(ctx, id)
 				if err != nil {
@@ -153,8 +166,12 @@ func New(opt Options) (*Server, error) {
 		reports: report.NewCache(0),
 	}
 	s.qctx, s.cancel = context.WithCancel(context.Background())
+	var reg prometheus.Registerer = opt.Registry
+	if len(opt.MetricLabels) > 0 {
+		reg = prometheus.WrapRegistererWith(opt.MetricLabels, reg)
+	}
 	for _, c := range append(append(s.m.collectors(), s.rt.Collectors()...), opt.Collectors...) {
-		if err := opt.Registry.Register(c); err != nil {
+		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("server: register metrics: %w", err)
 		}
 	}
@@ -186,8 +203,10 @@ func (s *Server) routes() *echo.Echo {
 		return err
 	}}))
 	e.Use(s.bodyLimit)
+	e.Use(s.route)
 
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opt.Registry, promhttp.HandlerOpts{})))
 	e.GET("/api/openapi.json", serveOpenAPI)
 
@@ -289,6 +308,21 @@ func (s *Server) page(file string) echo.HandlerFunc {
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"ok": true, "store": s.rt.Backend()})
+}
+
+// readyz says whether a load balancer may send this node traffic: 503 with the reason while
+// the store or the bus does not answer, its leases have not settled, or it is draining.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	ready := s.opt.Ready
+	if ready == nil {
+		ready = s.rt.Ping
+	}
+	if err := ready(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]any{"ok": false, "error": err.Error()})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ok": true})
 }
 
 // bodyLimit refuses bodies over the limit with 413, whether or not Content-Length is given.

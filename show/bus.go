@@ -19,6 +19,9 @@ type bus struct {
 	cancel context.CancelFunc
 	closed bool
 	wg     sync.WaitGroup // running subscriptions
+	// onCommit gets what this process committed, for other processes (see remote.go).
+	onCommit func(showID string, evs []Event)
+	marks    map[string]int64 // CatchUp's view at its previous call
 }
 
 // listener is one registration of a subscription on the bus; a fresh one is made each time the
@@ -38,13 +41,31 @@ func newBus() *bus {
 	}
 }
 
-func (b *bus) publish(showID string, evs []Event) {
+func (b *bus) publish(showID string, evs []Event) { b.publishFrom(showID, evs, true) }
+
+// publishFrom fans evs out; local says this process committed them (else they came from
+// another one and are not handed on again).
+func (b *bus) publishFrom(showID string, evs []Event, local bool) {
 	if len(evs) == 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.last[showID] = evs[len(evs)-1].Seq
+	if !local {
+		i := 0
+		for i < len(evs) && evs[i].Seq <= b.last[showID] {
+			i++
+		}
+		if evs = evs[i:]; len(evs) == 0 {
+			return
+		}
+	}
+	if last := evs[len(evs)-1].Seq; last > b.last[showID] {
+		b.last[showID] = last
+	}
+	if local && b.onCommit != nil {
+		b.onCommit(showID, evs)
+	}
 	for l := range b.subs[showID] {
 		if !l.offer(evs) {
 			delete(b.subs[showID], l)

@@ -14,6 +14,7 @@ type metrics struct {
 	commitSeconds prometheus.Histogram
 	subscribers   prometheus.Gauge
 	resyncs       prometheus.Counter
+	caughtUp      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -39,6 +40,10 @@ func newMetrics() *metrics {
 			Name: "livehost_show_subscribers",
 			Help: "Open event subscriptions across all shows.",
 		}),
+		caughtUp: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "livehost_show_caught_up_events_total",
+			Help: "Events appended by another node that were read from the log because the bus between nodes had not brought them.",
+		}),
 		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livehost_show_subscriber_resyncs_total",
 			Help: "Times a slow subscriber overflowed its buffer and resumed from the log.",
@@ -49,7 +54,7 @@ func newMetrics() *metrics {
 // Collectors returns the store's Prometheus collectors (for a caller that registers them itself).
 func (s *Store) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.appended, m.appendErrors, m.commits, m.commitSeconds, m.subscribers, m.resyncs}
+	return []prometheus.Collector{m.appended, m.appendErrors, m.commits, m.commitSeconds, m.subscribers, m.resyncs, m.caughtUp}
 }
 
 // RegisterMetrics registers the store's metrics on reg.

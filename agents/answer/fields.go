@@ -298,6 +298,36 @@ func RankFields(question string, fields []Field) []FieldScore {
 // are within 0.01 of each other there).
 const bm25Weight = 0.5
 
+// subkeyWeight is what a structured value's part of an asked concept adds; chosen on the semiPQA
+// dev split (0.5–2 within 0.003 there).
+const subkeyWeight = 2.0
+
+// subkeyConcepts lists the concepts named by the keys of a structured value ("width: …").
+func subkeyConcepts(value string) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, part := range strings.Split(value, ":")[:strings.Count(value, ":")] {
+		f := strings.Fields(part)
+		if len(f) == 0 {
+			continue
+		}
+		key := textnorm.Fold(f[len(f)-1])
+		for ci, c := range concepts {
+			if seen[ci] {
+				continue
+			}
+			for _, fw := range c.fields {
+				if strings.Contains(key, fw) {
+					seen[ci] = true
+					out = append(out, ci)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 func rankPrepared(qi questionInfo, fields []Field) []FieldScore {
 	type prepared struct {
 		name  map[string]bool
@@ -332,6 +362,15 @@ func rankPrepared(qi questionInfo, fields []Field) []FieldScore {
 				s += 2 + 0.5*math.Min(st, 3)
 			}
 		}
+		// A structured value names its parts ("diameter: millimeters 19 material: metal"): a part
+		// of an asked concept counts, less than the field's own name.
+		if strings.Contains(fd.Value, ":") {
+			for _, ci := range subkeyConcepts(fd.Value) {
+				if _, ok := qi.concepts[ci]; ok {
+					s += subkeyWeight
+				}
+			}
+		}
 		// Question words inside the field name are the strongest plain-text signal.
 		fn := textnorm.Fold(fd.Name)
 		for w := range qi.words {
@@ -350,7 +389,9 @@ func rankPrepared(qi questionInfo, fields []Field) []FieldScore {
 			}
 		}
 		s += fieldPrior(fn)
-		out[i] = FieldScore{Index: i, Score: s + bm25Weight*bm[i]}
+		// The learned prior (fieldprior.go) only orders fields; it is no evidence that a field is
+		// about the question, so callers that gate on the score subtract it (selectAttribute).
+		out[i] = FieldScore{Index: i, Score: s + bm25Weight*bm[i] + learnedPrior(fd.Name)}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	return out

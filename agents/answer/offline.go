@@ -570,9 +570,12 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 	}
 	ranked := rankPrepared(prepareQuestion(question), fields)
 	hitName, _, _, _ := valueHit(question, p)
-	pick, pickScore, pickConcept := -1, 0.0, ""
+	pick, pickScore, pickConcept := -1, math.Inf(-1), ""
 	for _, fs := range ranked {
-		sc, concept := fs.Score, ""
+		// A field answers only on evidence that it is about the question (2 or more); among those,
+		// the learned prior of its name helps order them.
+		prior := learnedPrior(fields[fs.Index].Name)
+		sc, concept := fs.Score-prior, ""
 		if fields[fs.Index].Name == hitName {
 			sc += 2
 		}
@@ -590,11 +593,11 @@ func selectAttribute(question, intent string, p *catalog.Product, lang string) (
 				concept = concepts[ci].name
 			}
 		}
-		if sc > pickScore {
-			pick, pickScore, pickConcept = fs.Index, sc, concept
+		if sc >= 2 && sc+prior > pickScore {
+			pick, pickScore, pickConcept = fs.Index, sc+prior, concept
 		}
 	}
-	if pick < 0 || pickScore < 2 {
+	if pick < 0 {
 		return f, "", "", false
 	}
 	f = fields[pick]

@@ -14,7 +14,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// Lists catch words; they miss insults without a listed word (「働けよ無職」), sarcasm and threats
+// Lists catch words; they miss insults without a listed word (「いい歳してまだ親のすねかじり」), sarcasm and threats
 // in plain language. An Escalator asks an OpenAI-compatible model about messages the lists
 // allowed and raises them to hold when the model flags them. It is off unless configured, and a
 // verdict never waits for it: Submit queues the message and returns at once; the result comes

@@ -28,7 +28,7 @@ func TestEscalationChatModel(t *testing.T) {
 	defer srv.Close()
 	srv.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
 		user := req.Messages[len(req.Messages)-1].Content
-		if strings.Contains(user, "無職") {
+		if strings.Contains(user, "すねかじり") {
 			return openaitest.ChatReply{Content: "```json\n{\"flag\": true, \"category\": \"harassment\", \"reason\": \"personal attack\"}\n```"}
 		}
 		return openaitest.ChatReply{Content: `{"flag": false, "category": "none", "reason": ""}`}
@@ -46,7 +46,7 @@ func TestEscalationChatModel(t *testing.T) {
 		results <- v
 	}
 	// The list verdict comes back at once, before the model has answered.
-	v := e.ModerateChatEscalated(Message{User: "u1", Text: "働けよ無職"}, x, then)
+	v := e.ModerateChatEscalated(Message{User: "u1", Text: "いい歳してまだ親のすねかじり"}, x, then)
 	if v.Action != ActionAllow {
 		t.Fatalf("list verdict: %+v", v)
 	}

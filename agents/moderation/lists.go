@@ -35,6 +35,7 @@ const (
 	CatYakkiho        = "yakkiho" // 薬機法: cure, erase, medical and body-change claims
 	CatKeihyo         = "keihyo"  // 景品表示法: unfounded superlatives, prices, guarantees
 	CatLength         = "length"
+	CatIllegal        = "illegal" // 違法行為: drugs, piracy, fraud jobs, voyeurism, theft
 )
 
 // severity orders how bad a match is; it maps to an action per source.

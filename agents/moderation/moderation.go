@@ -701,6 +701,7 @@ var categoryReasons = map[string]string{
 	CatCompetitor:     "competitor mention / 競合への言及",
 	CatYakkiho:        "薬機法: a drug-like claim",
 	CatKeihyo:         "景品表示法: a claim that needs evidence",
+	CatIllegal:        "illegal activity / 違法行為",
 }
 
 func (e *Engine) finish(v Verdict) Verdict {

@@ -274,13 +274,13 @@ func TestModerateCLIEscalate(t *testing.T) {
 	srv := openaitest.New()
 	defer srv.Close()
 	srv.SetChat(func(req openai.ChatCompletionRequest) openaitest.ChatReply {
-		if strings.Contains(req.Messages[len(req.Messages)-1].Content, "無職") {
+		if strings.Contains(req.Messages[len(req.Messages)-1].Content, "すねかじり") {
 			return openaitest.ChatReply{Content: `{"flag": true, "category": "harassment", "reason": "personal attack"}`}
 		}
 		return openaitest.ChatReply{Content: `{"flag": false, "category": "none", "reason": ""}`}
 	})
 	env := map[string]string{"OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "test-key"}
-	in := `{"text":"働けよ無職"}` + "\n" + `{"text":"しね"}` + "\n" + `{"text":"このリップ可愛い"}` + "\n"
+	in := `{"text":"いい歳してまだ親のすねかじり"}` + "\n" + `{"text":"しね"}` + "\n" + `{"text":"このリップ可愛い"}` + "\n"
 	code, out, stderr := runCLI(t, in, env, "moderate", "--escalate", "--escalate-model", "test-model", "--no-readings")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -299,7 +299,7 @@ func TestModerateCLIEscalate(t *testing.T) {
 		t.Errorf("%d model requests, want 2 (the blocked line is not escalated)", n)
 	}
 	// A plain text line is escalated like a JSON one.
-	code, out, stderr = runCLI(t, "働けよ無職\n", env, "moderate", "--escalate", "--escalate-model", "test-model", "--no-readings")
+	code, out, stderr = runCLI(t, "いい歳してまだ親のすねかじり\n", env, "moderate", "--escalate", "--escalate-model", "test-model", "--no-readings")
 	if vs := decodeVerdicts(t, out); code != 0 || len(vs) != 1 || vs[0].Action != "hold" || !slices.Contains(vs[0].Rules, "model.escalation") {
 		t.Errorf("escalated plain line: exit %d %s %s", code, out, stderr)
 	}
@@ -309,7 +309,7 @@ func TestModerateCLIEscalate(t *testing.T) {
 	}
 	// A server that fails leaves the list verdict and says why.
 	srv.FailNext(10, 500)
-	code, out, _ = runCLI(t, `{"text":"働けよ無職"}`+"\n", env, "moderate", "--escalate", "--escalate-model", "m", "--no-readings")
+	code, out, _ = runCLI(t, `{"text":"いい歳してまだ親のすねかじり"}`+"\n", env, "moderate", "--escalate", "--escalate-model", "m", "--no-readings")
 	if code != 0 || !strings.Contains(out, `"action":"allow"`) || !strings.Contains(out, `"error"`) {
 		t.Errorf("failing model: exit %d %s", code, out)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/livehost/livehost/cluster"
 	"github.com/livehost/livehost/internal/config"
 	"github.com/livehost/livehost/internal/wire"
 	"github.com/livehost/livehost/live"
@@ -64,11 +67,22 @@ memory instead.
 --demo imports the example catalog into the store (only the products it lacks, so prices and stock
 changed during a show are kept), creates a show with a lineup, feeds a simulated chat
 (Japanese and English questions, reactions, NG attempts, spam) and prints each page's URL with
-its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+voiceHelp+connectorsHelp)
+its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.
+
+Several nodes: start each with the same --db (PostgreSQL) and --nats (LIVEHOST_NATS_URL) and its
+own --node-id. Any node takes any request; each show is run by one node at a time (a lease in
+PostgreSQL) and moves to a live node within a few seconds when its node dies. SIGTERM drains:
+the node hands its shows over, then finishes its requests. /readyz is for the load balancer.
+--tls-cert/--tls-key serve https, which browsers require for the microphone page on another
+machine.`+voiceHelp+connectorsHelp)
 	cfg := serveConfig{Config: env.config()}
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "db", cfg.DatabaseURL, "PostgreSQL URL; when set the event log and catalog live there (env LIVEHOST_DATABASE_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL(s), comma-separated; with --db this node shares shows with the others (env LIVEHOST_NATS_URL)")
+	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's name with --nats (env LIVEHOST_NODE_ID; default host name and process id)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM): serve https (env LIVEHOST_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) of --tls-cert (env LIVEHOST_TLS_KEY)")
 	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "serve this catalog file (JSONL, CSV, Shopify CSV) from memory instead of the catalog store (env LIVEHOST_CATALOG)")
 	registerAgentFlags(fs, &cfg.Config)
 	fs.StringVar(&cfg.embedder, "embedder", "auto", "embedder of a new catalog store (--demo): auto (openai when OPENAI_BASE_URL or OPENAI_API_KEY is set, else offline), offline or openai; a store keeps the one it was built with")
@@ -83,6 +97,12 @@ its token. The admin token is LIVEHOST_ADMIN_TOKEN, or generated and printed.`+v
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.NATSURL != "" && cfg.DatabaseURL == "" {
+		return &exitError{2, errors.New("--nats: several nodes share shows through PostgreSQL; set --db (LIVEHOST_DATABASE_URL) too")}
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return &exitError{2, errors.New("--tls-cert and --tls-key go together")}
 	}
 	if cfg.demoRate <= 0 || cfg.demoRate > 1000 {
 		return &exitError{2, fmt.Errorf("--demo-rate %g: want more than 0 and at most 1000 messages/s", cfg.demoRate)}
@@ -162,8 +182,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 			workers = 8
 		}
 	}
+	clustered := cfg.NATSURL != ""
 	rt, err := live.New(ctx, live.Options{Store: store, Agents: agents.Live(), Policy: &agents.Policy,
-		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, HeldTTL: cfg.heldTTL, Logger: log})
+		AnswerWorkers: workers, DraftTTL: cfg.draftTTL, HeldTTL: cfg.heldTTL, Logger: log, Clustered: clustered})
 	if err != nil {
 		return err
 	}
@@ -182,14 +203,36 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		return err
 	}
 	defer av.Close()
-	if err := av.Boot(ctx); err != nil {
-		return err
+	if !clustered {
+		if err := av.Boot(ctx); err != nil {
+			return err
+		}
 	}
 	conns, err := newConnectors(ctx, env, cfg.Config, rt, log)
 	if err != nil {
 		return err
 	}
 	defer conns.Close()
+	// Several nodes: the node takes the leases of shows (running their avatar and connectors)
+	// and forwards writes for the others to their owners.
+	var node *cluster.Node
+	var router server.Router
+	var ready func(context.Context) error
+	var labels prometheus.Labels
+	var tokenTTL time.Duration
+	collectors := append(append(voice.Collectors(), conns.Collectors()...), av.Collectors()...)
+	if clustered {
+		node, err = cluster.Start(ctx, cluster.Options{NodeID: cfg.NodeID, NATSURL: cfg.NATSURL, DatabaseURL: cfg.DatabaseURL,
+			Store: store, Shows: rt, Workers: []cluster.Worker{av, conns}, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer node.Close()
+		router, ready, labels = node, node.Ready, prometheus.Labels{"node": node.ID()}
+		tokenTTL = 5 * time.Second // a token revoked on another node stops working here within it
+		collectors = append(collectors, node.Collectors()...)
+		log = log.With("node", node.ID())
+	}
 	proxies, err := cfg.ProxyNets()
 	if err != nil {
 		return &exitError{2, fmt.Errorf("LIVEHOST_TRUSTED_PROXIES: %w", err)}
@@ -197,12 +240,15 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	srv, err := server.New(server.Options{TrustedProxies: proxies,
 		Runtime: rt, Tokens: server.StoreTokens(store), AdminToken: cfg.AdminToken, Logger: log,
 		IngestRate: cfg.ingestRate, Mount: []func(*echo.Echo, server.Auth){voice.Mount, server.AvatarRoutes(av)},
-		Collectors: append(append(voice.Collectors(), conns.Collectors()...), av.Collectors()...), Connectors: conns,
+		Collectors: collectors, Connectors: conns, Router: router, Ready: ready, MetricLabels: labels, TokenCacheTTL: tokenTTL,
 	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if node != nil {
+		node.SetHandler(srv.Handler())
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -211,7 +257,18 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	base := "http://" + ln.Addr().String()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return &exitError{2, fmt.Errorf("--tls-cert/--tls-key: %w", err)}
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		base = "https://" + ln.Addr().String()
+		go func() { serveErr <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- hs.Serve(ln) }()
+	}
 	log.Info("listening", "url", base, "store", store.Backend(), "products", cat.count, "engine", agents.EngineName,
 		"brand", cfg.BrandDir, "lists", cfg.ModerationLists)
 
@@ -245,6 +302,11 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	<-demoDone
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if node != nil {
+		// Hand the shows over first: requests for them keep working through the new owners
+		// while this node finishes what it has in flight.
+		node.Drain(sctx)
+	}
 	// Streams are hijacked connections that Shutdown does not wait for; srv.Close ends them.
 	shutErr := hs.Shutdown(sctx)
 	// WHIP sessions end before the runtime, so their last utterances still reach the log.
@@ -252,6 +314,9 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 	srv.Close()
 	conns.Close() // before the runtime: the connectors log their last state
 	av.Close()    // before the runtime: the runners log through it
+	if node != nil {
+		node.Close()
+	}
 	rt.Close()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", shutErr)

@@ -39,6 +39,9 @@ func newConnectors(ctx context.Context, env *cliEnv, cfg config.Config, rt *live
 	if err != nil {
 		return nil, err
 	}
+	if cfg.NATSURL != "" {
+		return m, nil // with several nodes each show's owner starts its connectors (cluster.Worker)
+	}
 	if err := m.Start(ctx); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("start connectors: %w", err)

@@ -109,15 +109,38 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("connector manager: %w", err)
 	}
 	for _, sh := range shows {
-		cs, err := m.rt.Connectors(ctx, sh.ID)
-		if err != nil {
-			return fmt.Errorf("connector manager: show %s: %w", sh.ID, err)
-		}
-		if len(cs) > 0 {
-			m.follow(sh.ID)
+		if err := m.Adopt(ctx, sh.ID); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Adopt runs the show's connectors, if its log configures any: with several nodes, the show's
+// owner calls it when it takes the show (and Start is not called).
+func (m *Manager) Adopt(ctx context.Context, showID string) error {
+	cs, err := m.rt.Connectors(ctx, showID)
+	if err != nil {
+		return fmt.Errorf("connector manager: show %s: %w", showID, err)
+	}
+	if len(cs) > 0 {
+		m.follow(showID)
+	}
+	return nil
+}
+
+// Release stops the show's connectors and reply worker and waits for them: the show moves to
+// another node, which polls and posts from where the log says this one stopped.
+func (m *Manager) Release(_ context.Context, showID string) {
+	m.mu.Lock()
+	sl := m.shows[showID]
+	delete(m.shows, showID)
+	m.mu.Unlock()
+	if sl == nil {
+		return
+	}
+	sl.cancel()
+	<-sl.gone
 }
 
 // Close stops every connector and reply worker and waits for them.
@@ -212,9 +235,14 @@ func (m *Manager) follow(showID string) {
 	}
 	sl := newShowLoop(m, showID)
 	m.shows[showID] = sl
-	m.wg.Add(2)
-	go sl.run(m.ctx)
-	go sl.replyWorker(m.ctx)
+	ctx, cancel := context.WithCancel(m.ctx)
+	sl.cancel, sl.gone = cancel, make(chan struct{})
+	var both sync.WaitGroup
+	both.Add(2)
+	m.wg.Add(3)
+	go func() { defer both.Done(); sl.run(ctx) }()
+	go func() { defer both.Done(); sl.replyWorker(ctx) }()
+	go func() { defer m.wg.Done(); both.Wait(); close(sl.gone) }()
 }
 
 // Webhook hands a pushed request to the show's connector name (a connector.Receiver) and logs its

@@ -29,6 +29,9 @@ const maxRefs = 100_000
 type showLoop struct {
 	m  *Manager
 	id string
+	// cancel ends this show's loop and reply worker (Release); gone is closed when both ended.
+	cancel context.CancelFunc
+	gone   chan struct{}
 
 	// Folded from the log by run only (desired is written under mu: the reply worker reads it).
 	status   string
@@ -72,7 +75,6 @@ func (sl *showLoop) runner(name string) *runner {
 // began, it only folds, so that a restart neither starts a removed connector nor posts a reply
 // already posted.
 func (sl *showLoop) run(ctx context.Context) {
-	defer sl.m.wg.Done()
 	defer sl.stopAll("livehost is shutting down")
 	var upTo int64
 	for {
@@ -298,7 +300,6 @@ func (sl *showLoop) record(ctx context.Context, rec any) error {
 
 // replyWorker posts the queued replies one at a time.
 func (sl *showLoop) replyWorker(ctx context.Context) {
-	defer sl.m.wg.Done()
 	for {
 		select {
 		case <-ctx.Done():

@@ -48,6 +48,10 @@ var Vars = []Var{
 	{"LIVEHOST_BRAND_WORDS", "", "comma-separated brand words that seed the transcription prompt"},
 	{"LIVEHOST_WHIP_IPS", "", "comma-separated local IPs WHIP ingest gathers candidates on"},
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
+	{"LIVEHOST_NATS_URL", "", "NATS server URL(s), comma-separated: with LIVEHOST_DATABASE_URL, several `livehost serve` nodes share shows"},
+	{"LIVEHOST_NODE_ID", "", "this node's name among several (default: host name and process id)"},
+	{"LIVEHOST_TLS_CERT", "", "TLS certificate (PEM) of `livehost serve`: serves https, so the microphone page works from another machine"},
+	{"LIVEHOST_TLS_KEY", "", "private key (PEM) of LIVEHOST_TLS_CERT"},
 	{"LIVEHOST_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"LIVEHOST_SHARED_DATA", "../shared/data", "folder with the outside eval sets (`livehost eval`)"},
 	{"LIVEHOST_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -112,6 +116,11 @@ type Config struct {
 	Avatar AvatarConfig
 	// TrustedProxies are IPs or CIDRs of reverse proxies whose forwarding headers are believed.
 	TrustedProxies []string
+	// Several nodes: NATSURL (with DatabaseURL) makes this process one node of a cluster.
+	NATSURL string
+	NodeID  string
+	// TLSCert and TLSKey make serve answer https.
+	TLSCert, TLSKey string
 
 	SharedData string
 	LogLevel   string
@@ -147,7 +156,9 @@ func FromEnv(getenv func(string) string) Config {
 		STTModel: or("LIVEHOST_STT_MODEL", "whisper-1"), STTLanguage: or("LIVEHOST_STT_LANGUAGE", "ja"),
 		BrandWords: List(get("LIVEHOST_BRAND_WORDS")), WHIPIPs: List(get("LIVEHOST_WHIP_IPS")), WHIPPublic: List(get("LIVEHOST_WHIP_PUBLIC_IP")),
 		TrustedProxies: List(get("LIVEHOST_TRUSTED_PROXIES")),
-		SharedData:     or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
+		NATSURL:        get("LIVEHOST_NATS_URL"), NodeID: get("LIVEHOST_NODE_ID"),
+		TLSCert: get("LIVEHOST_TLS_CERT"), TLSKey: get("LIVEHOST_TLS_KEY"),
+		SharedData: or("LIVEHOST_SHARED_DATA", "../shared/data"), LogLevel: or("LIVEHOST_LOG_LEVEL", "info"),
 		CI:              get("CI") == "true",
 		YouTubeClientID: get("LIVEHOST_YOUTUBE_CLIENT_ID"), YouTubeClientSecret: get("LIVEHOST_YOUTUBE_CLIENT_SECRET"),
 		YouTubeRefreshToken: get("LIVEHOST_YOUTUBE_REFRESH_TOKEN"), WebhookSecret: get("LIVEHOST_WEBHOOK_SECRET"),
