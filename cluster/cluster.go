@@ -22,7 +22,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,7 +47,7 @@ type Worker interface {
 // Options configure a Node. NATSURL, DatabaseURL, Store and Shows are required.
 type Options struct {
 	NodeID      string // default: the host name and a random suffix
-	NATSURL     string // one or more, comma-separated
+	NATSURL     string // one or more, comma-separated, tried in this order
 	DatabaseURL string // the PostgreSQL of the show log: the leases live there
 	Store       *show.Store
 	Shows       Shows
@@ -67,17 +66,17 @@ type Options struct {
 // Node is this process's membership in the cluster. Start it, give it the HTTP handler with
 // SetHandler, Drain it on SIGTERM and Close it.
 type Node struct {
-	opt  Options
-	id   string
-	log  *slog.Logger
-	nc   *nats.Conn
-	kv   jetstream.KeyValue // node registry; nil while NATS has no JetStream
-	js   jetstream.JetStream
-	pool *pgxpool.Pool
-	lk   *locker
-	m    *metrics
+	opt Options
+	id  string
+	log *slog.Logger
+	nc  *nats.Conn
+	kv  jetstream.KeyValue // node registry; nil while NATS has no JetStream
+	js  jetstream.JetStream
+	lk  *locker
+	m   *metrics
 
 	handler atomic.Pointer[http.Handler]
+	passMu  sync.Mutex // one lease pass or drain at a time
 
 	mu        sync.Mutex
 	owned     map[string]bool
@@ -125,23 +124,20 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 		owned: map[string]bool{}, unowned: map[string]time.Time{}, owners: map[string]string{},
 		trigger: make(chan struct{}, 1), fwdSem: make(chan struct{}, 256), quit: make(chan struct{}),
 	}
-	var err error
-	n.pool, err = pgxpool.New(ctx, opt.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("cluster: connect to PostgreSQL: %w", err)
-	}
-	if err := migrate(ctx, n.pool); err != nil {
-		n.pool.Close()
-		return nil, err
+	if opt.Store.Backend() != "postgres" {
+		return nil, errors.New("cluster: several nodes share the PostgreSQL store (--db)")
 	}
 	n.lk = newLocker(opt.DatabaseURL)
 	if err := n.lk.connect(ctx); err != nil {
-		n.pool.Close()
 		return nil, err
 	}
+	var err error
 	n.nc, err = nats.Connect(opt.NATSURL,
 		nats.Name("livehost "+n.id),
 		nats.NoEcho(), // this node's own events and hints are already here
+		// In the order given: the NATS server on this node's own machine first, the others
+		// when it goes.
+		nats.DontRandomize(),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectBufSize(64<<20),
@@ -160,7 +156,6 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 	)
 	if err != nil {
 		n.lk.close()
-		n.pool.Close()
 		return nil, fmt.Errorf("cluster: connect to NATS at %s: %w", opt.NATSURL, err)
 	}
 	if n.js, err = jetstream.New(n.nc); err == nil {
@@ -203,7 +198,7 @@ func (n *Node) Ready(ctx context.Context) error {
 		}
 		return errors.New("leases not settled yet")
 	}
-	if err := n.pool.Ping(ctx); err != nil {
+	if err := n.opt.Store.Ping(ctx); err != nil {
 		return fmt.Errorf("PostgreSQL: %w", err)
 	}
 	return nil
@@ -228,7 +223,6 @@ func (n *Node) Close() error {
 		}
 		n.nc.Close()
 		n.lk.close()
-		n.pool.Close()
 	})
 	return nil
 }

@@ -247,7 +247,7 @@ func waitOwner(t *testing.T, dbURL, showID, not string, within time.Duration) st
 	defer conn.Close(context.Background())
 	for {
 		var node string
-		err := conn.QueryRow(ctx, `SELECT node FROM cluster_owners WHERE show_id = $1`, showID).Scan(&node)
+		err := conn.QueryRow(ctx, `SELECT node FROM show_owners WHERE show_id = $1`, showID).Scan(&node)
 		if err == nil && node != not {
 			return node
 		}

@@ -33,7 +33,9 @@ const (
 func (n *Node) Forward(ctx context.Context, showID string, req *http.Request, body []byte, w http.ResponseWriter) (bool, error) {
 	deadline := time.Now().Add(n.opt.ForwardTimeout)
 	for attempt := 0; ; attempt++ {
-		if n.Owns(showID) {
+		// While a drain hands the show over, the lease is still here but the runtime has let
+		// the show go: wait for the next owner rather than refuse the request.
+		if n.Owns(showID) && n.opt.Shows.Owns(showID) {
 			return false, nil
 		}
 		if attempt > 0 {
@@ -112,12 +114,12 @@ func (n *Node) owner(ctx context.Context, showID string) (string, error) {
 	if ok {
 		return node, nil
 	}
-	err := n.pool.QueryRow(ctx, `SELECT node FROM cluster_owners WHERE show_id = $1`, showID).Scan(&node)
+	node, err := n.opt.Store.Owner(ctx, showID)
 	if err != nil {
-		if errors.Is(err, errNoRows) {
-			return "", nil
-		}
-		return "", fmt.Errorf("find the owner of show %s: %w", showID, err)
+		return "", err
+	}
+	if node == "" {
+		return "", nil
 	}
 	n.mu.Lock()
 	n.owners[showID] = node

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Leases are PostgreSQL session advisory locks, one per show, held on one connection per node.
@@ -135,28 +134,6 @@ func (l *locker) held(ctx context.Context) (map[int64]bool, error) {
 	return out, err
 }
 
-// migrate creates the owners table: who holds each show's lease, for routing (the lock decides;
-// the row only says where to send requests).
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7308604759292339054)`); err != nil { // "livehost"
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS cluster_owners (
-		show_id text PRIMARY KEY,
-		node text NOT NULL,
-		epoch bigint NOT NULL,
-		since timestamptz NOT NULL DEFAULT now()
-	)`); err != nil {
-		return fmt.Errorf("cluster: migrate: %w", err)
-	}
-	return tx.Commit(ctx)
-}
-
 func (n *Node) leaseLoop() {
 	defer n.wg.Done()
 	t := time.NewTicker(n.opt.LeaseEvery)
@@ -187,6 +164,8 @@ func (n *Node) leaseLoop() {
 // leasePass checks this node's leases and takes the shows without an owner that placement gives
 // it.
 func (n *Node) leasePass(ctx context.Context) error {
+	n.passMu.Lock() // a drain waits for the pass, so that no show is taken behind its back
+	defer n.passMu.Unlock()
 	if !n.lk.connected() {
 		if err := n.lk.connect(ctx); err != nil {
 			return err
@@ -298,14 +277,19 @@ func place(free []string, load map[string]int, self string) map[string]bool {
 
 // take acquires a show's lease and adopts it.
 func (n *Node) take(ctx context.Context, showID string) error {
+	n.mu.Lock()
+	draining := n.draining
+	n.mu.Unlock()
+	if draining {
+		return nil // a drain began during this pass
+	}
 	ok, err := n.lk.tryLock(ctx, showID)
 	if err != nil || !ok {
 		return err
 	}
-	var epoch int64
-	err = n.pool.QueryRow(ctx, `INSERT INTO cluster_owners (show_id, node, epoch) VALUES ($1, $2, 1)
-		ON CONFLICT (show_id) DO UPDATE SET node = $2, epoch = cluster_owners.epoch + 1, since = now()
-		RETURNING epoch`, showID, n.id).Scan(&epoch)
+	// The claim fences the previous owner's appends (if it has not noticed it lost the lease)
+	// and tells the other nodes where to forward.
+	claim, err := n.opt.Store.Claim(ctx, showID, n.id)
 	if err == nil {
 		err = n.opt.Shows.Adopt(ctx, showID)
 	}
@@ -321,6 +305,7 @@ func (n *Node) take(ctx context.Context, showID string) error {
 		}
 	}
 	if err != nil {
+		n.opt.Store.Unclaim(showID)
 		_ = n.lk.unlock(ctx, showID)
 		return fmt.Errorf("adopt show %s: %w", showID, err)
 	}
@@ -333,7 +318,7 @@ func (n *Node) take(ctx context.Context, showID string) error {
 	n.m.owned.Set(float64(count))
 	n.m.adopted.Inc()
 	n.announce(showID)
-	n.log.Info("took show", "show", showID, "epoch", epoch)
+	n.log.Info("took show", "show", showID, "epoch", claim.Epoch)
 	return nil
 }
 
@@ -343,6 +328,7 @@ func (n *Node) give(ctx context.Context, showID string) {
 		n.opt.Workers[i].Release(ctx, showID)
 	}
 	n.opt.Shows.Release(ctx, showID)
+	n.opt.Store.Unclaim(showID)
 	if err := n.lk.unlock(ctx, showID); err != nil {
 		n.log.Warn("release lease", "show", showID, "err", err)
 	}
@@ -371,6 +357,7 @@ func (n *Node) lostAll(ctx context.Context) {
 			n.opt.Workers[i].Release(ctx, id)
 		}
 		n.opt.Shows.Release(ctx, id)
+		n.opt.Store.Unclaim(id)
 	}
 	n.m.owned.Set(0)
 	if len(shows) > 0 {
@@ -381,6 +368,8 @@ func (n *Node) lostAll(ctx context.Context) {
 // Drain hands every show to other nodes and stops taking new ones: for SIGTERM. Requests for
 // those shows keep working through the new owners; the caller then finishes in-flight requests.
 func (n *Node) Drain(ctx context.Context) {
+	n.passMu.Lock()
+	defer n.passMu.Unlock()
 	n.mu.Lock()
 	n.draining = true
 	shows := make([]string, 0, len(n.owned))

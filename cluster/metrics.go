@@ -1,11 +1,8 @@
 package cluster
 
 import (
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-var errNoRows = pgx.ErrNoRows
 
 type metrics struct {
 	owned         prometheus.Gauge

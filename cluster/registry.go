@@ -58,6 +58,9 @@ func (n *Node) register(ctx context.Context, draining bool) {
 		n.mu.Unlock()
 	}
 	b, _ := json.Marshal(st)
+	// The registry only places new shows: never let it hold up a lease pass or a drain.
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	if _, err := kv.Put(ctx, n.id, b); err != nil {
 		n.logKV("register in the node registry", err)
 		if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrNoStreamResponse) {
@@ -76,6 +79,8 @@ func (n *Node) liveNodes(ctx context.Context) []NodeStatus {
 	if kv == nil || !n.nc.IsConnected() {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	lister, err := kv.ListKeys(ctx)
 	if err != nil {
 		n.logKV("read the node registry", err)

@@ -195,8 +195,10 @@ func (rt *Runtime) answerShow(ctx context.Context, showID string, jobs []answerJ
 		evs = append(evs, changeEvents(overflow)...)
 		return evs, nil
 	})
-	if errNotOwner(err) {
-		rt.log.Info("answer agent: the show moved to another node, which answers its questions", "show", showID)
+	if errNotOwner(err) || errors.Is(err, ErrClosed) {
+		// The show moved to another node, or this process is stopping: the show's next owner
+		// queues the questions that have no answer yet (Adopt).
+		rt.log.Info("answer agent: questions left to the show's next owner", "show", showID, "questions", len(work), "why", err)
 		return
 	}
 	if err != nil {

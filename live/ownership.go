@@ -51,12 +51,11 @@ func (rt *Runtime) Release(ctx context.Context, showID string) {
 	ls.mu.Lock()
 	was := ls.owned.Swap(false)
 	ls.mu.Unlock()
-	if !was {
-		return
+	if was {
+		rt.m.owned.Dec()
+		// A no-op through the appender: every request it took before the flag fell is committed.
+		_, _ = rt.appendEvents(ctx, ls, func(*State, int64) ([]show.NewEvent, error) { return nil, nil })
 	}
-	rt.m.owned.Dec()
-	// A no-op through the appender: every request it took before the flag fell is committed.
-	_, _ = rt.appendEvents(ctx, ls, func(*State, int64) ([]show.NewEvent, error) { return nil, nil })
 	ls.mu.Lock()
 	rt.followLocked(ls)
 	ls.mu.Unlock()

@@ -157,6 +157,17 @@ func New(ctx context.Context, opt Options) (*Runtime, error) {
 		r.wg.Add(1)
 		go r.answerWorker()
 	}
+	if !opt.Clustered {
+		// Questions logged just before a restart that were not answered yet are answered now
+		// (with several nodes, Adopt does this for the shows a node takes).
+		r.mu.Lock()
+		for _, ls := range r.shows {
+			ls.mu.Lock()
+			r.requeueQuestions(ls)
+			ls.mu.Unlock()
+		}
+		r.mu.Unlock()
+	}
 	if every := housekeepingEvery(opt); every > 0 {
 		r.wg.Add(1)
 		go r.housekeeping(every)

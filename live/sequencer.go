@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -189,10 +190,20 @@ func (rt *Runtime) commitSome(ls *liveShow, batch []*appendReq) int {
 		}
 		ls.mu.Unlock()
 	}
+	if errors.Is(err, show.ErrFenced) {
+		// Another node claimed the show: this node lost its lease and must stop writing at once.
+		if ls.owned.Swap(false) {
+			rt.m.owned.Dec()
+		}
+		rt.log.Error("append refused: another node claimed the show", "show", ls.id)
+	}
 	for _, sp := range spans {
-		if err != nil {
+		switch {
+		case errors.Is(err, show.ErrFenced):
+			sp.r.err = notOwner(ls.id)
+		case err != nil:
 			sp.r.err = unavailable("event log", "appending to show "+ls.id, err)
-		} else {
+		default:
 			sp.r.out = out[sp.from:sp.to]
 		}
 		close(sp.r.done)

@@ -12,8 +12,9 @@ type txWriter interface {
 	insertShow(ctx context.Context, sh *Show) (bool, error)
 	updateShow(ctx context.Context, sh *Show) error
 	// advance adds n to the show's last_seq (and sets status when not ""), returning the row
-	// after; ErrNotFound when there is no such show. Its row lock serializes a show's appends.
-	advance(ctx context.Context, showID string, n int, status string) (Show, error)
+	// after; ErrNotFound when there is no such show, ErrFenced when f is set and the show's
+	// claim is no longer f. Its row lock serializes a show's appends.
+	advance(ctx context.Context, showID string, n int, status string, f *Claim) (Show, error)
 	insertEvents(ctx context.Context, evs []Event) error
 }
 
@@ -84,10 +85,10 @@ func writeGroup(ctx context.Context, w txWriter, showID string, reqs []*request,
 			status = st
 		}
 	}
-	sh, err := w.advance(ctx, showID, n, status)
-	if errors.Is(err, ErrNotFound) {
+	sh, err := w.advance(ctx, showID, n, status, reqs[0].claim)
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrFenced) {
 		for _, r := range reqs {
-			r.err = fmt.Errorf("show %s: %w", showID, ErrNotFound)
+			r.err = fmt.Errorf("show %s: %w", showID, err)
 		}
 		return nil
 	}

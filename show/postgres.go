@@ -45,6 +45,13 @@ var pgMigrations = []string{
 	);`,
 	// 2: tokens expire.
 	`ALTER TABLE show_tokens ADD COLUMN expires_at timestamptz;`,
+	// 3: with several nodes, which node writes each show (see Claim).
+	`CREATE TABLE show_owners (
+		show_id text PRIMARY KEY REFERENCES show_shows (id),
+		node text NOT NULL,
+		epoch bigint NOT NULL,
+		since timestamptz NOT NULL DEFAULT now()
+	);`,
 }
 
 // pgMigrationLock is the advisory lock key that serializes migrations across processes.
@@ -155,11 +162,26 @@ func (w pgTx) updateShow(ctx context.Context, sh *Show) error {
 	return err
 }
 
-func (w pgTx) advance(ctx context.Context, showID string, n int, status string) (Show, error) {
+func (w pgTx) advance(ctx context.Context, showID string, n int, status string, c *Claim) (Show, error) {
 	// The row lock taken here serializes appends to one show, also across processes.
-	return scanPGShow(w.tx.QueryRow(ctx, `UPDATE show_shows SET last_seq = last_seq + $1,
+	if c == nil {
+		return scanPGShow(w.tx.QueryRow(ctx, `UPDATE show_shows SET last_seq = last_seq + $1,
 			status = CASE WHEN $2 = '' THEN status ELSE $2 END
 		WHERE id = $3 RETURNING `+pgShowColumns, n, status, showID))
+	}
+	// A claimed show: append only while the claim is still this node's (Claim takes the same
+	// row lock, so a new claim and an append never interleave).
+	sh, err := scanPGShow(w.tx.QueryRow(ctx, `UPDATE show_shows SET last_seq = last_seq + $1,
+			status = CASE WHEN $2 = '' THEN status ELSE $2 END
+		WHERE id = $3 AND EXISTS (SELECT 1 FROM show_owners o WHERE o.show_id = $3 AND o.node = $4 AND o.epoch = $5)
+		RETURNING `+pgShowColumns, n, status, showID, c.Node, c.Epoch))
+	if errors.Is(err, ErrNotFound) {
+		var one int
+		if w.tx.QueryRow(ctx, `SELECT 1 FROM show_shows WHERE id = $1`, showID).Scan(&one) == nil {
+			return Show{}, ErrFenced
+		}
+	}
+	return sh, err
 }
 
 func (w pgTx) insertEvents(ctx context.Context, evs []Event) error {
@@ -277,4 +299,37 @@ func (b *pgLog) deleteToken(ctx context.Context, hash string) (bool, error) {
 		return false, err
 	}
 	return tag.RowsAffected() > 0, nil
+}
+
+func (b *pgLog) claim(ctx context.Context, showID, node string) (int64, error) {
+	tx, err := b.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	// The show row's lock: an append of the previous owner is either committed before this claim
+	// (and the new owner reads it) or sees the new claim and is refused.
+	var one int
+	if err := tx.QueryRow(ctx, `SELECT 1 FROM show_shows WHERE id = $1 FOR UPDATE`, showID).Scan(&one); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, ErrNotFound
+		}
+		return 0, err
+	}
+	var epoch int64
+	if err := tx.QueryRow(ctx, `INSERT INTO show_owners (show_id, node, epoch) VALUES ($1, $2, 1)
+		ON CONFLICT (show_id) DO UPDATE SET node = $2, epoch = show_owners.epoch + 1, since = now()
+		RETURNING epoch`, showID, node).Scan(&epoch); err != nil {
+		return 0, err
+	}
+	return epoch, tx.Commit(ctx)
+}
+
+func (b *pgLog) owner(ctx context.Context, showID string) (string, error) {
+	var node string
+	err := b.pool.QueryRow(ctx, `SELECT node FROM show_owners WHERE show_id = $1`, showID).Scan(&node)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return node, err
 }

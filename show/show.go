@@ -33,6 +33,9 @@ var (
 	ErrExists   = errors.New("already exists")
 	ErrClosed   = errors.New("show store is closed")
 	ErrInvalid  = errors.New("invalid show")
+	// ErrFenced: another node claimed the show (Claim) since this store's claim; its appends
+	// are refused so that a node that lost its lease never writes beside the new owner.
+	ErrFenced = errors.New("another node claimed the show")
 )
 
 // Limits on show fields.

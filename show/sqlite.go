@@ -199,7 +199,8 @@ func (w sqliteTx) updateShow(ctx context.Context, sh *Show) error {
 	return err
 }
 
-func (w sqliteTx) advance(ctx context.Context, showID string, n int, status string) (Show, error) {
+func (w sqliteTx) advance(ctx context.Context, showID string, n int, status string, _ *Claim) (Show, error) {
+	// One process owns an SQLite log: there are no claims to check.
 	return scanSQLiteShow(w.tx.QueryRowContext(ctx, `UPDATE show_shows SET last_seq = last_seq + ?,
 			status = CASE WHEN ? = '' THEN status ELSE ? END
 		WHERE id = ? RETURNING id, title, lineup, mode, status, created_at, last_seq`,

@@ -35,6 +35,7 @@ type request struct {
 	create *Show // CreateShow: insert this show (its show.created event is in evs)
 	update *Show // UpdateShow: new title, lineup, mode, status (its show.updated event is in evs)
 	evs    []NewEvent
+	claim  *Claim // the show's claim when this store appends under one
 
 	// filled by the backend's commit
 	out  []Event
@@ -54,6 +55,9 @@ type Store struct {
 	reqs    chan *request
 	quit    chan struct{}
 	stopped chan struct{}
+
+	claimMu sync.Mutex
+	claims  map[string]Claim // shows this store appends to under a claim (several nodes)
 
 	mu        sync.RWMutex // held for reading while a request is queued; Close takes it to stop new ones
 	closed    bool
@@ -90,6 +94,7 @@ func newStore(db backend, kind string) *Store {
 		bus:     newBus(),
 		metrics: newMetrics(),
 		reqs:    make(chan *request, 1024),
+		claims:  map[string]Claim{},
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -147,7 +152,7 @@ func (s *Store) Append(ctx context.Context, showID string, evs ...NewEvent) ([]E
 		}
 		norm[i] = ne
 	}
-	r, err := s.do(ctx, &request{showID: showID, evs: norm})
+	r, err := s.do(ctx, &request{showID: showID, evs: norm, claim: s.claimOf(showID)})
 	if err != nil {
 		return nil, fmt.Errorf("append to show %s: %w", showID, err)
 	}

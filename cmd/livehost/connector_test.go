@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -104,6 +105,20 @@ func TestConnectorAcrossServeRestarts(t *testing.T) {
 	}
 	if strings.Contains(p2.stderr.String(), "secret-1") || strings.Contains(p2.stderr.String(), "refresh-1") {
 		t.Fatal("serve logged a credential")
+	}
+	// SIGTERM with the connector running: serve stops it and exits 0.
+	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p2.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve after SIGTERM: %v\n%s", err, p2.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not exit within 30 s of SIGTERM with a connector running")
 	}
 	// Nor is one in the data directory (the event log, tokens).
 	err := filepath.WalkDir(data, func(path string, d fs.DirEntry, err error) error {

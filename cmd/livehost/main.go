@@ -114,8 +114,12 @@ Commands:`)
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := 10
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun \"livehost <command> --help\" for a command's flags. Flags win over the environment.\n\nEnvironment:")
 	for _, v := range config.Vars {

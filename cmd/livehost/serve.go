@@ -42,6 +42,7 @@ type serveConfig struct {
 	catalogRefresh time.Duration
 	answerWorkers  int
 	jsonOut        bool
+	drainWait      time.Duration
 }
 
 func runServe(ctx context.Context, env *cliEnv, args []string) error {
@@ -79,7 +80,7 @@ machine.`+voiceHelp+connectorsHelp)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "db", cfg.DatabaseURL, "PostgreSQL URL; when set the event log and catalog live there (env LIVEHOST_DATABASE_URL)")
-	fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL(s), comma-separated; with --db this node shares shows with the others (env LIVEHOST_NATS_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL(s), comma-separated, tried in order; with --db this node shares shows with the others (env LIVEHOST_NATS_URL)")
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's name with --nats (env LIVEHOST_NODE_ID; default host name and process id)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "TLS certificate (PEM): serve https (env LIVEHOST_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "TLS private key (PEM) of --tls-cert (env LIVEHOST_TLS_KEY)")
@@ -94,6 +95,7 @@ machine.`+voiceHelp+connectorsHelp)
 	fs.DurationVar(&cfg.draftTTL, "draft-ttl", 10*time.Minute, "how long a drafted reply waits for a moderator before it expires (negative: never)")
 	fs.DurationVar(&cfg.heldTTL, "held-ttl", 10*time.Minute, "how long a held chat message waits for a moderator before it expires (negative: never)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env LIVEHOST_LOG_LEVEL)")
+	fs.DurationVar(&cfg.drainWait, "drain-wait", 0, "with --nats: after SIGTERM has handed the shows over, keep serving this long (answering /readyz 503) so a load balancer sees the node leave before its port closes")
 	fs.BoolVar(&cfg.jsonOut, "json", false, "print the startup information (address, tokens, page URLs) as one JSON line on stdout")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -306,6 +308,10 @@ func serve(ctx context.Context, env *cliEnv, cfg serveConfig) error {
 		// Hand the shows over first: requests for them keep working through the new owners
 		// while this node finishes what it has in flight.
 		node.Drain(sctx)
+		if cfg.drainWait > 0 {
+			log.Info("drained; still serving while the load balancer notices", "wait", cfg.drainWait)
+			time.Sleep(cfg.drainWait)
+		}
 	}
 	// Streams are hijacked connections that Shutdown does not wait for; srv.Close ends them.
 	shutErr := hs.Shutdown(sctx)

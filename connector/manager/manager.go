@@ -239,7 +239,7 @@ func (m *Manager) follow(showID string) {
 	sl.cancel, sl.gone = cancel, make(chan struct{})
 	var both sync.WaitGroup
 	both.Add(2)
-	m.wg.Add(3)
+	m.wg.Add(1) // the third goroutine: it ends after the other two
 	go func() { defer both.Done(); sl.run(ctx) }()
 	go func() { defer both.Done(); sl.replyWorker(ctx) }()
 	go func() { defer m.wg.Done(); both.Wait(); close(sl.gone) }()

@@ -48,7 +48,7 @@ var Vars = []Var{
 	{"LIVEHOST_BRAND_WORDS", "", "comma-separated brand words that seed the transcription prompt"},
 	{"LIVEHOST_WHIP_IPS", "", "comma-separated local IPs WHIP ingest gathers candidates on"},
 	{"LIVEHOST_WHIP_PUBLIC_IP", "", "public IP announced to WHIP publishers behind NAT"},
-	{"LIVEHOST_NATS_URL", "", "NATS server URL(s), comma-separated: with LIVEHOST_DATABASE_URL, several `livehost serve` nodes share shows"},
+	{"LIVEHOST_NATS_URL", "", "NATS server URL(s), comma-separated, tried in order: with LIVEHOST_DATABASE_URL, several `livehost serve` nodes share shows"},
 	{"LIVEHOST_NODE_ID", "", "this node's name among several (default: host name and process id)"},
 	{"LIVEHOST_TLS_CERT", "", "TLS certificate (PEM) of `livehost serve`: serves https, so the microphone page works from another machine"},
 	{"LIVEHOST_TLS_KEY", "", "private key (PEM) of LIVEHOST_TLS_CERT"},

@@ -73,6 +73,15 @@ type Server struct {
 	inserted  []resource
 	requests  map[string]int
 	lastQuery map[string]string
+	polls     []Poll
+}
+
+// Poll is one list request as the fake saw it: when, with which access token (each connector
+// instance gets its own), from which page token.
+type Poll struct {
+	At        time.Time
+	Token     string
+	PageToken string
 }
 
 // Options shape the fake.
@@ -225,6 +234,13 @@ func (s *Server) Requests(endpoint string) int {
 	return s.requests[endpoint]
 }
 
+// Polls are the list requests so far, in the order they came.
+func (s *Server) Polls() []Poll {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Poll(nil), s.polls...)
+}
+
 // LastQuery is the query of the last list request.
 func (s *Server) LastQuery() map[string]string {
 	s.mu.Lock()
@@ -347,6 +363,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.requests[List]++
 	q := r.URL.Query()
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.polls = append(s.polls, Poll{At: time.Now(), Token: tok, PageToken: q.Get("pageToken")})
 	s.lastQuery = map[string]string{}
 	for k := range q {
 		s.lastQuery[k] = q.Get(k)
