@@ -25,10 +25,17 @@ func TestEndurance24h(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	endurance(t, rigOpt{}, time.Duration(*enduranceHours*float64(time.Hour)))
+}
+
+// endurance runs the compressed show for total virtual time over a rig with o (its clock and
+// window set here) and checks it; it returns the show's log.
+func endurance(t *testing.T, o rigOpt, total time.Duration) []show.Event {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := avatar.NewFastClock(start, 2000)
 	const window = 40
-	r := newRig(t, rigOpt{clock: clock, window: window})
+	o.clock, o.window = clock, window
+	r := newRig(t, o)
 	lineup := []string{"LH-COS-001", "LH-COS-002", "LH-COS-003", "LH-COS-005"}
 	id := r.newShow(lineup...)
 	ctx := context.Background()
@@ -56,12 +63,14 @@ func TestEndurance24h(t *testing.T) {
 		}
 	}
 	users := []string{"ゆか", "taro", "user", "はな", "ばか野郎"}
-	total := time.Duration(*enduranceHours * float64(time.Hour))
 	sample := func() (heap uint64, gor int) {
 		// The fewest goroutines over a moment: a batch being appended or fanned out runs a few
 		// short-lived ones, which are not growth.
 		gor = runtime.NumGoroutine()
 		for range 20 {
+			if o.beforeSample != nil {
+				o.beforeSample()
+			}
 			time.Sleep(5 * time.Millisecond)
 			gor = min(gor, runtime.NumGoroutine())
 		}
@@ -220,6 +229,7 @@ func TestEndurance24h(t *testing.T) {
 	}
 	t.Logf("%v virtual: %d lines (%d talk sentences, %d clause utterances), %d questions asked, %d answered; heap after warm-up %d KiB, samples %v; goroutines %d → %v",
 		total, lines, talk, clauses, asked, len(answered), warmHeap>>10, kib(heaps), warmG, gors)
+	return evs
 }
 
 func kib(xs []uint64) string {

@@ -95,6 +95,7 @@ func (r *runner) apply(ev show.Event, live bool) {
 			if p.ChatSeq != 0 {
 				r.markAnswered(p.ChatSeq)
 			}
+			r.mem.add(p)
 			if windowed(p.Kind) && !live && p.Part == 0 {
 				r.vari.add(spokenSentence(p)) // live, speak has added it already
 			}

@@ -49,6 +49,17 @@ type Options struct {
 	// paces the show (default 15 s).
 	PageTimeout time.Duration
 	Logger      *slog.Logger
+	// Talker, when set, writes the talk of product segments (the LLM writer); the offline writer
+	// speaks when it fails, and its wording replaces a sentence the gate refuses.
+	Talker Talker
+	// TalkBudget is how long the Talker may take for a sentence before the offline writer speaks
+	// (default 4 s); TalkRetry how long the offline writer then speaks before the Talker is tried
+	// again (default 1 min); Memory the lines it remembers word for word (default 20).
+	TalkBudget time.Duration
+	TalkRetry  time.Duration
+	Memory     int
+	// Character is the brand's own avatar images (LoadCharacter); nil draws the default character.
+	Character *Character
 }
 
 // Manager runs the avatar shows of one runtime. Create it with New, call Boot to resume the shows
@@ -91,6 +102,15 @@ func New(opt Options) (*Manager, error) {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
+	}
+	if opt.TalkBudget <= 0 {
+		opt.TalkBudget = 4 * time.Second
+	}
+	if opt.TalkRetry <= 0 {
+		opt.TalkRetry = time.Minute
+	}
+	if opt.Memory <= 0 {
+		opt.Memory = 20
 	}
 	m := &Manager{opt: opt, rt: opt.Runtime, log: opt.Logger, clock: opt.Clock, writer: &Writer{Prompts: opt.Prompts},
 		m: newMetrics(), runners: map[string]*runner{}}
@@ -462,3 +482,25 @@ func (m *Manager) Playback(ctx context.Context, id, utterance, phase string) err
 
 // Audio is an utterance's audio by its ID.
 func (m *Manager) Audio(id string) (tts.Speech, bool) { return m.opt.Speech.Audio(id) }
+
+// AnswerPolicy is the show's policy for voice answers: which go out by themselves (are spoken at
+// once) and which wait for a moderator's approval in the console. The runner speaks only
+// published answers, so the approval queue's auto-approve policy is what it honours.
+func (m *Manager) AnswerPolicy(ctx context.Context, id string) (live.AnswerPolicy, error) {
+	return m.rt.AnswerPolicy(ctx, id)
+}
+
+// SetAnswerPolicy sets an avatar show's policy for voice answers from now on.
+func (m *Manager) SetAnswerPolicy(ctx context.Context, id string, p live.AnswerPolicy, by string) (int64, error) {
+	sh, err := m.rt.Show(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if err := avatarMode(sh.Show); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrState, err)
+	}
+	return m.rt.SetAnswerPolicy(ctx, id, p, by)
+}
+
+// Character is the brand's avatar images, nil for the default character.
+func (m *Manager) Character() *Character { return m.opt.Character }

@@ -8,6 +8,8 @@ type metrics struct {
 	tts          *prometheus.HistogramVec
 	captionsOnly prometheus.Counter
 	playback     *prometheus.CounterVec
+	// writerFallback counts the LLM writer's failures (the offline writer took over).
+	writerFallback prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -22,9 +24,11 @@ func newMetrics() *metrics {
 			Help: "Sentences no TTS engine could speak (shown as captions only)."}),
 		playback: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "livehost_avatar_playback_reports_total",
 			Help: "Playback reports from avatar pages, by phase."}, []string{"phase"}),
+		writerFallback: prometheus.NewCounter(prometheus.CounterOpts{Name: "livehost_avatar_writer_fallbacks_total",
+			Help: "Times the LLM writer failed (down, late, cut off) and the offline writer talked instead."}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.utterances, m.gate, m.tts, m.captionsOnly, m.playback}
+	return []prometheus.Collector{m.utterances, m.gate, m.tts, m.captionsOnly, m.playback, m.writerFallback}
 }

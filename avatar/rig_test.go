@@ -52,6 +52,11 @@ type rigOpt struct {
 	clock   avatar.Clock
 	agents  func(live.Agents) live.Agents
 	window  int
+	// talkBudget and talkRetry tune the LLM writer (LIVEHOST_AVATAR_WRITER=llm in env).
+	talkBudget, talkRetry time.Duration
+	// beforeSample runs before the endurance test counts goroutines (to close idle keep-alive
+	// connections, which come and go).
+	beforeSample func()
 }
 
 func newRig(t *testing.T, o rigOpt) *rig {
@@ -90,7 +95,13 @@ func (r *rig) open() {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	m, err := avatar.New(avatar.Options{Runtime: rt, Products: wire.CatalogProducts(r.ag.Catalog), Speech: &tts.Chain{Engines: r.opt.engines},
+	cfg := config.FromEnv(func(k string) string { return r.opt.env[k] })
+	talker, err := r.ag.AvatarWriter(cfg, r.opt.client)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	m, err := avatar.New(avatar.Options{Talker: talker, TalkBudget: r.opt.talkBudget, TalkRetry: r.opt.talkRetry, Memory: cfg.Avatar.Memory,
+		Runtime: rt, Products: wire.CatalogProducts(r.ag.Catalog), Speech: &tts.Chain{Engines: r.opt.engines},
 		Gate: r.gate(), Prompts: r.ag.Prompts, NameOK: wire.NameOK(r.ag.Moderation), Clock: r.opt.clock, Window: r.opt.window,
 		Gap: 100 * time.Millisecond, Logger: quiet})
 	if err != nil {

@@ -62,6 +62,9 @@ type runner struct {
 	lastPlayback  Playback
 	ended         map[string]chan struct{}
 	prefetched    int64 // the question whose answer's first sentence was synthesized ahead
+	mem           *memory
+	llmRetryAt    time.Time   // the LLM writer failed: the offline writer speaks until then
+	talk          *talkStream // the LLM writer's stream; run goroutine only
 
 	wake   chan struct{}
 	cancel context.CancelFunc
@@ -77,7 +80,8 @@ type Playback struct {
 
 func newRunner(m *Manager, id string) *runner {
 	return &runner{m: m, id: id, state: StateIdle, vari: newVariety(m.opt.Window), refused: newVariety(m.opt.Window), drafts: map[string]*draftInfo{},
-		answered: map[int64]bool{}, lastSched: map[int]time.Time{}, ended: map[string]chan struct{}{}, wake: make(chan struct{}, 1)}
+		answered: map[int64]bool{}, lastSched: map[int]time.Time{}, ended: map[string]chan struct{}{}, wake: make(chan struct{}, 1),
+		mem: newMemory(m.opt.Memory)}
 }
 
 // load folds the show's log.
@@ -171,9 +175,11 @@ type item struct {
 	sku      string
 	q        *question
 	variants []string // other wordings of the same beat, for a sentence the gate refuses
+	writer   string   // WriterLLM when the LLM writer wrote it; "" for the offline writer
 }
 
 func (r *runner) run(ctx context.Context) {
+	defer r.stopTalk()
 	for ctx.Err() == nil {
 		it, err := r.next(ctx)
 		if err != nil {
@@ -244,6 +250,20 @@ func (r *runner) next(ctx context.Context) (*item, error) {
 		}
 	}
 	r.mu.Lock()
+	if sku := r.segmentSKU(); r.m.opt.Talker != nil && sku != "" {
+		// The LLM writer talks about the product; the segment's offline beats are its replacements.
+		var alt []string
+		if len(r.beats) > 0 {
+			alt = r.beats[r.beatIdx%len(r.beats)].variants
+			r.beatIdx++
+		}
+		r.mu.Unlock()
+		it, offline := r.llmTalk(ctx, sku, alt)
+		if it != nil || !offline {
+			return it, nil
+		}
+		r.mu.Lock()
+	}
 	defer r.mu.Unlock()
 	for range len(r.beats) {
 		b := r.beats[r.beatIdx%len(r.beats)]
@@ -264,6 +284,16 @@ func (r *runner) next(ctx context.Context) (*item, error) {
 }
 
 func (r *runner) onAirNow() string { return r.onAir }
+
+// segmentSKU is the product of the current segment, "" for free talk or before the first. Call
+// with mu held.
+func (r *runner) segmentSKU() string {
+	segs := r.segments()
+	if !r.segStarted || len(segs) == 0 {
+		return ""
+	}
+	return segs[r.seg%len(segs)].SKU
+}
 
 func (r *runner) lang() string {
 	if r.plan.Lang == "en" {
@@ -562,7 +592,7 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		return false
 	}
 	u := show.AvatarUtterance{Text: text, SKU: it.sku, Lang: sentenceLang(text, lang), Kind: it.kind, Gate: verdict,
-		Sentence: part.sentence, Part: part.index}
+		Sentence: part.sentence, Part: part.index, Writer: it.writer}
 	if it.q != nil {
 		u.ChatSeq, u.Question, u.Askers = it.q.chatSeq, it.q.question, it.q.askers
 		if r.m.opt.NameOK != nil && r.m.opt.NameOK(it.q.user) {

@@ -271,7 +271,8 @@ func (v *State) Apply(ev show.Event) {
 			v.answered.add(p.ChatSeq)
 		}
 	case show.TypeDraftCreated, show.TypeDraftAsked, show.TypeDraftClaimed, show.TypeDraftReleased, show.TypeDraftApproved,
-		show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished:
+		show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished,
+		show.TypeDraftPolicy:
 		v.drafts.apply(ev, &v.counters)
 	case show.TypeCrossSellSuggested:
 		var p show.CrossSellSuggested

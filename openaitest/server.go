@@ -140,6 +140,7 @@ type Server struct {
 	delay      time.Duration
 	retryAfter time.Duration
 	requests   []*Request
+	maxReqs    int
 	seq        int
 	closeOnce  sync.Once
 }
@@ -329,8 +330,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 
+	s.record(rec)
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
 	delay := s.delay
 	s.mu.Unlock()
 
@@ -378,6 +379,20 @@ func (s *Server) record(rec *Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
+	if s.maxReqs > 0 && len(s.requests) > s.maxReqs {
+		// Copy down, so the backing array stays the bound's size in a long run.
+		n := copy(s.requests, s.requests[len(s.requests)-s.maxReqs:])
+		clear(s.requests[n:])
+		s.requests = s.requests[:n]
+	}
+}
+
+// KeepRequests bounds the requests recorded to the last n (0: all), so that a long-running test
+// (an endurance run) does not grow with them.
+func (s *Server) KeepRequests(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxReqs = n
 }
 
 // update changes a recorded request under the lock, since Requests may read it concurrently.

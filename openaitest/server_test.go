@@ -253,3 +253,21 @@ func TestReset(t *testing.T) {
 		t.Fatalf("%v %+v", err, resp)
 	}
 }
+
+// TestKeepRequests: with a bound, only the last n requests are recorded.
+func TestKeepRequests(t *testing.T) {
+	s := openaitest.New()
+	defer s.Close()
+	s.KeepRequests(2)
+	c := openai.NewClientWithConfig(s.Config())
+	for _, m := range []string{"a", "b", "c"} {
+		if _, err := c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{Model: "gpt-4o-mini",
+			Messages: []openai.ChatCompletionMessage{{Role: "user", Content: m}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || reqs[0].Chat.Messages[0].Content != "b" || reqs[1].Chat.Messages[0].Content != "c" {
+		t.Fatalf("%d requests recorded", len(reqs))
+	}
+}

@@ -28,6 +28,12 @@ import (
 // withAvatar mounts the avatar show's API with the offline engines (Open JTalk for Japanese,
 // espeak-ng for English) over the example catalog.
 func withAvatar(t *testing.T, engines ...tts.Engine) envOpt {
+	return withAvatarTuned(t, nil, engines...)
+}
+
+// withAvatarTuned is withAvatar with tune applied to the Manager's options (a brand character,
+// a data directory).
+func withAvatarTuned(t *testing.T, tune func(*avatar.Options), engines ...tts.Engine) envOpt {
 	if len(engines) == 0 {
 		jt, es := &tts.OpenJTalk{}, &tts.ESpeak{}
 		for _, err := range []error{jt.Available(), es.Available()} {
@@ -51,10 +57,14 @@ func withAvatar(t *testing.T, engines ...tts.Engine) envOpt {
 				t.Fatal(err)
 			}
 			set := prompts.MustDefault()
-			m, err := avatar.New(avatar.Options{Runtime: rt, Products: wire.CatalogProducts(ag.searcher),
+			opt := avatar.Options{Runtime: rt, Products: wire.CatalogProducts(ag.searcher),
 				Speech: &tts.Chain{Engines: engines}, Prompts: set, NameOK: wire.NameOK(mod),
 				Gate: &avatar.Gate{Host: wire.HostCheck(mod), Guard: &answer.Guard{Policy: set.Policy}},
-				Gap:  50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				Gap:  50 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if tune != nil {
+				tune(&opt)
+			}
+			m, err := avatar.New(opt)
 			if err != nil {
 				t.Fatal(err)
 			}

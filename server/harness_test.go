@@ -92,6 +92,10 @@ func testAgents(t testing.TB) live.Agents {
 	}
 }
 
+// overClosers are the close functions of what envConfig.over built over each runtime, so that
+// restart stops them before their runtime.
+var overClosers sync.Map // *live.Runtime → []func()
+
 // startServer runs a runtime and a server over st, as livehost serve wires them; both are closed
 // when the test ends (the server first).
 func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *server.Server, *server.Voice) {
@@ -133,6 +137,7 @@ func startServer(t testing.TB, st *show.Store, opts ...envOpt) (*live.Runtime, *
 		c.srv.Connectors = conns
 		c.srv.Collectors = append(c.srv.Collectors, conns.Collectors()...)
 	}
+	overClosers.Store(rt, closers)
 	c.srv.Runtime = rt
 	srv, err := server.New(c.srv)
 	if err != nil {
@@ -284,6 +289,12 @@ func (e *env) restart(opts ...envOpt) *server.Server {
 	e.HTTP.CloseClientConnections()
 	e.Srv.Close()
 	if e.RT != nil {
+		// What was built over the runtime (the avatar show's runners) stops before it, as in serve.
+		if cs, ok := overClosers.LoadAndDelete(e.RT); ok {
+			for _, f := range cs.([]func()) {
+				f()
+			}
+		}
 		e.RT.Close()
 	}
 	rt, srv, _ := startServer(e.t, e.Store, opts...)

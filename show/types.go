@@ -32,6 +32,7 @@ const (
 	TypeDraftRejected  = "draft.rejected"  // DraftAction
 	TypeDraftExpired   = "draft.expired"   // DraftAction
 	TypeDraftPublished = "draft.published" // DraftPublished
+	TypeDraftPolicy    = "draft.policy"    // DraftPolicy: the show's auto-approve policy from now on
 
 	TypeCrossSellSuggested = "crosssell.suggested" // CrossSellSuggested
 	TypeTranscriptSegment  = "transcript.segment"  // TranscriptSegment
@@ -258,6 +259,18 @@ type DraftAction struct {
 	Change  json.RawMessage `json:"change,omitempty"`
 }
 
+// DraftPolicy is a show's auto-approve policy: which drafted answers go out (in an avatar show:
+// are spoken) without a moderator's approval. A draft is approved by itself when Enabled, its
+// engine and intent are listed, its confidence is at least MinConfidence and it needs no review.
+type DraftPolicy struct {
+	Enabled       bool            `json:"enabled"`
+	Engines       []string        `json:"engines"`
+	Intents       []string        `json:"intents"`
+	MinConfidence float64         `json:"min_confidence"`
+	By            string          `json:"by,omitempty"`
+	Change        json.RawMessage `json:"change,omitempty"` // the approval queue's change, replayed on restart
+}
+
 // DraftPublished says an approved reply went out, to the chat and/or the host.
 type DraftPublished struct {
 	DraftID string   `json:"draft_id"`
@@ -350,6 +363,8 @@ type AvatarUtterance struct {
 	// from 0.
 	Sentence string `json:"sentence,omitempty"`
 	Part     int    `json:"part,omitempty"`
+	// Writer is "llm" when the LLM writer wrote the line; empty for the offline writer.
+	Writer string `json:"writer,omitempty"`
 }
 
 // MouthMark is a mouth shape from T milliseconds into an utterance on: a, i, u, e, o or n (closed).
@@ -408,7 +423,8 @@ type AvatarSkipped struct {
 }
 
 // AvatarFallback says a TTS engine failed on a sentence; Next is the engine tried next, empty when
-// the sentence went out as a caption only.
+// the sentence went out as a caption only. With Engine "llm" and Next "offline" it says the LLM
+// writer failed (down, late, cut off) and the offline writer talks instead.
 type AvatarFallback struct {
 	Engine string `json:"engine,omitempty"`
 	Next   string `json:"next,omitempty"`
@@ -522,6 +538,7 @@ var payloads = map[string]func() any{
 	TypeChatHeldExpired:    func() any { return new(ChatBulkDecision) },
 	TypeQuestionDetected:   func() any { return new(QuestionDetected) },
 	TypeDraftCreated:       func() any { return new(DraftCreated) },
+	TypeDraftPolicy:        func() any { return new(DraftPolicy) },
 	TypeDraftAsked:         func() any { return new(DraftAsked) },
 	TypeDraftClaimed:       func() any { return new(DraftAction) },
 	TypeDraftReleased:      func() any { return new(DraftAction) },

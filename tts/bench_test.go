@@ -29,3 +29,31 @@ func BenchmarkOpenJTalkRTF(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/audio.Seconds(), "rtf")
 	b.ReportMetric(audio.Seconds()/float64(b.N), "audio-s/op")
 }
+
+// BenchmarkDiskCacheHit reads a sentence of Open JTalk speech back from the disk cache, as the
+// chain does after a restart instead of synthesizing it again.
+func BenchmarkDiskCacheHit(b *testing.B) {
+	o := &tts.OpenJTalk{}
+	if err := o.Available(); err != nil {
+		b.Skip(err)
+	}
+	sp, err := o.Synthesize(context.Background(), tts.Request{Text: "うるツヤ リップティント 03 ローズピンクは税込1,580円です。", Lang: "ja"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := tts.OpenDiskCache(b.TempDir(), 64<<20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := tts.ID(sp.Engine, sp.Voice, "x")
+	if err := d.Put(id, sp); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(sp.Audio)))
+	for b.Loop() {
+		if _, ok := d.Get(id); !ok {
+			b.Fatal("miss")
+		}
+	}
+	b.ReportMetric(sp.Duration.Seconds(), "audio-s")
+}

@@ -26,6 +26,8 @@ type Chain struct {
 	// JTalk's 48 kHz WAV is about 100 KB a second).
 	CacheEntries int
 	CacheBytes   int
+	// Disk, when set, keeps the speech on disk too, so a restart does not synthesize again.
+	Disk *DiskCache
 
 	mu    sync.Mutex
 	lru   list.List
@@ -62,9 +64,16 @@ func (c *Chain) Speak(ctx context.Context, req Request) (Speech, string, []Fallb
 		if sp, ok := c.get(id); ok {
 			return sp, id, fbs, nil
 		}
+		if sp, ok := c.fromDisk(id); ok {
+			return sp, id, fbs, nil
+		}
 		sp, err := e.Synthesize(ctx, req)
 		if err == nil {
 			c.put(id, sp)
+			if c.Disk != nil {
+				// A disk that cannot take it costs a synthesis after a restart, never a sentence.
+				_ = c.Disk.Put(id, sp)
+			}
 			return sp, id, fbs, nil
 		}
 		if ctx.Err() != nil {
@@ -82,8 +91,25 @@ func (c *Chain) Speak(ctx context.Context, req Request) (Speech, string, []Fallb
 	return Speech{}, "", fbs, ErrCaptionsOnly
 }
 
-// Audio returns cached speech by ID.
-func (c *Chain) Audio(id string) (Speech, bool) { return c.get(id) }
+// Audio returns cached speech by ID, from memory or else from disk.
+func (c *Chain) Audio(id string) (Speech, bool) {
+	if sp, ok := c.get(id); ok {
+		return sp, true
+	}
+	return c.fromDisk(id)
+}
+
+// fromDisk reads speech from the disk cache into the memory cache.
+func (c *Chain) fromDisk(id string) (Speech, bool) {
+	if c.Disk == nil {
+		return Speech{}, false
+	}
+	sp, ok := c.Disk.Get(id)
+	if ok {
+		c.put(id, sp)
+	}
+	return sp, ok
+}
 
 func (c *Chain) get(id string) (Speech, bool) {
 	c.mu.Lock()

@@ -66,6 +66,9 @@ var Vars = []Var{
 	{"LIVEHOST_JTALK_DICT", "", "Open JTalk dictionary directory (default: Debian's naist-jdic)"},
 	{"LIVEHOST_AVATAR_STALE", "3m", "viewer questions older than this are not answered by the avatar"},
 	{"LIVEHOST_AVATAR_WINDOW", "60", "variety window: no avatar talk sentence repeats within this many sentences"},
+	{"LIVEHOST_AVATAR_WRITER", "offline", "writer of the avatar's talk: offline (catalog templates) or llm (OPENAI_*, streaming; offline when it fails)"},
+	{"LIVEHOST_TTS_CACHE_MB", "256", "MiB of synthesized speech kept in the data directory (tts-cache), so a restart does not synthesize again; 0: memory only"},
+	{"LIVEHOST_AVATAR_MEMORY", "20", "last lines the avatar's LLM writer remembers word for word, besides its running summary"},
 	// Platform connectors: credentials only, never in a show's settings or log.
 	{"LIVEHOST_YOUTUBE_CLIENT_ID", "", "OAuth client id of the YouTube connector"},
 	{"LIVEHOST_YOUTUBE_CLIENT_SECRET", "", "OAuth client secret of the YouTube connector"},
@@ -226,12 +229,22 @@ type AvatarConfig struct {
 	JTalkDict       string
 	StaleAfter      time.Duration
 	Window          int
+	Writer          string // offline | llm
+	Memory          int    // lines the LLM writer remembers word for word
+	TTSCacheMB      int    // MiB of speech cached on disk; 0: memory only
 }
 
 func avatarFromEnv(get func(string) string, or func(k, def string) string) AvatarConfig {
 	a := AvatarConfig{TTS: List(or("LIVEHOST_TTS", "openjtalk,espeak-ng")), VoicevoxURL: get("LIVEHOST_VOICEVOX_URL"), VoicevoxSpeaker: 1,
 		OpenAIVoice: get("LIVEHOST_TTS_OPENAI_VOICE"), OpenAIModel: or("LIVEHOST_TTS_OPENAI_MODEL", "gpt-4o-mini-tts"),
-		JTalkVoice: get("LIVEHOST_JTALK_VOICE"), JTalkDict: get("LIVEHOST_JTALK_DICT"), StaleAfter: 3 * time.Minute, Window: 60}
+		JTalkVoice: get("LIVEHOST_JTALK_VOICE"), JTalkDict: get("LIVEHOST_JTALK_DICT"), StaleAfter: 3 * time.Minute, Window: 60,
+		Writer: strings.TrimSpace(or("LIVEHOST_AVATAR_WRITER", "offline")), Memory: 20, TTSCacheMB: 256}
+	if n, err := strconv.Atoi(get("LIVEHOST_TTS_CACHE_MB")); err == nil && n >= 0 && n <= 1<<20 {
+		a.TTSCacheMB = n
+	}
+	if n, err := strconv.Atoi(get("LIVEHOST_AVATAR_MEMORY")); err == nil && n > 0 && n <= 200 {
+		a.Memory = n
+	}
 	if n, err := strconv.Atoi(get("LIVEHOST_VOICEVOX_SPEAKER")); err == nil && n >= 0 {
 		a.VoicevoxSpeaker = n
 	}

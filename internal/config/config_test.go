@@ -39,6 +39,17 @@ func TestFromEnv(t *testing.T) {
 					t.Errorf("%+v", c)
 				}
 			}},
+		{"the avatar's writer, memory and speech cache", map[string]string{"LIVEHOST_AVATAR_WRITER": " llm ", "LIVEHOST_AVATAR_MEMORY": "8", "LIVEHOST_TTS_CACHE_MB": "0"},
+			func(t *testing.T, c Config) {
+				if c.Avatar.Writer != "llm" || c.Avatar.Memory != 8 || c.Avatar.TTSCacheMB != 0 {
+					t.Errorf("%+v", c.Avatar)
+				}
+			}},
+		{"avatar defaults", map[string]string{"LIVEHOST_AVATAR_MEMORY": "0", "LIVEHOST_TTS_CACHE_MB": "-3"}, func(t *testing.T, c Config) {
+			if c.Avatar.Writer != "offline" || c.Avatar.Memory != 20 || c.Avatar.TTSCacheMB != 256 {
+				t.Errorf("%+v", c.Avatar)
+			}
+		}},
 		{"unparsable numbers keep the defaults", map[string]string{"LIVEHOST_PG_EF_SEARCH": "x", "LIVEHOST_LLM_TIMEOUT": "-1s"}, func(t *testing.T, c Config) {
 			if c.PGEfSearch != 0 || c.LLMTimeout != 4*time.Second {
 				t.Errorf("%+v", c)

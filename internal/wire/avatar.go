@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/livehost/livehost/agents/answer"
 	"github.com/livehost/livehost/agents/moderation"
@@ -105,10 +108,48 @@ func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Avatar.TTSCacheMB > 0 && cfg.Data != "" {
+		// Speech is kept in the data directory, so a restart does not synthesize it again.
+		if chain.Disk, err = tts.OpenDiskCache(filepath.Join(cfg.Data, "tts-cache"), int64(cfg.Avatar.TTSCacheMB)<<20); err != nil {
+			return nil, err
+		}
+	}
+	talker, err := a.AvatarWriter(cfg, client)
+	if err != nil {
+		return nil, err
+	}
+	character, err := avatar.LoadCharacter(cfg.BrandDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: brand folder: %w", ErrConfig, err)
+	}
 	return avatar.New(avatar.Options{
+		Character: character, Talker: talker, TalkBudget: cfg.LLMTimeout, Memory: cfg.Avatar.Memory,
 		Runtime: rt, Products: CatalogProducts(a.Catalog), Speech: chain, Prompts: a.Prompts,
 		Gate:       &avatar.Gate{Host: HostCheck(a.Moderation), Guard: &answer.Guard{Policy: a.Prompts.Policy}},
 		NameOK:     NameOK(a.Moderation),
 		StaleAfter: cfg.Avatar.StaleAfter, Window: cfg.Avatar.Window, Logger: log,
 	})
+}
+
+// AvatarWriter is the avatar's LLM writer when cfg selects it (LIVEHOST_AVATAR_WRITER=llm), on the
+// configured OpenAI-compatible server; nil for the offline writer.
+func (a *Agents) AvatarWriter(cfg config.Config, client *http.Client) (avatar.Talker, error) {
+	switch cfg.Avatar.Writer {
+	case "", "offline":
+		return nil, nil
+	case "llm":
+	default:
+		return nil, fmt.Errorf("%w: avatar writer %q: want offline or llm", ErrConfig, cfg.Avatar.Writer)
+	}
+	if !cfg.OpenAIConfigured() {
+		return nil, fmt.Errorf("%w: the avatar's llm writer needs OPENAI_BASE_URL or OPENAI_API_KEY", ErrConfig)
+	}
+	oc := openai.DefaultConfig(cfg.OpenAIKey)
+	if cfg.OpenAIBaseURL != "" {
+		oc.BaseURL = cfg.OpenAIBaseURL
+	}
+	if client != nil {
+		oc.HTTPClient = client
+	}
+	return &avatar.LLMWriter{Client: openai.NewClientWithConfig(oc), Model: cfg.LLMModel, Prompts: a.Prompts}, nil
 }

@@ -31,18 +31,55 @@
   };
   const mouth = document.getElementById("mouth");
   const mouthPath = mouth.querySelector("path");
+  // brand is the brand's own character (part → image URL) once loaded; null draws the SVG one.
+  let brand = null;
+  const brandFrame = document.getElementById("brand-frame");
+  const brandBlink = document.getElementById("brand-blink");
   function setMouth(s) {
     if (!shapes[s]) s = "n";
     if (window.avatarState) window.avatarState.shapes[s] = (window.avatarState.shapes[s] || 0) + 1;
     if (mouth.dataset.shape === s) return;
     mouth.dataset.shape = s;
+    if (brand) {
+      brandFrame.src = brand[s];
+      const f = window.avatarState.frames;
+      f[brand[s]] = (f[brand[s]] || 0) + 1;
+      return;
+    }
     mouthPath.setAttribute("d", shapes[s]);
   }
   // Blink every few seconds.
   setInterval(function () {
+    window.avatarState.blinks++;
+    if (brand) {
+      if (!brand.blink) return;
+      brandBlink.classList.remove("hidden");
+      setTimeout(function () { brandBlink.classList.add("hidden"); }, 140);
+      return;
+    }
     for (const id of ["eye-l", "eye-r"]) document.getElementById(id).setAttribute("ry", "2");
     setTimeout(function () { for (const id of ["eye-l", "eye-r"]) document.getElementById(id).setAttribute("ry", "20"); }, 140);
   }, 4200);
+
+  // The brand's character, when its folder has one: every frame is loaded before it is shown, so
+  // a mouth change never waits for the network.
+  async function loadBrand() {
+    let frames = {};
+    try { frames = (await LH.api("GET", base + "/avatar/character")).frames || {}; } catch (e) { return; }
+    if (!frames.n) return;
+    const urls = {};
+    for (const part in frames) urls[part] = frames[part] + "?token=" + encodeURIComponent(token);
+    await Promise.all(Object.values(urls).map(function (u) {
+      return new Promise(function (ok) { const im = new Image(); im.onload = im.onerror = ok; im.src = u; });
+    }));
+    brandFrame.src = urls.n;
+    if (urls.blink) brandBlink.src = urls.blink;
+    brand = urls;
+    mouth.dataset.shape = "n";
+    document.getElementById("character").classList.add("hidden");
+    document.getElementById("brand").classList.remove("hidden");
+    window.avatarState.brand = true;
+  }
 
   const caption = document.getElementById("caption");
   const question = document.getElementById("question");
@@ -84,7 +121,12 @@
   audio.preload = "auto";
   // What a test (or a curious operator) can read: utterances played, with or without audio, the
   // captions shown, the mouth shapes used and the playback reports sent.
-  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [] };
+  // With a brand's character, frames counts the images shown and blinks the blinks.
+  // history is what was played (the utterances' seqs), kept across scheduled reloads with reloads; resyncs
+  // counts reconnections after which the page caught up with the show, skipped the utterances it
+  // missed meanwhile (not replayed late).
+  window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0,
+    history: [], reloads: 0, resyncs: 0, skipped: 0 };
 
   function play(u) {
     playing = true;
@@ -124,6 +166,7 @@
       report(u.id, "end");
       window.avatarState.reported.push({ id: u.id, phase: "end" });
       window.avatarState.played++;
+      window.avatarState.history.push(u.seq);
       audio.onended = audio.onerror = audio.onplaying = null;
       playing = false;
       setTimeout(next, 50);
@@ -139,18 +182,60 @@
   let reloadAt = 0;
   const reloadMin = parseFloat(params.get("reload") || "0");
   if (reloadMin > 0) reloadAt = Date.now() + reloadMin * 60000;
+  let stream = null;
+
+  // A scheduled reload happens between sentences, and hands the next page the last event seen:
+  // the next page then plays the sentence the runner logs while it loads, so speech has no gap.
+  const handoverKey = "livehost-avatar-" + show;
+  function reload() {
+    const played = window.avatarState.history.slice(-50);
+    sessionStorage.setItem(handoverKey, JSON.stringify({ after: stream ? stream.last() : 0, at: Date.now(),
+      reloads: window.avatarState.reloads + 1, played: played }));
+    location.reload();
+  }
 
   function next() {
     if (playing) return;
-    // A scheduled reload happens between sentences, so speech has no gap.
-    if (reloadAt && Date.now() >= reloadAt && queue.length === 0) { location.reload(); return; }
+    if (reloadAt && Date.now() >= reloadAt && queue.length === 0) { reload(); return; }
     const u = queue.shift();
     if (u) play(u);
+  }
+
+  // After the stream dropped (network, server restart) or fell behind, the page resyncs: it reads
+  // where the show is, shows the product on air, and skips the sentences said while it was away
+  // rather than speak them late. Utterances that arrive meanwhile wait in held.
+  let resyncing = false, skipUntil = 0;
+  const held = [];
+  async function resync() {
+    if (resyncing) return;
+    resyncing = true;
+    queue.length = 0;
+    for (;;) {
+      try {
+        const st = await LH.api("GET", base + "/avatar/plan");
+        skipUntil = st.last_seq || 0;
+        if ((st.on_air || "") !== onAir) { onAir = st.on_air || ""; loadCard(); }
+        break;
+      } catch (e) {
+        await new Promise(function (r) { setTimeout(r, 1000); });
+      }
+    }
+    resyncing = false;
+    window.avatarState.resyncs++;
+    const waiting = held.splice(0);
+    for (const ev of waiting) onEvent(ev);
+  }
+  function onStatus(st) {
+    const was = document.body.dataset.conn;
+    document.body.dataset.conn = st;
+    if (st === "resync" || st === "live" && was === "offline") resync();
   }
 
   function onEvent(ev) {
     switch (ev.type) {
       case "avatar.utterance":
+        if (resyncing) { held.push(ev); while (held.length > 50) held.shift(); return; }
+        if (ev.seq && ev.seq <= skipUntil) { window.avatarState.skipped++; return; }
         queue.push(ev);
         while (queue.length > 4) queue.shift();
         next();
@@ -179,8 +264,18 @@
         await new Promise(function (r) { setTimeout(r, 2000); });
       }
     }
+    // After a scheduled reload, carry on from the last event the previous page saw.
+    let handover = null;
+    try { handover = JSON.parse(sessionStorage.getItem(handoverKey) || "null"); } catch (e) {}
+    sessionStorage.removeItem(handoverKey);
+    if (handover && Date.now() - handover.at < 30000 && handover.after > 0 && handover.after <= after) {
+      after = handover.after;
+      window.avatarState.reloads = handover.reloads || 0;
+      window.avatarState.history = handover.played || [];
+    }
     loadCard();
-    LH.stream(after, onEvent, function (s) { document.body.dataset.conn = s; });
+    await loadBrand();
+    stream = LH.stream(after, onEvent, onStatus);
   }
   start();
 })();

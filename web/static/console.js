@@ -46,7 +46,8 @@
     const close = el("button", { class: "btn", type: "button", title: "閉じる · dismiss" }, "×");
     close.onclick = () => { ttsDismissed = last.seq; ttsAlert(m); };
     box.replaceChildren(
-      el("strong", {}, "⚠ 音声合成の切り替え · TTS fallback: "),
+      // engine "llm": the LLM writer failed and the offline writer talks instead.
+      el("strong", {}, last.engine === "llm" ? "⚠ トーク生成の切り替え · writer fallback: " : "⚠ 音声合成の切り替え · TTS fallback: "),
       el("span", { class: "engines" }, (last.engine || "?") + " → " + to),
       el("span", { class: "why" }, " — " + last.reason + (n > 1 ? " (" + n + " 回 · times)" : "")),
       close);
