@@ -127,7 +127,7 @@ func Start(ctx context.Context, opt Options) (*Node, error) {
 	if opt.Store.Backend() != "postgres" {
 		return nil, errors.New("cluster: several nodes share the PostgreSQL store (--db)")
 	}
-	n.lk = newLocker(opt.DatabaseURL)
+	n.lk = newLocker(opt.DatabaseURL, n.id)
 	if err := n.lk.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -237,8 +237,9 @@ func defaultNodeID() string {
 
 // validNodeID keeps node IDs usable as NATS subject tokens and key-value keys.
 func validNodeID(id string) error {
-	if id == "" || len(id) > 64 {
-		return fmt.Errorf("node id %q: want 1 to 64 characters", id)
+	// 48: the lease session's application_name (63 bytes at most) carries it after a prefix.
+	if id == "" || len(id) > 48 {
+		return fmt.Errorf("node id %q: want 1 to 48 characters", id)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]

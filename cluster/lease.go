@@ -29,11 +29,16 @@ func leaseKey(showID string) int64 {
 // locker is the connection that holds this node's leases.
 type locker struct {
 	url  string
+	node string
 	mu   sync.Mutex
 	conn *pgx.Conn
 }
 
-func newLocker(url string) *locker { return &locker{url: url} }
+// leaseApp prefixes the application_name of every node's lease session, so that a node can see
+// which others are alive by PostgreSQL's own account (pg_stat_activity).
+const leaseApp = "livehost-lease:"
+
+func newLocker(url, node string) *locker { return &locker{url: url, node: node} }
 
 func (l *locker) connect(ctx context.Context) error {
 	cfg, err := pgx.ParseConfig(l.url)
@@ -44,7 +49,7 @@ func (l *locker) connect(ctx context.Context) error {
 	cfg.RuntimeParams["tcp_keepalives_idle"] = "3"
 	cfg.RuntimeParams["tcp_keepalives_interval"] = "1"
 	cfg.RuntimeParams["tcp_keepalives_count"] = "3"
-	cfg.RuntimeParams["application_name"] = "livehost leases"
+	cfg.RuntimeParams["application_name"] = leaseApp + l.node
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("cluster: lease connection: %w", err)
@@ -109,6 +114,29 @@ func (l *locker) unlock(ctx context.Context, showID string) error {
 		_, err := c.Exec(ctx, `SELECT pg_advisory_unlock($1)`, leaseKey(showID))
 		return err
 	})
+}
+
+// alive is the nodes whose lease session is open: a node whose process died is gone from it at
+// once, long before its registry entry goes stale.
+func (l *locker) alive(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := l.query(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT substr(application_name, $1) FROM pg_stat_activity
+			WHERE datname = current_database() AND starts_with(application_name, $2)`, len(leaseApp)+1, leaseApp)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out[id] = true
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // held is every show lease held by any node, as keys.
@@ -239,9 +267,13 @@ func (n *Node) placement(ctx context.Context, free []string) map[string]bool {
 	if len(nodes) == 0 {
 		return map[string]bool{} // no registry: only the grace period places shows
 	}
+	alive, err := n.lk.alive(ctx)
+	if err != nil {
+		return map[string]bool{}
+	}
 	load := map[string]int{}
 	for _, st := range nodes {
-		if !st.Draining {
+		if !st.Draining && alive[st.ID] {
 			load[st.ID] = st.Owned
 		}
 	}

@@ -67,7 +67,7 @@ func TestLeasesMoveAndNothingLeaks(t *testing.T) {
 		}
 		f := &fakeShows{store: st, owned: map[string]bool{}}
 		n, err := Start(ctx, Options{NodeID: id, NATSURL: bus.ClientURL(), DatabaseURL: dbURL, Store: st, Shows: f,
-			LeaseEvery: 100 * time.Millisecond, Grace: 500 * time.Millisecond})
+			LeaseEvery: 100 * time.Millisecond, Grace: 20 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
