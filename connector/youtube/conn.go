@@ -96,13 +96,11 @@ func (k *conn) Run(ctx context.Context, cursor string, sink connector.Sink) erro
 	var nextViewers time.Time
 	for {
 		res, err := k.c.list(ctx, k.liveChatID(), page)
-		if err == nil || ctx.Err() != nil {
-			// A call cut off by a stop has most likely reached the API, which charges it: count
-			// it, so the estimate errs on the side of the quota.
-			k.b.spend(listCost)
-		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if err == nil {
+			k.b.spend(listCost)
 		}
 		if err != nil {
 			status, reason := reasonOf(err)
