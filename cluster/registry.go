@@ -29,10 +29,17 @@ type NodeStatus struct {
 }
 
 func (n *Node) registry(ctx context.Context) jetstream.KeyValue {
-	kv, err := n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	cfg := jetstream.KeyValueConfig{
 		Bucket: registryBucket, TTL: registryTTL, Storage: jetstream.MemoryStorage, History: 1,
-		Description: "livehost nodes and their load, for placing new shows",
-	})
+		Description: "livehost nodes and their load, for placing new shows", Replicas: 3,
+	}
+	// Three replicas on a NATS cluster, so that the registry outlives one server; a single
+	// server refuses them and keeps one.
+	kv, err := n.js.CreateOrUpdateKeyValue(ctx, cfg)
+	if err != nil {
+		cfg.Replicas = 1
+		kv, err = n.js.CreateOrUpdateKeyValue(ctx, cfg)
+	}
 	if err != nil {
 		n.logKV("open the node registry", err)
 		return nil
