@@ -194,6 +194,8 @@ func TestKillOwnerDuringIngest(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// LIVEHOST_CLUSTER_LOGS=DIR keeps each node's log and, here, its goroutines, for a failure
+	// that needs them.
 	if os.Getenv("LIVEHOST_CLUSTER_LOGS") != "" {
 		for _, n := range survivors {
 			req, _ := http.NewRequest(http.MethodGet, n.url+"/debug/pprof/goroutine?debug=2", nil)
