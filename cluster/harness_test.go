@@ -381,3 +381,26 @@ func checkLogged(t *testing.T, evs []show.Event, in *ingester) map[int64]int {
 	}
 	return answered
 }
+
+// checkWatchers waits until every subscriber has seen up to last, and checks it saw every event
+// once, in order.
+func checkWatchers(t *testing.T, watchers []*watcher, last int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, w := range watchers {
+		for {
+			seqs, err := w.snapshot()
+			if err != nil {
+				t.Fatalf("subscriber on %s: %v", w.node, err)
+			}
+			if len(seqs) > 0 && seqs[len(seqs)-1] >= last {
+				checkSeqs(t, w.node, seqs, last)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("subscriber on %s saw %d events, up to %v; the log has %d", w.node, len(seqs), lastOf(seqs), last)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
