@@ -249,13 +249,52 @@ func startLoadServer(ctx context.Context, cfg *loadConfig) (func(), error) {
 
 // subscriber is one WebSocket reader of the show's stream.
 type subscriber struct {
-	lat     []float64 // ms, per message seen
-	seen    []bool    // by message number
+	streamTally
+	lat []float64 // ms, per message seen
+	err error
+}
+
+// streamTally is what a load subscriber keeps of its stream: which load messages it saw (by
+// number), the sequence it is at, and what went wrong (gaps, repeats, resync markers). Both
+// `load` and `load-cluster` count with it.
+type streamTally struct {
+	seen    []bool // by message number
 	count   atomic.Int64
 	lastSeq int64
 	gaps    int
+	repeats int
 	resyncs int
-	err     error
+}
+
+func newTally(messages int, after int64) streamTally {
+	return streamTally{seen: make([]bool, messages), lastSeq: after}
+}
+
+// take counts one event and returns the number of the load message it carries when it is the
+// first time this stream carries it.
+func (s *streamTally) take(ev loadEvent) (int, bool) {
+	if ev.Type == show.TypeStreamResync {
+		s.resyncs++
+		return 0, false
+	}
+	if ev.Seq != s.lastSeq+1 {
+		s.gaps++
+	}
+	s.lastSeq = ev.Seq
+	if ev.Type != show.TypeChatReceived || !strings.HasPrefix(ev.ID, "L") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(ev.ID[1:])
+	if err != nil || n < 0 || n >= len(s.seen) {
+		return 0, false
+	}
+	if s.seen[n] {
+		s.repeats++
+		return 0, false
+	}
+	s.seen[n] = true
+	s.count.Add(1)
+	return n, true
 }
 
 func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport, error) {
@@ -338,7 +377,7 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 	var swg sync.WaitGroup
 	wsBase := "ws" + strings.TrimPrefix(c.base, "http")
 	for i := range subs {
-		s := &subscriber{seen: make([]bool, total), lastSeq: sh.LastSeq}
+		s := &subscriber{streamTally: newTally(total, sh.LastSeq)}
 		subs[i] = s
 		u := fmt.Sprintf("%s/api/shows/%s/stream?after=%d&token=%s", wsBase, showID, sh.LastSeq, url.QueryEscape(tokens["moderator"]))
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -457,7 +496,7 @@ func runLoadTest(ctx context.Context, env *cliEnv, cfg loadConfig) (*loadReport,
 			return nil, s.err
 		}
 		all = append(all, s.lat...)
-		rep.Gaps += s.gaps
+		rep.Gaps += s.gaps + s.repeats // this report counts a repeat as a gap
 		rep.Resyncs += s.resyncs
 		for i := range acked {
 			if acked[i].Load() && !s.seen[i] {
@@ -550,28 +589,9 @@ func (s *subscriber) read(ctx context.Context, conn *websocket.Conn, sentAt []at
 }
 
 func (s *subscriber) event(ev loadEvent, now int64, sentAt []atomic.Int64) {
-	if ev.Type == show.TypeStreamResync {
-		s.resyncs++
-		return
+	if n, ok := s.take(ev); ok {
+		s.lat = append(s.lat, float64(now-sentAt[n].Load())/1e6)
 	}
-	if ev.Seq != s.lastSeq+1 {
-		s.gaps++
-	}
-	s.lastSeq = ev.Seq
-	if ev.Type != show.TypeChatReceived || !strings.HasPrefix(ev.ID, "L") {
-		return
-	}
-	n, err := strconv.Atoi(ev.ID[1:])
-	if err != nil || n < 0 || n >= len(s.seen) {
-		return
-	}
-	if s.seen[n] {
-		s.gaps++ // a repeat
-		return
-	}
-	s.seen[n] = true
-	s.count.Add(1)
-	s.lat = append(s.lat, float64(now-sentAt[n].Load())/1e6)
 }
 
 // pct is the p-th percentile of sorted xs (nearest rank).

@@ -20,7 +20,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/livehost/livehost/internal/config"
-	"github.com/livehost/livehost/show"
 )
 
 func init() {
@@ -257,20 +256,15 @@ type loadShow struct {
 
 // nodeSub is one WebSocket subscriber of one show on one node.
 type nodeSub struct {
-	sh      *loadShow
-	node    int32
-	cross   []float64
-	same    []float64
-	owner   []float64 // on the show's owner
-	bus     []float64 // on a node the events reach over the bus
-	byTime  []latAt   // every sample, with when its message was sent
-	seen    []bool
-	count   atomic.Int64
-	lastSeq int64
-	gaps    int
-	repeats int
-	resyncs int
-	err     error
+	streamTally
+	sh     *loadShow
+	node   int32
+	cross  []float64
+	same   []float64
+	owner  []float64 // on the show's owner
+	bus    []float64 // on a node the events reach over the bus
+	byTime []latAt   // every sample, with when its message was sent
+	err    error
 }
 
 func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*clusterLoadReport, error) {
@@ -354,7 +348,7 @@ func runClusterLoad(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (*c
 	for i, sh := range shows {
 		for j := 0; j < cfg.subs; j++ {
 			ni := (i + j) % len(clients)
-			s := &nodeSub{sh: sh, node: int32(ni), seen: make([]bool, total), lastSeq: sh.lastSeq}
+			s := &nodeSub{streamTally: newTally(total, sh.lastSeq), sh: sh, node: int32(ni)}
 			subs = append(subs, s)
 			u := fmt.Sprintf("ws%s/api/shows/%s/stream?after=%d&token=%s", strings.TrimPrefix(clients[ni].base, "http"), sh.id, sh.lastSeq, url.QueryEscape(sh.watch))
 			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -601,27 +595,10 @@ func (s *nodeSub) read(ctx context.Context, conn *websocket.Conn) {
 }
 
 func (s *nodeSub) event(ev loadEvent, now int64) {
-	if ev.Type == show.TypeStreamResync {
-		s.resyncs++
+	n, ok := s.take(ev)
+	if !ok {
 		return
 	}
-	if ev.Seq != s.lastSeq+1 {
-		s.gaps++
-	}
-	s.lastSeq = ev.Seq
-	if ev.Type != show.TypeChatReceived || !strings.HasPrefix(ev.ID, "L") {
-		return
-	}
-	n, err := strconv.Atoi(ev.ID[1:])
-	if err != nil || n < 0 || n >= len(s.seen) {
-		return
-	}
-	if s.seen[n] {
-		s.repeats++
-		return
-	}
-	s.seen[n] = true
-	s.count.Add(1)
 	sent := s.sh.sentAt[n].Load()
 	d := float64(now-sent) / 1e6
 	s.byTime = append(s.byTime, latAt{sent, d})
