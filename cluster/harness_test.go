@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
+	"github.com/livehost/livehost/internal/freeport"
 	"github.com/livehost/livehost/show"
 )
 
@@ -67,13 +67,12 @@ type natsServer struct {
 
 func startNATS(t *testing.T) *natsServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// Below the ephemeral range, so no client's connection holds the port when it restarts.
+	ports, err := freeport.Pick(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	ns := &natsServer{t: t, port: port, dir: t.TempDir()}
+	ns := &natsServer{t: t, port: ports[0], dir: t.TempDir()}
 	ns.start()
 	t.Cleanup(ns.stop)
 	return ns

@@ -3,13 +3,13 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/livehost/livehost/internal/freeport"
 	"github.com/livehost/livehost/internal/pgtest"
 	"github.com/livehost/livehost/show"
 )
@@ -51,10 +51,11 @@ func (f *fakeShows) Owns(id string) bool {
 func TestLeasesMoveAndNothingLeaks(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreAnyFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"))
 	dbURL := pgtest.URL(t)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	bus, err := StartBus(BusOptions{Addr: fmt.Sprintf("127.0.0.1:%d", port), StoreDir: t.TempDir()})
+	ports, err := freeport.Pick(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, err := StartBus(BusOptions{Addr: fmt.Sprintf("127.0.0.1:%d", ports[0]), StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

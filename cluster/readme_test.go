@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livehost/livehost/internal/freeport"
 	"github.com/livehost/livehost/internal/pgtest"
 	"github.com/livehost/livehost/show"
 )
@@ -34,8 +34,13 @@ func TestSeveralNodesAsDocumented(t *testing.T) {
 	dbURL := pgtest.URL(t)
 	dir := t.TempDir()
 	ports := map[string]string{}
-	for _, p := range []string{"4222", "4223", "4224", "6222", "6223", "6224", "8081", "8082", "8083"} {
-		ports[p] = strconv.Itoa(freePort(t))
+	names := []string{"4222", "4223", "4224", "6222", "6223", "6224", "8081", "8082", "8083"}
+	picked, err := freeport.Pick(len(names))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range names {
+		ports[p] = strconv.Itoa(picked[i])
 	}
 	catalog, err := filepath.Abs("../examples/catalog.jsonl")
 	if err != nil {
@@ -203,16 +208,6 @@ func readmeBlock(t *testing.T, marker string) string {
 		t.Fatal("README.md: the block does not end")
 	}
 	return block
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func ready(url string) bool {

@@ -6,8 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/livehost/livehost/internal/freeport"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,11 +68,11 @@ func startLoadCluster(ctx context.Context, env *cliEnv, cfg clusterLoadConfig) (
 	}()
 	natsURL := cfg.nats
 	if natsURL == "" && !cfg.noBus {
-		port, err := freePort()
+		ports, err := freeport.Pick(1)
 		if err != nil {
 			return nil, err
 		}
-		lc.bus, err = cluster.StartBus(cluster.BusOptions{Addr: fmt.Sprintf("127.0.0.1:%d", port), StoreDir: filepath.Join(lc.dir, "nats")})
+		lc.bus, err = cluster.StartBus(cluster.BusOptions{Addr: fmt.Sprintf("127.0.0.1:%d", ports[0]), StoreDir: filepath.Join(lc.dir, "nats")})
 		if err != nil {
 			return nil, err
 		}
@@ -281,13 +281,4 @@ func cpuOf(f func() float64) float64 {
 		return 0
 	}
 	return f()
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
