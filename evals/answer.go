@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/livehost/livehost/agents/answer"
+	"github.com/livehost/livehost/agents/approval"
 	"github.com/livehost/livehost/catalog"
 	"github.com/livehost/livehost/examples"
 	"github.com/livehost/livehost/internal/wire"
@@ -138,8 +139,12 @@ func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, prod
 	var (
 		detectOK, questions, intentN, intentOK, skuN, skuOK  int
 		factN, factOK, forbidN, forbidHit, reviewN, reviewOK int
+		autoN, autoOK                                        int
 		lat                                                  []time.Duration
 	)
+	// The standard policy decides which drafts reach chat (and the avatar's voice) with nobody
+	// looking: those must be right.
+	policy := approval.StandardPolicy()
 	fail := func(c qaCase, format string, a ...any) {
 		r.Failures = append(r.Failures, Failure{c.ID, fmt.Sprintf("%q: ", c.Question) + fmt.Sprintf(format, a...)})
 	}
@@ -159,6 +164,7 @@ func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, prod
 			continue
 		}
 		questions++
+		failsBefore := len(r.Failures)
 		if jd != nil && res.Answer != "" {
 			sc, why, err := jd.score(ctx, products[res.SKU], c.Question, res.Answer)
 			if err != nil {
@@ -228,6 +234,14 @@ func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, prod
 				fail(c, "needs_review %v, want %v (answer %q)", res.NeedsReview, *c.NeedsReview, res.Answer)
 			}
 		}
+		if policy.Allows(approval.Proposal{Intent: res.Intent, Engine: res.Engine, Confidence: res.Confidence, NeedsReview: res.NeedsReview}) {
+			autoN++
+			if len(r.Failures) == failsBefore {
+				autoOK++
+			} else {
+				fail(c, "approved by the standard policy (confidence %.2f) with the faults above", res.Confidence)
+			}
+		}
 	}
 	r.Cases = len(cases)
 	r.Metrics = append(r.Metrics, Metric{Name: "detection_accuracy", Value: ratio(detectOK, len(cases)), Note: fmt.Sprintf("%d/%d", detectOK, len(cases))})
@@ -240,6 +254,8 @@ func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, prod
 		Metric{Name: "forbidden_rate", Value: ratio(forbidHit, forbidN), Note: fmt.Sprintf("%d/%d forbidden statements made", forbidHit, forbidN)},
 		Metric{Name: "invented_facts", Value: float64(forbidHit), Note: "answers stating what the catalog does not say"},
 		Metric{Name: "review_accuracy", Value: ratio(reviewOK, reviewN), Note: fmt.Sprintf("%d/%d unknown facts sent to review", reviewOK, reviewN)},
+		Metric{Name: "auto_rate", Value: ratio(autoN, questions), Note: fmt.Sprintf("%d/%d questions answered with nobody looking (standard policy)", autoN, questions)},
+		Metric{Name: "auto_precision", Value: ratio(autoOK, autoN), Note: fmt.Sprintf("%d/%d of those right in every check", autoOK, autoN)},
 	)
 	if jd != nil {
 		r.Metrics = append(r.Metrics, Metric{Name: "judge_score", Value: judgeSum / max(judged, 1), Note: fmt.Sprintf("model-judged, %d answers, 0–1", int(judged))})

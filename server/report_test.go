@@ -14,7 +14,7 @@ import (
 	"github.com/livehost/livehost/show"
 )
 
-// reportShow runs a small show through the real runtime: questions answered by the auto-approve
+// reportShow runs a small show through the real runtime: a question answered by the auto-approve
 // policy and by a moderator, a question the catalog cannot answer, held and blocked messages, a
 // second product on air, a compliance flag on the host's speech, and the stop.
 func reportShow(t *testing.T, e *env, id string) map[string]string {
@@ -30,7 +30,7 @@ func reportShow(t *testing.T, e *env, id string) map[string]string {
 			t.Fatalf("chat: %d", code)
 		}
 	}
-	chat(map[string]string{"platform": "youtube", "user": "a", "text": "いくらですか？"},
+	chat(map[string]string{"platform": "youtube", "user": "a", "text": "敏感肌でも使えますか？"},
 		map[string]string{"platform": "youtube", "user": "b", "text": "かわいい！"},
 		map[string]string{"platform": "youtube", "user": "c", "text": "お前ｼﾈよ"},
 		map[string]string{"platform": "twitch", "user": "d", "text": "詳しくは http://spam.example.com を見て"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -114,7 +115,8 @@ func residue(text string, lang string) []resWord {
 	if lang == "ja" {
 		runs = scriptRuns(nf)
 	} else {
-		runs = []string{nf}
+		// "what's", "it's", "they're": the contraction's tail is no word of a name.
+		runs = []string{contraction.ReplaceAllString(nf, "")}
 	}
 	var out []resWord
 	if lang == "ja" {
@@ -143,6 +145,8 @@ func residue(text string, lang string) []resWord {
 	}
 	return out
 }
+
+var contraction = regexp.MustCompile(`(?i)['’](s|re|ll|ve|d|m|t)\b`)
 
 // grammarJA are hiragana words and endings that are never part of a product name; hiragana runs
 // are cut at them before what is left is taken for a name.
@@ -759,6 +763,13 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 		// "Does the tumbler come in black?" about a タンブラー: a word the catalog cannot match
 		// across scripts. The on-air product is the best guess; a person should look.
 		r.confidence, r.unsure = 0.5, true
+		return r, nil
+	}
+	// 「いくらですか？」 or "is this in stock?" names nothing but the attribute asked about: during a
+	// show that is the product on air, as surely as if it were named. Words the catalog could not
+	// place keep the 0.9 of a guess.
+	if len(rest) == 0 || deictic(folded) {
+		r.confidence = 1
 	}
 	return r, nil
 }
