@@ -10,6 +10,7 @@ type metrics struct {
 	playback     *prometheus.CounterVec
 	// writerFallback counts the LLM writer's failures (the offline writer took over).
 	writerFallback prometheus.Counter
+	cuts           *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -26,9 +27,11 @@ func newMetrics() *metrics {
 			Help: "Playback reports from avatar pages, by phase."}, []string{"phase"}),
 		writerFallback: prometheus.NewCounter(prometheus.CounterOpts{Name: "livehost_avatar_writer_fallbacks_total",
 			Help: "Times the LLM writer failed (down, late, cut off) and the offline writer talked instead."}),
+		cuts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "livehost_avatar_cuts_total",
+			Help: "Talk utterances cut short at a phrase break, by reason (answer, say, pause, skip)."}, []string{"reason"}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.utterances, m.gate, m.tts, m.captionsOnly, m.playback, m.writerFallback}
+	return []prometheus.Collector{m.utterances, m.gate, m.tts, m.captionsOnly, m.playback, m.writerFallback, m.cuts}
 }

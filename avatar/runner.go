@@ -57,7 +57,8 @@ type runner struct {
 	answeredOrder []int64
 	says          []string
 	lastSched     map[int]time.Time
-	speaking      string // the utterance ID being played
+	speaking      string    // the utterance ID being played
+	playStart     time.Time // when the page reported it started; zero until it does
 	lastReport    time.Time
 	lastPlayback  Playback
 	ended         map[string]chan struct{}
@@ -607,6 +608,9 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		for _, mk := range sp.Marks {
 			u.Marks = append(u.Marks, show.MouthMark{T: mk.MS, V: mk.Shape})
 		}
+		if split(it.kind) {
+			u.Breaks = sp.Breaks // only talk is cut short for an answer
+		}
 		dur = sp.Duration
 		r.m.m.tts.WithLabelValues(sp.Engine).Observe(time.Since(start).Seconds())
 	} else {
@@ -626,7 +630,7 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		return false
 	}
 	r.m.m.utterances.WithLabelValues(it.kind).Inc()
-	r.wait(ctx, id, dur)
+	r.wait(ctx, id, dur, u.Breaks, it.kind)
 	return true
 }
 
@@ -654,8 +658,10 @@ func captionTime(text string) time.Duration {
 }
 
 // wait lasts while the sentence is spoken: until the page reports its end when a page is
-// connected (with a limit), by the clock otherwise, so that a show never stalls.
-func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
+// connected (with a limit), by the clock otherwise, so that a show never stalls. Talk with breaks
+// is cut at the next one when an answer or a moderator's line comes to wait (or the show is paused
+// or skipped), so that it waits for the end of a phrase rather than of the clause.
+func (r *runner) wait(ctx context.Context, id string, dur time.Duration, breaks []int64, kind string) {
 	r.mu.Lock()
 	connected := !r.lastReport.IsZero() && r.m.clock.Now().Sub(r.lastReport) < r.m.opt.PageTimeout
 	var ended chan struct{}
@@ -663,7 +669,7 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 		ended = make(chan struct{})
 		r.ended[id] = ended
 	}
-	r.speaking = id
+	r.speaking, r.playStart = id, time.Time{}
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()
@@ -671,14 +677,48 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 		r.speaking = ""
 		r.mu.Unlock()
 	}()
+	logged := r.m.clock.Now()
 	limit := dur + r.m.opt.Gap
 	if ended != nil {
 		limit = dur + 3*time.Second // the page starts late; never longer than this
 	}
 	timer := r.m.clock.After(limit)
+	cut := false
+	tryCut := func() {
+		if cut || len(breaks) == 0 || id == "" {
+			return
+		}
+		reason := r.cutReason(kind)
+		if reason == "" {
+			return
+		}
+		r.mu.Lock()
+		start := logged
+		if !r.playStart.IsZero() {
+			start = r.playStart // the page's own start is the audio's clock
+		}
+		r.mu.Unlock()
+		elapsed := r.m.clock.Now().Sub(start)
+		at, ok := nextBreak(breaks, elapsed+cutLead, dur-cutTail)
+		if !ok {
+			return // the utterance ends soon enough by itself
+		}
+		if _, err := r.m.rt.AppendAvatar(ctx, r.id, nil, live.AvatarEvent(show.TypeAvatarCut, show.AvatarCut{Utterance: id, AtMS: at.Milliseconds(), Reason: reason})); err != nil {
+			if ctx.Err() == nil {
+				r.m.log.Warn("avatar: log cut", "show", r.id, "err", err)
+			}
+			return
+		}
+		cut = true
+		r.m.m.cuts.WithLabelValues(reason).Inc()
+		if ended == nil {
+			timer = r.m.clock.After(at - elapsed + r.m.opt.Gap)
+		} // a page stops the audio at the break and reports the end
+	}
 	// While this sentence plays, the next answer's first sentence is synthesized, so that it starts
 	// the moment this one ends: now, and again whenever new events (a question just published) come.
 	r.prefetch(ctx)
+	tryCut()
 	woke := false
 	defer func() {
 		if woke {
@@ -692,6 +732,7 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 		case <-r.wake:
 			woke = true
 			r.prefetch(ctx)
+			tryCut()
 			continue
 		case <-ended:
 			select {
@@ -702,6 +743,50 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration) {
 		}
 		return
 	}
+}
+
+// A cut falls on a break at least cutLead ahead, time for the page to hear of it, and not within
+// cutTail of the end, where the utterance may as well finish.
+const (
+	cutLead = 150 * time.Millisecond
+	cutTail = 400 * time.Millisecond
+)
+
+// nextBreak is the first break (ms) at or after from and before until.
+func nextBreak(breaks []int64, from, until time.Duration) (time.Duration, bool) {
+	for _, b := range breaks {
+		at := time.Duration(b) * time.Millisecond
+		if at >= from {
+			return at, at < until
+		}
+	}
+	return 0, false
+}
+
+// cutReason says why talk of this kind should stop at its next break: an answer or a moderator's
+// line waits, or the show was paused or skipped; "" when it should play on.
+func (r *runner) cutReason(kind string) string {
+	if !split(kind) {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.state == StatePaused:
+		return "pause"
+	case r.state != StateRunning:
+		return ""
+	case r.skip:
+		return "skip"
+	case len(r.says) > 0:
+		return "say"
+	}
+	for _, q := range r.queue {
+		if !r.answered[q.chatSeq] {
+			return "answer"
+		}
+	}
+	return ""
 }
 
 // prefetch synthesizes (into the TTS cache) the first sentence of the answer that will be spoken
@@ -750,6 +835,9 @@ func (r *runner) playback(utt, phase string) {
 	defer r.mu.Unlock()
 	r.lastReport = r.m.clock.Now()
 	r.lastPlayback = Playback{Utterance: utt, Phase: phase, At: time.Now().UTC()}
+	if phase == "start" && utt == r.speaking {
+		r.playStart = r.m.clock.Now()
+	}
 	if phase == "end" {
 		if ch, ok := r.ended[utt]; ok {
 			close(ch)

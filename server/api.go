@@ -452,7 +452,7 @@ func (s *Server) postScriptPosition(c echo.Context) error {
 var publicTypes = map[string]bool{
 	show.TypeShowStarted: true, show.TypeShowStopped: true, show.TypeProductOnAir: true,
 	show.TypeDraftPublished: true, show.TypeStreamResync: true, show.TypeAvatarUtterance: true,
-	show.TypeAvatarSegment: true, show.TypeAvatarState: true,
+	show.TypeAvatarSegment: true, show.TypeAvatarState: true, show.TypeAvatarCut: true,
 }
 
 func visible(g Grant, typ string) bool { return g.Role != RoleOverlay || publicTypes[typ] }

@@ -49,6 +49,7 @@ const (
 	TypeAvatarSegment  = "avatar.segment"  // AvatarSegment: the plan moved to a segment
 	TypeAvatarSkipped  = "avatar.skipped"  // AvatarSkipped: a sentence replaced or dropped by the gate, a question dropped
 	TypeAvatarFallback = "avatar.fallback" // AvatarFallback: a TTS engine failed
+	TypeAvatarCut      = "avatar.cut"      // AvatarCut: an utterance ends early, at a break, for an answer
 	// Platform connectors (package connector): their configuration, health and cursor, and the
 	// replies they post.
 	TypeConnectorConfigured = "connector.configured" // ConnectorConfigured: started or replaced
@@ -365,6 +366,19 @@ type AvatarUtterance struct {
 	Part     int    `json:"part,omitempty"`
 	// Writer is "llm" when the LLM writer wrote the line; empty for the offline writer.
 	Writer string `json:"writer,omitempty"`
+	// Breaks are the moments (ms into the audio) between two phrases where talk may stop for an
+	// answer (avatar.cut); empty when the engine gives none.
+	Breaks []int64 `json:"breaks,omitempty"`
+}
+
+// AvatarCut ends the talk utterance Utterance early, at the break AtMS of its audio, because
+// something waits to be said (Reason: "answer", "say") or the show was paused or skipped ("pause",
+// "skip"): the page stops the audio there (or at the next break after where it is, if it is past
+// it) and reports the end.
+type AvatarCut struct {
+	Utterance string `json:"utterance"`
+	AtMS      int64  `json:"at_ms"`
+	Reason    string `json:"reason"`
 }
 
 // MouthMark is a mouth shape from T milliseconds into an utterance on: a, i, u, e, o or n (closed).
@@ -561,6 +575,7 @@ var payloads = map[string]func() any{
 	TypeAvatarSegment:      func() any { return new(AvatarSegment) },
 	TypeAvatarSkipped:      func() any { return new(AvatarSkipped) },
 	TypeAvatarFallback:     func() any { return new(AvatarFallback) },
+	TypeAvatarCut:          func() any { return new(AvatarCut) },
 
 	TypeConnectorConfigured: func() any { return new(ConnectorConfigured) },
 	TypeConnectorRemoved:    func() any { return new(ConnectorRemoved) },

@@ -200,18 +200,19 @@ func (d *DiskCache) Len() int {
 
 // speechHeader is a cache file's description of its audio.
 type speechHeader struct {
-	ContentType string `json:"content_type"`
-	DurationMS  int64  `json:"duration_ms"`
-	Marks       []Mark `json:"marks,omitempty"`
-	Engine      string `json:"engine"`
-	Voice       string `json:"voice"`
-	Audio       int    `json:"audio"` // bytes of audio after the header
+	ContentType string  `json:"content_type"`
+	DurationMS  int64   `json:"duration_ms"`
+	Marks       []Mark  `json:"marks,omitempty"`
+	Breaks      []int64 `json:"breaks,omitempty"`
+	Engine      string  `json:"engine"`
+	Voice       string  `json:"voice"`
+	Audio       int     `json:"audio"` // bytes of audio after the header
 }
 
 // EncodeSpeech is a cache file: the magic, the header's length (4 bytes, big-endian), the header
 // as JSON, then the audio.
 func EncodeSpeech(sp Speech) ([]byte, error) {
-	h, err := json.Marshal(speechHeader{ContentType: sp.ContentType, DurationMS: sp.Duration.Milliseconds(), Marks: sp.Marks,
+	h, err := json.Marshal(speechHeader{ContentType: sp.ContentType, DurationMS: sp.Duration.Milliseconds(), Marks: sp.Marks, Breaks: sp.Breaks,
 		Engine: sp.Engine, Voice: sp.Voice, Audio: len(sp.Audio)})
 	if err != nil {
 		return nil, fmt.Errorf("tts disk cache: encode: %w", err)
@@ -252,6 +253,11 @@ func DecodeSpeech(b []byte) (Speech, error) {
 	case !strings.HasPrefix(h.ContentType, "audio/"):
 		return Speech{}, fmt.Errorf("tts cache file: content type %q", h.ContentType)
 	}
+	for i, b := range h.Breaks {
+		if b <= 0 || b >= h.DurationMS || i > 0 && b <= h.Breaks[i-1] {
+			return Speech{}, fmt.Errorf("tts cache file: break %d at %d ms (of %d ms, after %v)", i, b, h.DurationMS, h.Breaks[:i])
+		}
+	}
 	return Speech{Audio: append([]byte(nil), audio...), ContentType: h.ContentType, Duration: time.Duration(h.DurationMS) * time.Millisecond,
-		Marks: h.Marks, Engine: h.Engine, Voice: h.Voice}, nil
+		Marks: h.Marks, Breaks: h.Breaks, Engine: h.Engine, Voice: h.Voice}, nil
 }

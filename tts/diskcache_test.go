@@ -121,28 +121,37 @@ func TestDiskCacheBounded(t *testing.T) {
 // what is wrong.
 func TestDecodeSpeech(t *testing.T) {
 	sp := tts.Speech{Audio: []byte("RIFF...."), ContentType: "audio/wav", Duration: 1500 * time.Millisecond,
-		Marks: []tts.Mark{{MS: 0, Shape: "a"}, {MS: 120, Shape: "n"}}, Engine: "openjtalk", Voice: "m001"}
+		Marks: []tts.Mark{{MS: 0, Shape: "a"}, {MS: 120, Shape: "n"}}, Breaks: []int64{120, 800}, Engine: "openjtalk", Voice: "m001"}
 	b, err := tts.EncodeSpeech(sp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := tts.DecodeSpeech(b)
-	if err != nil || !bytes.Equal(got.Audio, sp.Audio) || got.Duration != sp.Duration || got.Voice != "m001" || len(got.Marks) != 2 {
+	if err != nil || !bytes.Equal(got.Audio, sp.Audio) || got.Duration != sp.Duration || got.Voice != "m001" || len(got.Marks) != 2 || len(got.Breaks) != 2 || got.Breaks[1] != 800 {
 		t.Fatalf("round trip: %+v %v", got, err)
 	}
 	cases := map[string][]byte{
-		"bad magic":      []byte("RIFF"),
-		"short":          []byte("LHTTS1\n\x00"),
-		"header too big": []byte("LHTTS1\n\x00\x00\x10\x00{}"),
-		"bad header":     []byte("LHTTS1\n\x00\x00\x00\x02{x"),
-		"audio length":   append([]byte("LHTTS1\n\x00\x00\x00\x31"), []byte(`{"content_type":"audio/wav","audio":5,"engine":""}abc`)...),
-		"not audio":      append([]byte("LHTTS1\n\x00\x00\x00\x23"), []byte(`{"content_type":"text/html","audio":0}`)...),
+		"bad magic":       []byte("RIFF"),
+		"short":           []byte("LHTTS1\n\x00"),
+		"header too big":  []byte("LHTTS1\n\x00\x00\x10\x00{}"),
+		"bad header":      []byte("LHTTS1\n\x00\x00\x00\x02{x"),
+		"audio length":    append([]byte("LHTTS1\n\x00\x00\x00\x31"), []byte(`{"content_type":"audio/wav","audio":5,"engine":""}abc`)...),
+		"not audio":       append([]byte("LHTTS1\n\x00\x00\x00\x23"), []byte(`{"content_type":"text/html","audio":0}`)...),
+		"break outside":   header(`{"content_type":"audio/wav","duration_ms":100,"breaks":[50,150],"audio":0}`),
+		"breaks unsorted": header(`{"content_type":"audio/wav","duration_ms":900,"breaks":[500,300],"audio":0}`),
 	}
 	for name, b := range cases {
 		if _, err := tts.DecodeSpeech(b); err == nil || !strings.HasPrefix(err.Error(), "tts cache file") {
 			t.Errorf("%s: %v, want an error", name, err)
 		}
 	}
+}
+
+// header is a cache file of no audio with the header h.
+func header(h string) []byte {
+	b := []byte("LHTTS1\n\x00\x00\x00\x00")
+	b[len(b)-1] = byte(len(h))
+	return append(b, h...)
 }
 
 func FuzzDecodeSpeech(f *testing.F) {
@@ -160,7 +169,7 @@ func FuzzDecodeSpeech(f *testing.F) {
 			t.Fatal(err)
 		}
 		sp2, err := tts.DecodeSpeech(again)
-		if err != nil || !bytes.Equal(sp2.Audio, sp.Audio) || sp2.Duration != sp.Duration {
+		if err != nil || !bytes.Equal(sp2.Audio, sp.Audio) || sp2.Duration != sp.Duration || len(sp2.Breaks) != len(sp.Breaks) {
 			t.Fatalf("re-decode: %v", err)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // ESpeak speaks English with the espeak-ng command. It reads kanji as English words, so it never
@@ -62,7 +63,7 @@ func (e *ESpeak) Synthesize(ctx context.Context, req Request) (Speech, error) {
 	if err != nil {
 		return Speech{}, fmt.Errorf("espeak-ng: %w", err)
 	}
-	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Engine: e.Name(), Voice: e.Voice()}, nil
+	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Breaks: PauseBreaks(marks, d, 120*time.Millisecond), Engine: e.Name(), Voice: e.Voice()}, nil
 }
 
 // fixStreamedWAV sets the RIFF and data sizes of a WAV written to a pipe, which leaves them at

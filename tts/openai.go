@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // OpenAISpeech speaks through an OpenAI-compatible POST /v1/audio/speech (WAV). It gives no
@@ -65,5 +66,5 @@ func (o *OpenAISpeech) Synthesize(ctx context.Context, req Request) (Speech, err
 	if err != nil {
 		return Speech{}, fmt.Errorf("openai speech: %w", err)
 	}
-	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Engine: o.Name(), Voice: o.Voice()}, nil
+	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Breaks: PauseBreaks(marks, d, 120*time.Millisecond), Engine: o.Name(), Voice: o.Voice()}, nil
 }

@@ -107,6 +107,7 @@ func (o *OpenJTalk) Synthesize(ctx context.Context, req Request) (Speech, error)
 		return Speech{}, fmt.Errorf("open_jtalk: read trace: %w", err)
 	}
 	marks, end := ParseJTalkTrace(tr)
+	breaks := JTalkBreaks(tr)
 	d, err := wavDuration(audio)
 	if err != nil {
 		return Speech{}, fmt.Errorf("open_jtalk: %w", err)
@@ -114,7 +115,7 @@ func (o *OpenJTalk) Synthesize(ctx context.Context, req Request) (Speech, error)
 	if d == 0 {
 		d = end
 	}
-	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Engine: o.Name(), Voice: o.voiceName()}, nil
+	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Breaks: breaks, Engine: o.Name(), Voice: o.voiceName()}, nil
 }
 
 // ParseJTalkTrace reads the "[Output label]" section of an open_jtalk trace (lines "start end
@@ -152,6 +153,66 @@ func ParseJTalkTrace(trace []byte) ([]Mark, time.Duration) {
 		end = max(end, time.Duration(stop)*100)
 	}
 	return compact(marks), end
+}
+
+// JTalkBreaks reads the ends of the accent phrases of an open_jtalk trace, in milliseconds, all but
+// the last: the places where speech may stop with no word cut in two. A phoneme's accent phrase is
+// the label's "/F:" field, which counts the phrase's position in its breath group and in the
+// sentence, so it differs from one phrase to the next.
+func JTalkBreaks(trace []byte) []int64 {
+	var breaks []int64
+	in := false
+	var phrase string
+	var spokenEnd int64
+	sc := bufio.NewScanner(bytes.NewReader(trace))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			in = line == "[Output label]"
+			continue
+		}
+		f := strings.Fields(line)
+		if !in || len(f) != 3 {
+			continue
+		}
+		start, err1 := strconv.ParseInt(f[0], 10, 64)
+		stop, err2 := strconv.ParseInt(f[1], 10, 64)
+		if err1 != nil || err2 != nil || start < 0 || stop < start {
+			continue
+		}
+		ph := phonemeOf(f[2])
+		if ph == "" || ph == "sil" || ph == "pau" {
+			continue
+		}
+		ap := labelField(f[2], "/F:")
+		if ap == "" {
+			continue
+		}
+		if phrase != "" && ap != phrase {
+			if ms := spokenEnd / 10000; len(breaks) == 0 || ms > breaks[len(breaks)-1] {
+				breaks = append(breaks, ms)
+			}
+		}
+		phrase, spokenEnd = ap, stop
+	}
+	return breaks
+}
+
+// labelField is one field of a full-context label: from its key ("/F:") to the next '/'.
+func labelField(label, key string) string {
+	i := strings.Index(label, key)
+	if i < 0 {
+		return ""
+	}
+	rest := label[i+len(key):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	if rest == "" || strings.HasPrefix(rest, "xx") {
+		return ""
+	}
+	return rest
 }
 
 // phonemeOf takes the current phoneme out of a full-context label "p1^p2-p3+p4=p5/A:…".

@@ -28,8 +28,11 @@ type Speech struct {
 	ContentType string // audio/wav
 	Duration    time.Duration
 	Marks       []Mark
-	Engine      string
-	Voice       string
+	// Breaks are the moments (ms from the start) between two phrases where the speech may stop
+	// with no word cut in two, from the engine's own analysis; empty when it has none.
+	Breaks []int64
+	Engine string
+	Voice  string
 }
 
 // Engine synthesizes speech. An engine that cannot speak a language returns ErrLanguage.
@@ -61,6 +64,22 @@ func vowelShape(p string) string {
 }
 
 // compact drops marks that repeat the shape before them.
+// PauseBreaks finds the breaks of speech whose engine gives only its audio: the start of each
+// closed-mouth stretch of at least minPause inside it (not the silence before or after).
+func PauseBreaks(marks []Mark, d time.Duration, minPause time.Duration) []int64 {
+	var breaks []int64
+	end := d.Milliseconds()
+	for i, m := range marks {
+		if m.Shape != "n" || i == 0 || i == len(marks)-1 {
+			continue
+		}
+		if marks[i+1].MS-m.MS >= minPause.Milliseconds() && m.MS < end {
+			breaks = append(breaks, m.MS)
+		}
+	}
+	return breaks
+}
+
 func compact(ms []Mark) []Mark {
 	out := ms[:0]
 	for _, m := range ms {

@@ -59,8 +59,23 @@ func TestOpenJTalkSpeaksJapaneseWithPhonemeTimings(t *testing.T) {
 		t.Fatalf("duration %v", sp.Duration)
 	}
 	checkMarks(t, sp)
+	checkBreaks(t, sp, 2)
 	if _, err := o.Synthesize(context.Background(), tts.Request{Text: "hello", Lang: "en"}); !errors.Is(err, tts.ErrLanguage) {
 		t.Fatalf("open_jtalk asked for English: %v", err)
+	}
+}
+
+// checkBreaks: at least min breaks, ascending, inside the audio, each where the mouth is about to
+// close or change (a phrase ends there, not in the middle of a sound).
+func checkBreaks(t *testing.T, sp tts.Speech, min int) {
+	t.Helper()
+	if len(sp.Breaks) < min {
+		t.Fatalf("%s: %d breaks %v, want at least %d", sp.Engine, len(sp.Breaks), sp.Breaks, min)
+	}
+	for i, b := range sp.Breaks {
+		if b <= 0 || b >= sp.Duration.Milliseconds() || i > 0 && b <= sp.Breaks[i-1] {
+			t.Fatalf("%s: breaks %v in %v", sp.Engine, sp.Breaks, sp.Duration)
+		}
 	}
 }
 
@@ -94,6 +109,28 @@ func TestParseJTalkTrace(t *testing.T) {
 	}
 }
 
+// TestJTalkBreaks: breaks fall where one accent phrase ("/F:" field) ends and the next begins,
+// pauses and silence skipped.
+func TestJTalkBreaks(t *testing.T) {
+	trace := "[Output label]\n" +
+		"0 3100000 xx^xx-sil+k=o/A:xx+xx+xx/F:xx_xx#xx_xx@xx_xx|xx_xx/G:2\n" +
+		"3100000 4350000 xx^sil-k+o=n/A:-1+1+2/F:2_2#0_xx@1_8|1_33/G:4\n" +
+		"4350000 5000000 sil^k-o+n=o/A:-1+1+2/F:2_2#0_xx@1_8|1_33/G:4\n" +
+		"5000000 6200000 o^n-o+r=i/A:0+2+1/F:2_2#0_xx@1_8|1_33/G:4\n" +
+		"6200000 6600000 n^o-r+i=cl/A:0+1+4/F:4_1#0_xx@2_7|3_31/G:5\n" +
+		"6600000 7350000 o^r-i+pau=p/A:0+1+4/F:4_1#0_xx@2_7|3_31/G:5\n" +
+		"7350000 8000000 r^i-pau+p=u/A:xx+xx+xx/F:xx_xx#xx_xx@xx_xx|xx_xx/G:5\n" +
+		"8000000 8800000 i^pau-p+u=w/A:1+1+2/F:3_3#0_xx@1_2|8_22/G:5\n" +
+		"8800000 9300000 pau^p-u+sil=w/A:1+1+2/F:3_3#0_xx@1_2|8_22/G:5\n" +
+		"9300000 9900000 p^u-sil+xx=xx/A:xx/F:xx_xx#xx_xx@xx_xx|xx_xx/G:xx\n" +
+		"[Global parameter]\n"
+	got := tts.JTalkBreaks([]byte(trace))
+	want := []int64{620, 735}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("breaks %v, want %v", got, want)
+	}
+}
+
 func FuzzParseJTalkTrace(f *testing.F) {
 	f.Add([]byte("[Output label]\n0 100 a^b-c+d=e\n"))
 	f.Add([]byte("[Output label]\n-1 x y\n9 3 -+\n"))
@@ -102,6 +139,12 @@ func FuzzParseJTalkTrace(f *testing.F) {
 		for _, m := range marks {
 			if m.MS < 0 {
 				t.Fatalf("negative mark %v", m)
+			}
+		}
+		breaks := tts.JTalkBreaks(b)
+		for i, br := range breaks {
+			if br < 0 || i > 0 && br <= breaks[i-1] {
+				t.Fatalf("breaks %v", breaks)
 			}
 		}
 	})
@@ -116,6 +159,7 @@ func TestVOICEVOXTimingsDividedBySpeedScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMarks(t, sp1)
+	checkBreaks(t, sp1, 1)
 	fake.SetSpeed(2)
 	sp2, err := v.Synthesize(context.Background(), tts.Request{Text: "こんにちは、みなさん", Lang: "ja"})
 	if err != nil {

@@ -90,6 +90,32 @@ func (q AudioQuery) Timeline() ([]Mark, time.Duration) {
 	return compact(marks), time.Duration(t * float64(time.Second))
 }
 
+// Breaks are the ends of the query's accent phrases but the last (before any pause after one), in
+// milliseconds, on the same clock as Timeline.
+func (q AudioQuery) Breaks() []int64 {
+	speed := q.SpeedScale
+	if speed <= 0 {
+		speed = 1
+	}
+	t := q.PrePhonemeLength / speed
+	var breaks []int64
+	for i, ap := range q.AccentPhrases {
+		for _, m := range ap.Moras {
+			if m.ConsonantLength != nil {
+				t += *m.ConsonantLength / speed
+			}
+			t += m.VowelLength / speed
+		}
+		if i < len(q.AccentPhrases)-1 {
+			breaks = append(breaks, int64(t*1000+0.5))
+		}
+		if ap.PauseMora != nil {
+			t += ap.PauseMora.VowelLength / speed
+		}
+	}
+	return breaks
+}
+
 func (v *VOICEVOX) client() *http.Client {
 	if v.Client == nil {
 		return http.DefaultClient
@@ -150,5 +176,5 @@ func (v *VOICEVOX) Synthesize(ctx context.Context, req Request) (Speech, error) 
 		return Speech{}, fmt.Errorf("voicevox: synthesis answer (%s): %w", ct, err)
 	}
 	marks, _ := q.Timeline()
-	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Engine: v.Name(), Voice: v.Voice()}, nil
+	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Breaks: q.Breaks(), Engine: v.Name(), Voice: v.Voice()}, nil
 }

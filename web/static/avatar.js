@@ -126,7 +126,18 @@
   // counts reconnections after which the page caught up with the show, skipped the utterances it
   // missed meanwhile (not replayed late).
   window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0,
-    history: [], reloads: 0, resyncs: 0, skipped: 0 };
+    history: [], reloads: 0, resyncs: 0, skipped: 0, cuts: 0 };
+
+  // current is the utterance playing, with cut(ms) to end it at a break (avatar.cut).
+  let current = null;
+
+  // cutPoint is where an utterance told to stop at atMs stops, being at t: atMs, or the first
+  // break after t when the audio is already past it; -1 when no break is left (it plays out).
+  function cutPoint(u, atMs, t) {
+    if (t <= atMs) return atMs;
+    for (const b of u.breaks || []) { if (b >= t) return b; }
+    return -1;
+  }
 
   function play(u) {
     playing = true;
@@ -141,15 +152,21 @@
     const marks = u.marks || [];
     const dur = u.duration_ms || 2000;
     let started = 0, raf = 0, usingAudio = false, finished = false;
+    let cutAt = u.cut_ms != null ? u.cut_ms : -1; // a cut that came before it started
     function now() { return usingAudio ? audio.currentTime * 1000 : performance.now() - started; }
     function tick() {
       const t = now();
+      if (cutAt >= 0 && t >= cutAt) { window.avatarState.cuts++; done(); return; }
       let s = "n";
       for (const m of marks) { if (m.t <= t) s = m.v; else break; }
       setMouth(s);
       if (!usingAudio && t >= dur) { done(); return; }
       raf = requestAnimationFrame(tick);
     }
+    current = { id: u.id, cut: function (atMs) {
+      const p = cutPoint(u, atMs, started ? now() : 0);
+      if (p >= 0 && (cutAt < 0 || p < cutAt)) cutAt = p;
+    } };
     function begin(withAudio) {
       usingAudio = withAudio;
       if (withAudio) window.avatarState.withAudio++;
@@ -161,7 +178,9 @@
     function done() {
       if (finished) return;
       finished = true;
+      current = null;
       cancelAnimationFrame(raf);
+      if (usingAudio) audio.pause();
       setMouth("n");
       report(u.id, "end");
       window.avatarState.reported.push({ id: u.id, phase: "end" });
@@ -239,6 +258,11 @@
         queue.push(ev);
         while (queue.length > 4) queue.shift();
         next();
+        break;
+      case "avatar.cut":
+        // Talk ends early at a break: something waits to be said.
+        if (current && current.id === ev.utterance) { current.cut(ev.at_ms); break; }
+        for (const q of queue) { if (q.id === ev.utterance) q.cut_ms = ev.at_ms; }
         break;
       case "product.on_air":
         onAir = ev.sku || "";
