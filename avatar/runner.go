@@ -499,7 +499,12 @@ sentences:
 			if len(parts) > 1 {
 				part = utterancePart{sentence: text, index: j}
 			}
-			if r.say(ctx, it, p, verdict, lang, part) && j == 0 && windowed(it.kind) {
+			logged, yielded := r.say(ctx, it, p, verdict, lang, part)
+			if yielded {
+				spoken = true // nothing refused: the answer goes now
+				break sentences
+			}
+			if logged && j == 0 && windowed(it.kind) {
 				r.mu.Lock()
 				r.vari.add(text)
 				r.mu.Unlock()
@@ -585,12 +590,16 @@ type utterancePart struct {
 }
 
 // say synthesizes one gated sentence (or clause of one), logs it and waits for it to be spoken;
-// false when it could not be logged.
-func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, part utterancePart) bool {
+// logged is false when it could not be logged. Talk yields instead, unlogged, when an answer came
+// to wait during its synthesis: it goes first.
+func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, part utterancePart) (logged, yielded bool) {
 	start := time.Now()
 	sp, id, fbs, err := r.m.opt.Speech.Speak(ctx, tts.Request{Text: text, Lang: sentenceLang(text, lang)})
 	if ctx.Err() != nil {
-		return false
+		return false, false
+	}
+	if r.cutReason(it.kind) != "" {
+		return false, true
 	}
 	u := show.AvatarUtterance{Text: text, SKU: it.sku, Lang: sentenceLang(text, lang), Kind: it.kind, Gate: verdict,
 		Sentence: part.sentence, Part: part.index, Writer: it.writer}
@@ -627,11 +636,11 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		if ctx.Err() == nil {
 			r.m.log.Warn("avatar: log utterance", "show", r.id, "err", err)
 		}
-		return false
+		return false, false
 	}
 	r.m.m.utterances.WithLabelValues(it.kind).Inc()
 	r.wait(ctx, id, dur, u.Breaks, it.kind)
-	return true
+	return true, false
 }
 
 // sentenceLang is the language to speak a sentence in: the plan's, unless the sentence has no

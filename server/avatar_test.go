@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +216,19 @@ func TestAvatarContract(t *testing.T) {
 	}
 	if !strings.HasPrefix(answers[0].Text, "さくらさん") {
 		t.Fatalf("a clean name is read: %q", answers[0].Text)
+	}
+	// A price question that names no product is about the one on air, and spoken by itself too.
+	if code, _ := e.do("POST", "/api/shows/"+id+"/chat", toks["admin"], map[string]string{"user": "もも", "text": "いくらですか？"}, &chat); code != 202 {
+		t.Fatalf("chat: %d", code)
+	}
+	bare := chat.Seq
+	evs = e.avatarEvents(id, testAdmin, func(evs []avatarEvent) bool {
+		return slices.ContainsFunc(utterances(evs), func(u show.AvatarUtterance) bool { return u.ChatSeq == bare })
+	})
+	for _, u := range utterances(evs) {
+		if u.ChatSeq == bare && (!strings.Contains(u.Text, "1,580円") || u.Audio == "") {
+			t.Fatalf("answer to いくらですか？ %+v: want the sale price 1,580円 in voice", u)
+		}
 	}
 
 	claim := "このリップでシミが消えます。"

@@ -122,11 +122,12 @@
   // What a test (or a curious operator) can read: utterances played, with or without audio, the
   // captions shown, the mouth shapes used and the playback reports sent.
   // With a brand's character, frames counts the images shown and blinks the blinks.
+  // cuts are the utterances ended early at a break (avatar.cut): where, and when the page stopped.
   // history is what was played (the utterances' seqs), kept across scheduled reloads with reloads; resyncs
   // counts reconnections after which the page caught up with the show, skipped the utterances it
   // missed meanwhile (not replayed late).
   window.avatarState = { played: 0, withAudio: 0, captions: [], shapes: {}, reported: [], brand: false, frames: {}, blinks: 0,
-    history: [], reloads: 0, resyncs: 0, skipped: 0, cuts: 0 };
+    history: [], reloads: 0, resyncs: 0, skipped: 0, cuts: [] };
 
   // current is the utterance playing, with cut(ms) to end it at a break (avatar.cut).
   let current = null;
@@ -156,7 +157,7 @@
     function now() { return usingAudio ? audio.currentTime * 1000 : performance.now() - started; }
     function tick() {
       const t = now();
-      if (cutAt >= 0 && t >= cutAt) { window.avatarState.cuts++; done(); return; }
+      if (cutAt >= 0 && t >= cutAt) { window.avatarState.cuts.push({ id: u.id, at: cutAt, t: Math.round(t) }); done(); return; }
       let s = "n";
       for (const m of marks) { if (m.t <= t) s = m.v; else break; }
       setMouth(s);

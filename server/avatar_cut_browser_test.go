@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/livehost/livehost/internal/browsertest"
+	"github.com/livehost/livehost/show"
+)
+
+// TestAvatarPageCutsTalkForAnAnswer: while the page plays a talk clause, a viewer's question is
+// answered: the runner logs avatar.cut at one of the clause's phrase breaks, the page (headless
+// Chromium, Open JTalk's audio) stops that audio there, reports its end, and plays the answer next.
+func TestAvatarPageCutsTalkForAnAnswer(t *testing.T) {
+	e := newEnv(t, withAvatar(t))
+	id, toks := e.newAvatarShow("LH-COS-001")
+	ctx, _ := browsertest.Start(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"), chromedp.WindowSize(1280, 720))
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/avatar?show=%s&token=%s", e.URL, id, toks["overlay"])),
+		chromedp.WaitReady(`#stage`),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.conn === "live"`, chromedp.WithPollingTimeout(20*time.Second)),
+	); err != nil {
+		t.Fatalf("avatar page: %v", err)
+	}
+	if code, _ := e.do("POST", "/api/shows/"+id+"/avatar/start", toks["host"], nil, nil); code != 200 {
+		t.Fatalf("start: %d", code)
+	}
+	// Ask while a talk clause with breaks ahead is playing: the page has reported its start.
+	var asked int64
+	var talk show.AvatarUtterance
+	for try := 0; asked == 0; try++ {
+		if try == 40 {
+			t.Fatal("no talk utterance with two breaks came to play")
+		}
+		var st struct {
+			Playback *struct {
+				Utterance string `json:"utterance"`
+				Phase     string `json:"phase"`
+			} `json:"playback"`
+		}
+		e.do("GET", "/api/shows/"+id+"/avatar/plan", toks["host"], nil, &st)
+		if st.Playback != nil && st.Playback.Phase == "start" {
+			evs := e.avatarEvents(id, testAdmin, func([]avatarEvent) bool { return true })
+			i := slices.IndexFunc(utterances(evs), func(u show.AvatarUtterance) bool { return u.ID == st.Playback.Utterance })
+			if i >= 0 {
+				if u := utterances(evs)[i]; u.Kind == "talk" && len(u.Breaks) >= 2 && u.DurationMS >= 1500 {
+					var chat chatResult
+					if code, _ := e.do("POST", "/api/shows/"+id+"/chat", toks["admin"], map[string]string{"user": "さくら", "text": "このリップはいくらですか？"}, &chat); code != 202 {
+						t.Fatalf("chat: %d", code)
+					}
+					asked, talk = chat.Seq, u
+					break
+				}
+			}
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	evs := e.avatarEvents(id, testAdmin, func(evs []avatarEvent) bool {
+		return slices.ContainsFunc(utterances(evs), func(u show.AvatarUtterance) bool { return u.ChatSeq == asked })
+	})
+	var cut *show.AvatarCut
+	for _, ev := range evs {
+		if ev.Type == show.TypeAvatarCut {
+			var c show.AvatarCut
+			if err := json.Unmarshal(ev.Data, &c); err != nil {
+				t.Fatal(err)
+			}
+			if c.Utterance == talk.ID {
+				cut = &c
+			}
+		}
+	}
+	if cut == nil || cut.Reason != "answer" || !slices.Contains(talk.Breaks, cut.AtMS) {
+		t.Fatalf("cut %+v of %s (breaks %v)", cut, talk.ID, talk.Breaks)
+	}
+	// The page stopped the audio at the break (or the next one, had it been past it), reported the
+	// end, and played the answer.
+	var state struct {
+		Cuts []struct {
+			ID string `json:"id"`
+			At int64  `json:"at"`
+			T  int64  `json:"t"`
+		} `json:"cuts"`
+		Captions []string `json:"captions"`
+		Reported []struct {
+			ID    string `json:"id"`
+			Phase string `json:"phase"`
+		} `json:"reported"`
+	}
+	var answer show.AvatarUtterance
+	for _, u := range utterances(evs) {
+		if u.ChatSeq == asked {
+			answer = u
+			break
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.avatarState.captions.includes(%q)`, answer.Text),
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the page never played the answer: %v", err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.avatarState)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(raw), &state); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(state.Cuts, func(c struct {
+		ID string `json:"id"`
+		At int64  `json:"at"`
+		T  int64  `json:"t"`
+	}) bool {
+		return c.ID == talk.ID
+	})
+	if i < 0 {
+		t.Fatalf("the page did not cut %s: %+v", talk.ID, state.Cuts)
+	}
+	c := state.Cuts[i]
+	if !slices.Contains(talk.Breaks, c.At) || c.At < cut.AtMS || c.T < c.At || c.T > c.At+250 || c.T >= talk.DurationMS {
+		t.Fatalf("the page stopped %s at %d ms for a break at %d (cut at %d, breaks %v, %d ms long)", talk.ID, c.T, c.At, cut.AtMS, talk.Breaks, talk.DurationMS)
+	}
+	if !slices.ContainsFunc(state.Reported, func(r struct {
+		ID    string `json:"id"`
+		Phase string `json:"phase"`
+	}) bool {
+		return r.ID == talk.ID && r.Phase == "end"
+	}) {
+		t.Fatalf("no end reported for the cut utterance: %+v", state.Reported)
+	}
+}
