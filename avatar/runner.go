@@ -617,7 +617,7 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		for _, mk := range sp.Marks {
 			u.Marks = append(u.Marks, show.MouthMark{T: mk.MS, V: mk.Shape})
 		}
-		if split(it.kind) {
+		if windowed(it.kind) {
 			u.Breaks = sp.Breaks // only talk is cut short for an answer
 		}
 		dur = sp.Duration
@@ -726,8 +726,8 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration, breaks 
 	}
 	// While this sentence plays, the next answer's first sentence is synthesized, so that it starts
 	// the moment this one ends: now, and again whenever new events (a question just published) come.
-	r.prefetch(ctx)
 	tryCut()
+	r.prefetch(ctx)
 	woke := false
 	defer func() {
 		if woke {
@@ -740,8 +740,8 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration, breaks 
 			return
 		case <-r.wake:
 			woke = true
+			tryCut() // first: the answer is synthesized while the phrase ends
 			r.prefetch(ctx)
-			tryCut()
 			continue
 		case <-ended:
 			select {
@@ -772,11 +772,11 @@ func nextBreak(breaks []int64, from, until time.Duration) (time.Duration, bool) 
 	return 0, false
 }
 
-// cutReason says why talk of this kind should stop at its next break: an answer or a moderator's
+// cutReason says why talk (talk or idle) should stop at its next break: an answer or a moderator's
 // line waits, or the show was paused or skipped; "" when it should play on.
 func (r *runner) cutReason(kind string) string {
-	if !split(kind) {
-		return ""
+	if !windowed(kind) {
+		return "" // a scheduled line is said whole: it would not come again for a while
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
