@@ -31,8 +31,9 @@ func offlineEngines(tb testing.TB) []tts.Engine {
 // TestQuestionToAnswerLatency measures, with the offline engines (Open JTalk) and the real clock,
 // the time from a viewer's question being ingested to its spoken answer's audio being ready and
 // logged (the page starts it as the event arrives) while the avatar talks about the product on
-// air without pause: the answer waits for the clause being spoken, then moderation, detection, the
-// offline answer, auto-approval, the gate and synthesis (done ahead while the clause plays). Each
+// air without pause: the answer waits for the talk to reach its next phrase break (avatar.cut) or
+// the end of a clause with none, then the pause between sentences; moderation, detection, the
+// offline answer, auto-approval, the gate and synthesis happen meanwhile. Each
 // question comes at a random moment of the talk. It is the figure in docs/BENCHMARKS.md and runs
 // only with LIVEHOST_AVATAR_LATENCY=N (questions), as it takes N × ~6 s; on one core:
 // taskset -c 0 go test -run QuestionToAnswerLatency -cpu 1 ./avatar
@@ -43,7 +44,8 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 		t.Skip("set LIVEHOST_AVATAR_LATENCY=N to measure N questions")
 	}
 	// A variety window of 3 sentences: the product's talk goes round for the whole measurement.
-	r := newRig(t, rigOpt{engines: offlineEngines(t), window: 3})
+	// The default pause between sentences, as serve has it.
+	r := newRig(t, rigOpt{engines: offlineEngines(t), window: 3, gap: -1})
 	id := r.newShow("LH-COS-001", "LH-COS-002")
 	ctx := context.Background()
 	if _, err := r.m.SetPlan(ctx, id, show.AvatarPlan{Segments: []show.AvatarPlanSegment{{SKU: "LH-COS-001", Seconds: 86400}}}, "t"); err != nil {
@@ -57,6 +59,7 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 	r.until(id, seq, 30*time.Second, func(ev show.Event) bool { u, ok := utterance(ev); return ok && u.Kind == avatar.KindTalk })
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var lat []time.Duration
+	cuts := 0 // answers that came at a phrase break, not at the end of a clause
 	greets := []string{"", "すみません、", "こんにちは！", "質問です。", "あの、", "初見です。", "教えてください、", "こんばんは。"}
 	prods := []string{"このリップ", "リップライナー"}
 	asks := []string{"はいくらですか？", "の値段を教えてください"}
@@ -74,6 +77,14 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 			return ok && u.ChatSeq == res[0].Seq
 		})
 		lat = append(lat, time.Since(t0))
+		if evs, err := r.rt.Events(ctx, id, res[0].Seq, int(ev.Seq-res[0].Seq)); err == nil {
+			for _, e := range evs {
+				if e.Type == show.TypeAvatarCut {
+					cuts++
+					break
+				}
+			}
+		}
 		if testing.Verbose() {
 			// What the answer waited for: the utterances logged between the question and it.
 			evs, _ := r.rt.Events(ctx, id, max(0, res[0].Seq-20), 70)
@@ -92,7 +103,8 @@ func TestQuestionToAnswerLatency(t *testing.T) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
-	t.Logf("question → answer audio ready, avatar talking, %d questions: p50 %v, p95 %v, max %v", len(lat), p(0.5).Round(time.Millisecond), p(0.95).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	t.Logf("question → answer audio ready, avatar talking, %d questions: p50 %v, p95 %v, max %v; %d answers came at a phrase break (avatar.cut)",
+		len(lat), p(0.5).Round(time.Millisecond), p(0.95).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), cuts)
 	if _, err := r.m.Control(ctx, id, "stop", "t"); err != nil {
 		t.Fatal(err)
 	}

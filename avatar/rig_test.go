@@ -52,6 +52,7 @@ type rigOpt struct {
 	clock   avatar.Clock
 	agents  func(live.Agents) live.Agents
 	window  int
+	gap     time.Duration // the pause between sentences; 100 ms when zero, -1 for the default
 	// talkBudget and talkRetry tune the LLM writer (LIVEHOST_AVATAR_WRITER=llm in env).
 	talkBudget, talkRetry time.Duration
 	// beforeSample runs before the endurance test counts goroutines (to close idle keep-alive
@@ -72,6 +73,12 @@ func newRig(t *testing.T, o rigOpt) *rig {
 	t.Cleanup(ag.Close)
 	if o.engines == nil {
 		o.engines = []tts.Engine{&tts.Tone{}}
+	}
+	switch o.gap {
+	case 0:
+		o.gap = 100 * time.Millisecond
+	case -1:
+		o.gap = 0 // the Manager's default
 	}
 	r := &rig{t: t, dir: t.TempDir(), ag: ag, opt: o}
 	r.open()
@@ -103,7 +110,7 @@ func (r *rig) open() {
 	m, err := avatar.New(avatar.Options{Talker: talker, TalkBudget: r.opt.talkBudget, TalkRetry: r.opt.talkRetry, Memory: cfg.Avatar.Memory,
 		Runtime: rt, Products: wire.CatalogProducts(r.ag.Catalog), Speech: &tts.Chain{Engines: r.opt.engines},
 		Gate: r.gate(), Prompts: r.ag.Prompts, NameOK: wire.NameOK(r.ag.Moderation), Clock: r.opt.clock, Window: r.opt.window,
-		Gap: 100 * time.Millisecond, Logger: quiet})
+		Gap: r.opt.gap, Logger: quiet})
 	if err != nil {
 		r.t.Fatal(err)
 	}
