@@ -25,6 +25,11 @@ const (
 	IntentNone          = "none" // not a question
 )
 
+// Intents are the intents a drafted answer carries, which a show's answer policy may name: the
+// moderator console offers them (web/static/console-policy.js; its browser test compares the two).
+var Intents = []string{IntentPrice, IntentStock, IntentSize, IntentColor, IntentMaterial, IntentDimensions,
+	IntentUsage, IntentIngredients, IntentShipping, IntentCompatibility, IntentComparison, IntentAttribute, IntentOther}
+
 // Question is what Detect learns from one chat message.
 type Question struct {
 	IsQuestion bool   `json:"is_question"`

@@ -1,4 +1,5 @@
-// console.js: the moderator console — live chat with verdicts, held messages, the draft queue.
+// console.js: the moderator console — live chat with verdicts, held messages, the draft queue
+// (and, in an avatar show, its voice-answer policy: console-policy.js).
 "use strict";
 (function () {
   if (!LH.requireParams()) return;
@@ -199,6 +200,7 @@
         dropHeld(ev.chat_seqs || []);
         LH.toast("⌛ " + (ev.count || 0).toLocaleString() + " 件の保留が期限切れになりました（判断なし） · expired undecided");
         break;
+      case "draft.policy": LH.policyPanel.event(ev); break;
     }
   }
 
@@ -397,6 +399,7 @@
     const p = m.product(m.onAir, rerender);
     $("onair").textContent = "オンエア: " + (p ? p.name : (m.onAir || "—"));
     counters(m); connectors(m); ttsAlert(m); chat(m); held(m);
+    LH.policyPanel.show(m.show.mode === "avatar");
     // While a reply is being edited its textarea stays as it is: replacing it would break the
     // IME composition of Japanese input. The queue refreshes when the edit ends.
     const ed = editing && m.drafts.get(editing);
@@ -471,7 +474,10 @@
   $("only-flagged").addEventListener("change", () => rerender && rerender());
 
   const CONN = { live: "接続中 · live", offline: "再接続中 · reconnecting", resync: "再同期 · resync" };
-  LH.boot(render, st => { $("conn").textContent = CONN[st] || st; $("conn").className = "pill conn-" + st; },
+  LH.boot(render, st => {
+    $("conn").textContent = CONN[st] || st; $("conn").className = "pill conn-" + st;
+    if (st === "resync") LH.policyPanel.resync();
+  },
     { onModel: m => { model = m; initHeld(m); }, onEvent })
     .then(r => { model = r.model; rerender = r.rerender; window.lhModel = model; })
     .catch(LH.failed);

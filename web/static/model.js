@@ -99,6 +99,9 @@
         case "draft.created": case "draft.asked": case "draft.claimed": case "draft.released": case "draft.approved":
         case "draft.edited": case "draft.rejected": case "draft.expired": case "draft.published":
           this.applyDraft(ev); break;
+        // The show's answer policy is not in the snapshot (GET /avatar/policy reads it): the
+        // event only reaches the page's hooks (the console's policy panel).
+        case "draft.policy": break;
         case "crosssell.suggested":
           this.crossSell.push({ sku: ev.sku || "", suggestions: ev.suggestions || [], text: ev.text, chat_seq: ev.chat_seq, at: ev.at });
           if (this.crossSell.length > MAX_RECENT) this.crossSell.shift();
