@@ -2,6 +2,7 @@ package avatar
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -149,6 +150,29 @@ func phrases(clause string, budget int) []string {
 	if utf8.RuneCountInString(strings.TrimSpace(clause)) <= budget {
 		return []string{clause}
 	}
+	best := boundaryNearMiddle(rs, func(a, b rune) bool {
+		// After a space too: a long product name (「うるツヤ リップティント 03 ローズピンク」) is
+		// read in two breaths, as a presenter would.
+		return hiragana(a) && (kanji(b) || katakana(b)) || a == ' ' && b != ' '
+	})
+	if best < 0 {
+		// A compound noun with no kana between its words (「保湿成分ヒアルロン酸Na配合で」) is one
+		// accent phrase, with no break inside to stop at for an answer: cut it between words where
+		// the script changes, but not before a kanji that ends a katakana word (ヒアルロン|酸).
+		best = boundaryNearMiddle(rs, func(a, b rune) bool {
+			return kanji(a) && katakana(b) || !latin(a) && (kanji(a) || katakana(a)) && latin(b) || latin(a) && (kanji(b) || katakana(b))
+		})
+	}
+	if best < 0 {
+		return []string{clause}
+	}
+	return append(phrases(string(rs[:best]), budget), phrases(string(rs[best:]), budget)...)
+}
+
+// boundaryNearMiddle is the index of the rune nearest the middle of rs that starts a piece, cut
+// where cut(previous, this) says, outside brackets and with at least 4 runes on either side (no
+// one-word utterances); -1 when there is none.
+func boundaryNearMiddle(rs []rune, cut func(a, b rune) bool) int {
 	best, depth := -1, 0
 	for i := 1; i < len(rs); i++ {
 		switch rs[i-1] {
@@ -159,23 +183,17 @@ func phrases(clause string, budget int) []string {
 				depth--
 			}
 		}
-		// A piece of at least 4 runes on either side: no one-word utterances.
-		// After a space too: a long product name (「うるツヤ リップティント 03 ローズピンク」) is read
-		// in two breaths, as a presenter would.
-		phrase := hiragana(rs[i-1]) && (kanji(rs[i]) || katakana(rs[i])) || rs[i-1] == ' ' && rs[i] != ' '
-		if depth > 0 || i < 4 || len(rs)-i < 4 || !phrase {
+		if depth > 0 || i < 4 || len(rs)-i < 4 || !cut(rs[i-1], rs[i]) {
 			continue
 		}
 		if best < 0 || abs(i-len(rs)/2) < abs(best-len(rs)/2) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return []string{clause}
-	}
-	return append(phrases(string(rs[:best]), budget), phrases(string(rs[best:]), budget)...)
+	return best
 }
 
+func latin(r rune) bool    { return r < 0x80 && unicode.IsLetter(r) } // not digits: 「1,580円」 is one word
 func hiragana(r rune) bool { return r >= 0x3041 && r <= 0x309f }
 func katakana(r rune) bool { return r >= 0x30a1 && r <= 0x30ff }
 func kanji(r rune) bool    { return r >= 0x4e00 && r <= 0x9fff }

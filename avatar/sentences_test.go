@@ -57,6 +57,8 @@ func TestClauses(t *testing.T) {
 		{"「ああ、いい、そう、これです、これ」と言う方が多い商品なんですよ。", "ja", []string{"「ああ、いい、そう、これです、これ」と", "言う方が多い", "商品なんですよ。"}},
 		{"It is ¥1,580, and it stays on for hours, even through lunch and coffee.", "en", []string{"It is ¥1,580, and it stays on for hours,", "even through lunch and coffee."}},
 		{"うるツヤ リップティント 03 ローズピンクは、税込1,580円です。", "ja", []string{"うるツヤ リップティント", "03 ローズピンクは、", "税込1,580円です。"}},
+		{"保湿成分ヒアルロン酸Na配合で、色もちが良く、", "ja", []string{"保湿成分ヒアルロン酸", "Na配合で、", "色もちが良く、"}},
+		{"ヒアルロン酸ナトリウム配合のリップ", "ja", []string{"ヒアルロン酸", "ナトリウム配合のリップ"}},
 		{"  ", "ja", nil},
 	} {
 		got := Clauses(tc.in, tc.lang)
