@@ -13,8 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livehost/livehost/internal/browsertest"
+	"github.com/livehost/livehost/internal/wav"
 
-	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech/speechtest"
 	"github.com/livehost/livehost/web"
 )
@@ -24,12 +24,12 @@ import (
 func TestMicPageInChromium(t *testing.T) {
 	a := speechtest.Sentences(t, "en", 48000, time.Second, 1500*time.Millisecond,
 		"Welcome to the show.", "Today we have a new lip tint in five lovely colors, and it lasts all day long.")
-	wav := filepath.Join(t.TempDir(), "mic.wav")
-	a.WriteWAV(t, wav)
+	micFile := filepath.Join(t.TempDir(), "mic.wav")
+	a.WriteWAV(t, micFile)
 
 	r := newRig(t, WHIPConfig{Authorize: authorize})
 	r.stt.SetTranscribe(func(audio []byte, model, language, prompt string) (string, error) {
-		info, err := openaitest.ParseWAV(audio)
+		info, err := wav.Parse(audio)
 		if err != nil {
 			return "", err
 		}
@@ -46,7 +46,7 @@ func TestMicPageInChromium(t *testing.T) {
 	mux.Handle("/whip/", r.whip)
 	site := httptest.NewServer(mux)
 
-	bctx, stop := browsertest.Start(t, browsertest.FakeMicrophone(wav)...)
+	bctx, stop := browsertest.Start(t, browsertest.FakeMicrophone(micFile)...)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
 	defer func() {
 		cancelTimeout()

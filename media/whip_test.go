@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/livehost/livehost/internal/opustest"
+	"github.com/livehost/livehost/internal/wav"
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech"
 	"github.com/livehost/livehost/speech/speechtest"
@@ -328,7 +329,7 @@ func loopback(t *testing.T, voice string, sentences []string) {
 	defer r.close()
 	// The test server answers with the sentence whose length matches the audio it was sent.
 	r.stt.SetTranscribe(func(audio []byte, model, language, prompt string) (string, error) {
-		info, err := openaitest.ParseWAV(audio)
+		info, err := wav.Parse(audio)
 		if err != nil {
 			return "", err
 		}

@@ -1,7 +1,6 @@
 package openaitest
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,67 +13,17 @@ import (
 	"unicode"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/livehost/livehost/internal/wav"
 )
 
 // DefaultTranscript is the default transcription of audio: "<seconds> seconds of audio" (two
 // decimals) when it is a WAV file, "<n> bytes of audio" otherwise.
 func DefaultTranscript(audio []byte) string {
-	if info, err := ParseWAV(audio); err == nil {
+	if info, err := wav.Parse(audio); err == nil {
 		return fmt.Sprintf("%.2f seconds of audio", info.Duration.Seconds())
 	}
 	return fmt.Sprintf("%d bytes of audio", len(audio))
-}
-
-// WAVInfo describes the PCM data of a WAV file.
-type WAVInfo struct {
-	SampleRate    int
-	Channels      int
-	BitsPerSample int
-	DataBytes     int // bytes of sample data present
-	Duration      time.Duration
-	Data          []byte // the sample data, little-endian
-}
-
-// ParseWAV reads a RIFF/WAVE file's "fmt " and "data" chunks. A data chunk that claims more
-// bytes than the file holds is cut to what is there (streamed WAVs often claim 0xFFFFFFFF).
-func ParseWAV(b []byte) (WAVInfo, error) {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return WAVInfo{}, errors.New("parse wav: no RIFF/WAVE header")
-	}
-	var info WAVInfo
-	haveFmt := false
-	for off := 12; off+8 <= len(b); {
-		id := string(b[off : off+4])
-		size := int(binary.LittleEndian.Uint32(b[off+4 : off+8]))
-		body := off + 8
-		if size < 0 || size > len(b)-body {
-			size = len(b) - body
-		}
-		switch id {
-		case "fmt ":
-			if size < 16 {
-				return WAVInfo{}, fmt.Errorf("parse wav: fmt chunk at byte %d is %d bytes, want at least 16", off, size)
-			}
-			info.Channels = int(binary.LittleEndian.Uint16(b[body+2:]))
-			info.SampleRate = int(binary.LittleEndian.Uint32(b[body+4:]))
-			info.BitsPerSample = int(binary.LittleEndian.Uint16(b[body+14:]))
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return WAVInfo{}, fmt.Errorf("parse wav: data chunk at byte %d before fmt chunk", off)
-			}
-			if info.Channels == 0 || info.SampleRate == 0 || info.BitsPerSample == 0 || info.BitsPerSample%8 != 0 {
-				return WAVInfo{}, fmt.Errorf("parse wav: unsupported format: %d channels, %d Hz, %d bits", info.Channels, info.SampleRate, info.BitsPerSample)
-			}
-			info.Data = b[body : body+size]
-			info.DataBytes = size
-			frame := info.Channels * info.BitsPerSample / 8
-			info.Duration = time.Duration(float64(size/frame) / float64(info.SampleRate) * float64(time.Second))
-			return info, nil
-		}
-		off = body + size + size%2 // chunks are padded to even sizes
-	}
-	return WAVInfo{}, errors.New("parse wav: no data chunk")
 }
 
 // SpeechSampleRate is the sample rate of speech audio, as OpenAI's TTS models use.
@@ -105,27 +54,6 @@ func SpeechPCM(text string, speed float64) []int16 {
 		}
 	}
 	return out
-}
-
-// WAV encodes mono 16-bit samples as a RIFF/WAVE file.
-func WAV(samples []int16, sampleRate int) []byte {
-	b := make([]byte, 44+2*len(samples))
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*len(samples)))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1) // mono
-	binary.LittleEndian.PutUint32(b[24:], uint32(sampleRate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(sampleRate*2))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*len(samples)))
-	for i, v := range samples {
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
-	}
-	return b
 }
 
 // maxSpeechInput is the API's limit on the input of one speech request.
@@ -161,10 +89,10 @@ func (s *Server) handleSpeech(w http.ResponseWriter, r *http.Request, rec *Reque
 	case "", openai.SpeechResponseFormatWav:
 		// The real API defaults to mp3, which this server cannot encode; it answers WAV instead.
 		w.Header().Set("Content-Type", "audio/wav")
-		body = WAV(pcm, SpeechSampleRate)
+		body = wav.Mono16(pcm, SpeechSampleRate)
 	case openai.SpeechResponseFormatPcm:
 		w.Header().Set("Content-Type", "audio/pcm")
-		body = WAV(pcm, SpeechSampleRate)[44:]
+		body = wav.Mono16(pcm, SpeechSampleRate)[44:]
 	default:
 		badRequest(w, "response_format", "response_format %q is not supported by this test server; use \"wav\" or \"pcm\".", req.ResponseFormat)
 		return
@@ -275,7 +203,7 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request, rec
 	}
 
 	var dur float64
-	if info, err := ParseWAV(audio); err == nil {
+	if info, err := wav.Parse(audio); err == nil {
 		dur = info.Duration.Seconds()
 	}
 	var body []byte

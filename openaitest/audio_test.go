@@ -12,6 +12,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/livehost/livehost/internal/wav"
 	"github.com/livehost/livehost/openaitest"
 )
 
@@ -30,7 +31,7 @@ func TestSpeechWAV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := openaitest.ParseWAV(b)
+		info, err := wav.Parse(b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +93,7 @@ func TestSpeechBadInput(t *testing.T) {
 
 func TestTranscriptionDefault(t *testing.T) {
 	s, c := newClient(t)
-	wav := openaitest.WAV(make([]int16, 24000*3/2), 24000) // 1.5 s
+	wav := wav.Mono16(make([]int16, 24000*3/2), 24000) // 1.5 s
 	resp, err := c.CreateTranscription(context.Background(), openai.AudioRequest{
 		Model: openai.Whisper1, Reader: bytes.NewReader(wav), FilePath: "speech.wav", Language: "ja", Prompt: "ライブ",
 	})
@@ -119,7 +120,7 @@ func TestTranscriptionFormats(t *testing.T) {
 		gotModel, gotLang, gotPrompt = model, language, prompt
 		return "いらっしゃいませ ようこそ", nil
 	})
-	wav := openaitest.WAV(make([]int16, 48000), 24000)
+	wav := wav.Mono16(make([]int16, 48000), 24000)
 	tests := []struct {
 		format openai.AudioResponseFormat
 		want   string
@@ -178,39 +179,4 @@ func TestTranscriptionErrors(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 400 || *apiErr.Param != "file" {
 		t.Errorf("empty file: %#v", err)
 	}
-}
-
-func TestParseWAVErrors(t *testing.T) {
-	good := openaitest.WAV([]int16{1, 2, 3}, 16000)
-	tests := []struct {
-		name string
-		in   []byte
-	}{
-		{"empty", nil},
-		{"not riff", []byte("RIFX0000WAVE")},
-		{"no data", good[:36]},
-		{"data before fmt", append([]byte("RIFF\x00\x00\x00\x00WAVE"), []byte("data\x02\x00\x00\x00\x01\x02")...)},
-		{"short fmt", append([]byte("RIFF\x00\x00\x00\x00WAVE"), []byte("fmt \x04\x00\x00\x00\x01\x00\x01\x00")...)},
-	}
-	for _, tt := range tests {
-		if _, err := openaitest.ParseWAV(tt.in); err == nil {
-			t.Errorf("%s: no error", tt.name)
-		}
-	}
-	// A data chunk that claims more than is present is cut to what is there.
-	info, err := openaitest.ParseWAV(good[:len(good)-2])
-	if err != nil || info.DataBytes != 4 {
-		t.Errorf("truncated: %+v %v", info, err)
-	}
-}
-
-func FuzzParseWAV(f *testing.F) {
-	f.Add(openaitest.WAV([]int16{1, -1, 300}, 24000))
-	f.Add([]byte("RIFF\xff\xff\xff\xffWAVEfmt \x10\x00\x00\x00"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := openaitest.ParseWAV(b)
-		if err == nil && (info.DataBytes != len(info.Data) || info.Duration < 0) {
-			t.Fatalf("inconsistent %+v", info)
-		}
-	})
 }

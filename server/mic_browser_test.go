@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livehost/livehost/internal/browsertest"
+	"github.com/livehost/livehost/internal/wav"
 
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/speech/speechtest"
@@ -30,10 +31,10 @@ func TestMicPageToTeleprompter(t *testing.T) {
 	sentences := []string{"この くりーむで しみが きえます。", "きょうは はるの しんさくを ごしょうかいします。ぜひ さいごまで ごらんください。"}
 	heard := map[string]string{sentences[0]: "このクリームでシミが消えます", sentences[1]: "今日は春の新作をご紹介します。ぜひ最後までご覧ください"}
 	a := speechtest.Sentences(t, "ja", 48000, time.Second, 1500*time.Millisecond, sentences...)
-	wav := filepath.Join(t.TempDir(), "mic.wav")
-	a.WriteWAV(t, wav)
+	micFile := filepath.Join(t.TempDir(), "mic.wav")
+	a.WriteWAV(t, micFile)
 	stt.SetTranscribe(func(audio []byte, model, language, prompt string) (string, error) {
-		info, err := openaitest.ParseWAV(audio)
+		info, err := wav.Parse(audio)
 		if err != nil {
 			return "", err
 		}
@@ -46,7 +47,7 @@ func TestMicPageToTeleprompter(t *testing.T) {
 		return best, nil
 	})
 
-	bctx, stop := browsertest.Start(t, append(browsertest.FakeMicrophone(wav), chromedp.WindowSize(1600, 900))...)
+	bctx, stop := browsertest.Start(t, append(browsertest.FakeMicrophone(micFile), chromedp.WindowSize(1600, 900))...)
 	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
 	defer func() { cancelTimeout(); stop() }()
 

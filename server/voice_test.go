@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/livehost/livehost/internal/opustest"
+	"github.com/livehost/livehost/internal/wav"
 	"github.com/livehost/livehost/media"
 	"github.com/livehost/livehost/openaitest"
 	"github.com/livehost/livehost/server"
@@ -189,7 +190,7 @@ func TestVoiceWHIPToShowLog(t *testing.T) {
 	a := speechtest.Sentences(t, "ja", 48000, 500*time.Millisecond, time.Second, sentences...)
 	// The test server answers with the sentence whose length matches the audio it was sent.
 	stt.SetTranscribe(func(audio []byte, model, language, prompt string) (string, error) {
-		info, err := openaitest.ParseWAV(audio)
+		info, err := wav.Parse(audio)
 		if err != nil {
 			return "", err
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-audio/audio"
+
+	"github.com/livehost/livehost/internal/wav"
 )
 
 // ErrClosed is returned by Write after Close.
@@ -207,7 +209,7 @@ func (p *Pipeline) work() {
 }
 
 func (p *Pipeline) transcribe(u Utterance) Transcript {
-	req := Request{WAV: EncodeWAV(u.Samples), Language: p.cfg.Language, Prompt: p.cfg.Prompt}
+	req := Request{WAV: wav.MonoFloat(u.Samples, SampleRate), Language: p.cfg.Language, Prompt: p.cfg.Prompt}
 	first := time.Now()
 	var lastErr error
 	for attempt := 1; attempt <= p.cfg.Attempts; attempt++ {

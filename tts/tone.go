@@ -5,6 +5,8 @@ import (
 	"math"
 	"time"
 	"unicode"
+
+	"github.com/livehost/livehost/internal/wav"
 )
 
 // Tone is an in-process engine that "speaks" a short tone per character (silence for spaces),
@@ -53,5 +55,5 @@ func (t *Tone) Synthesize(ctx context.Context, req Request) (Speech, error) {
 		}
 	}
 	d := time.Duration(len(pcm)) * time.Second / toneRate
-	return Speech{Audio: WAV(pcm, toneRate), ContentType: "audio/wav", Duration: d, Marks: compact(marks), Breaks: breaks, Engine: t.Name(), Voice: t.Voice()}, nil
+	return Speech{Audio: wav.Mono16(pcm, toneRate), ContentType: "audio/wav", Duration: d, Marks: compact(marks), Breaks: breaks, Engine: t.Name(), Voice: t.Voice()}, nil
 }

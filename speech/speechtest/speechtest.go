@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/livehost/livehost/internal/wav"
 )
 
 // Span is where one sentence's speech lies in the synthesized audio.
@@ -94,24 +96,7 @@ func run(t testing.TB, name string, args ...string) {
 // WriteWAV writes the audio as a 16-bit mono WAV file (for a browser's fake microphone).
 func (a Audio) WriteWAV(t testing.TB, path string) {
 	t.Helper()
-	data := len(a.Samples) * 2
-	b := make([]byte, 44+data)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+data))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], uint32(a.Rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(a.Rate*2))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(data))
-	for i, s := range a.Samples {
-		v := max(-32768, min(32767, int(s*32767)))
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(int16(v)))
-	}
+	b := wav.MonoFloat(a.Samples, a.Rate)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatalf("speechtest: write %s: %v", path, err)
 	}

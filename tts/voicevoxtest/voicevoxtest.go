@@ -4,7 +4,6 @@
 package voicevoxtest
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode"
+
+	"github.com/livehost/livehost/internal/wav"
 )
 
 // Server is a fake VOICEVOX engine on a loopback port.
@@ -183,22 +184,11 @@ func (s *Server) synthesis(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n := int(sec / speed * float64(rate))
-	b := make([]byte, 44+2*n)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
-	for i := 0; i < n; i++ {
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(int16(6000*math.Sin(2*math.Pi*220*float64(i)/float64(rate)))))
+	pcm := make([]int16, n)
+	for i := range pcm {
+		pcm[i] = int16(6000 * math.Sin(2*math.Pi*220*float64(i)/float64(rate)))
 	}
+	b := wav.Mono16(pcm, rate)
 	w.Header().Set("Content-Type", "audio/wav")
 	_, _ = w.Write(b)
 }
