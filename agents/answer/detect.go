@@ -66,7 +66,7 @@ var reactions = []string{
 }
 
 var comparisonCues = []string{"比較", "比べ", "違い", "ちがい", "どっちが", "どちらが", "どっちの", "どちらの", "と比べ", "より",
-	" vs", "versus", "compar", "differen", "better than", "or the"}
+	" vs", "versus", "compar", "differen", "better than", " or the"} // not "for the"
 
 var injectionCues = []string{
 	"無視して", "無視しろ", "指示を", "前の指示", "命令", "プロンプト", "システムプロンプト", "と言って", "って言って", "と答えて",
