@@ -108,6 +108,27 @@ type Sink interface {
 	// State reports a change of health: show.ConnectorConnecting, ConnectorLive, ConnectorBackoff
 	// (with the reason). The manager logs changes only.
 	State(state, reason string)
+	// Viewers reports the audience the platform counts now (YouTube's concurrentViewers). The
+	// manager logs it (connector.viewers) when it changed, for the report.
+	Viewers(n int)
+}
+
+// Quota is what a connector spent of a platform's daily quota: Used units in the day that ends at
+// ResetsAt.
+type Quota struct {
+	Used     int
+	ResetsAt time.Time
+}
+
+// QuotaKeeper is a connector that spends a daily quota (YouTube). The manager logs its spend with
+// its cursor, and hands it back when it builds the connector again (a restart of serve, the show
+// on another node), so that it does not believe the whole day's quota is there again.
+type QuotaKeeper interface {
+	// Quota is the spend now.
+	Quota() Quota
+	// RestoreQuota is called before Run with the spend last logged; a spend of a day already
+	// over is ignored.
+	RestoreQuota(q Quota)
 }
 
 // Connector is one configured connection to a platform's chat.

@@ -77,10 +77,11 @@ func (in *ChatIn) Check() error {
 // error every message is durably logged. A bad message fails the whole batch, naming it, so that
 // nothing of a bad batch is logged.
 func (rt *Runtime) IngestChat(ctx context.Context, showID string, msgs []ChatIn) ([]ChatResult, error) {
-	return rt.ingest(ctx, showID, msgs, "", "")
+	return rt.ingest(ctx, showID, msgs, "", show.ConnectorCursor{})
 }
 
-func (rt *Runtime) ingest(ctx context.Context, showID string, msgs []ChatIn, connector, cursor string) ([]ChatResult, error) {
+// ingest logs msgs; with a connector, cur is its cursor (and quota spend) after them.
+func (rt *Runtime) ingest(ctx context.Context, showID string, msgs []ChatIn, connector string, cur show.ConnectorCursor) ([]ChatResult, error) {
 	if len(msgs) == 0 {
 		return nil, invalidf("no messages")
 	}
@@ -162,10 +163,19 @@ func (rt *Runtime) ingest(ctx context.Context, showID string, msgs []ChatIn, con
 					Reason: vd.Reason, Rules: vd.Rules, Categories: vd.Categories}))
 			}
 		}
-		// The cursor goes with the messages it follows, so a restart resumes after them.
-		if connector != "" && cursor != "" && n > 0 {
-			if c := v.connectors.byName[connector]; c != nil && c.Cursor != cursor {
-				evs = append(evs, event(show.TypeConnectorCursor, show.ConnectorCursor{Name: connector, Cursor: cursor}))
+		// The cursor goes with the messages it follows, so a restart resumes after them; so does
+		// the quota spend, at no extra append.
+		if connector != "" && n > 0 {
+			if c := v.connectors.byName[connector]; c != nil {
+				moved := cur.Cursor != "" && c.Cursor != cur.Cursor
+				spent := !cur.QuotaResetsAt.IsZero() && (c.QuotaUsed != cur.QuotaUsed || !c.QuotaResetsAt.Equal(cur.QuotaResetsAt))
+				if moved || spent {
+					if cur.Cursor == "" {
+						cur.Cursor = c.Cursor
+					}
+					cur.Name = connector
+					evs = append(evs, event(show.TypeConnectorCursor, cur))
+				}
 			}
 		}
 		return evs, nil

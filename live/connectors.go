@@ -26,9 +26,13 @@ type ConnectorItem struct {
 	Reason    string    `json:"reason,omitempty"`
 	StateAt   time.Time `json:"state_at,omitzero"`
 	Cursor    string    `json:"cursor,omitempty"`
-	Messages  int       `json:"messages"`
-	Replies   int       `json:"replies_sent"`
-	Failed    int       `json:"replies_failed"`
+	// QuotaUsed is what it spent of the platform's daily quota in the day that ends at
+	// QuotaResetsAt (YouTube), as last logged.
+	QuotaUsed     int       `json:"quota_used,omitempty"`
+	QuotaResetsAt time.Time `json:"quota_resets_at,omitzero"`
+	Messages      int       `json:"messages"`
+	Replies       int       `json:"replies_sent"`
+	Failed        int       `json:"replies_failed"`
 }
 
 // ReplyItem is the delivery of an approved draft to a platform.
@@ -56,8 +60,13 @@ func (b *connectorBook) apply(ev show.Event) {
 	case show.TypeConnectorConfigured:
 		var p show.ConnectorConfigured
 		if ev.Decode(&p) == nil {
-			b.byName[p.Name] = &ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ReplyAll: p.ReplyAll, ConfiguredAt: ev.At,
+			c := &ConnectorItem{Name: p.Name, Platform: p.Platform, Settings: p.Settings, ReplyAll: p.ReplyAll, ConfiguredAt: ev.At,
 				ConfiguredBy: p.By, ConfigSeq: ev.Seq, State: show.ConnectorConnecting, StateAt: ev.At}
+			// New settings start a new cursor, but the platform's quota spent today stays spent.
+			if old := b.byName[p.Name]; old != nil && old.Platform == p.Platform {
+				c.QuotaUsed, c.QuotaResetsAt = old.QuotaUsed, old.QuotaResetsAt
+			}
+			b.byName[p.Name] = c
 		}
 	case show.TypeConnectorRemoved:
 		var p show.ConnectorRemoved
@@ -76,6 +85,9 @@ func (b *connectorBook) apply(ev show.Event) {
 		if ev.Decode(&p) == nil {
 			if c := b.byName[p.Name]; c != nil {
 				c.Cursor = p.Cursor
+				if !p.QuotaResetsAt.IsZero() {
+					c.QuotaUsed, c.QuotaResetsAt = p.QuotaUsed, p.QuotaResetsAt
+				}
 			}
 		}
 	case show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed:
@@ -134,11 +146,13 @@ func (b *connectorBook) deliveries() []ReplyItem {
 var connectorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // ConnectorBatch is what one read of a connector brings in: messages, and the cursor to resume
-// after them.
+// after them; a connector that spends a daily quota adds its spend (QuotaResetsAt set).
 type ConnectorBatch struct {
-	Connector string
-	Cursor    string
-	Messages  []ChatIn
+	Connector     string
+	Cursor        string
+	Messages      []ChatIn
+	QuotaUsed     int
+	QuotaResetsAt time.Time
 }
 
 // IngestConnector is IngestChat for a connector: each message is logged once per (platform, id)
@@ -147,7 +161,51 @@ func (rt *Runtime) IngestConnector(ctx context.Context, showID string, b Connect
 	if !connectorName.MatchString(b.Connector) {
 		return nil, invalidf("connector name %q: want 1–64 of a-z, 0-9, _ and -", b.Connector)
 	}
-	return rt.ingest(ctx, showID, b.Messages, b.Connector, b.Cursor)
+	if b.QuotaUsed < 0 {
+		return nil, invalidf("quota used %d is negative", b.QuotaUsed)
+	}
+	return rt.ingest(ctx, showID, b.Messages, b.Connector, show.ConnectorCursor{Cursor: b.Cursor, QuotaUsed: b.QuotaUsed, QuotaResetsAt: b.QuotaResetsAt.UTC()})
+}
+
+// SetConnectorQuota logs what connector name (of configuration configSeq) spent of its platform's
+// daily quota, when that changed, in a connector.cursor with the cursor as it was: between message
+// deliveries, polls that bring nothing spend quota too. It reports whether it logged anything.
+func (rt *Runtime) SetConnectorQuota(ctx context.Context, showID string, configSeq int64, name string, used int, resetsAt time.Time) (bool, error) {
+	if used < 0 || resetsAt.IsZero() {
+		return false, invalidf("quota: used %d until %v: want a spend of zero or more and when the quota resets", used, resetsAt)
+	}
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return false, err
+	}
+	resetsAt = resetsAt.UTC()
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		c := v.connectors.byName[name]
+		if c == nil || c.ConfigSeq != configSeq || (c.QuotaUsed == used && c.QuotaResetsAt.Equal(resetsAt)) {
+			return nil, nil
+		}
+		return []show.NewEvent{event(show.TypeConnectorCursor, show.ConnectorCursor{Name: name, Cursor: c.Cursor, QuotaUsed: used, QuotaResetsAt: resetsAt})}, nil
+	})
+	return len(out) > 0, err
+}
+
+// LogViewers logs the audience a connector's platform counted (connector.viewers); the caller
+// logs it only when it changed. A connector replaced or removed since is not logged.
+func (rt *Runtime) LogViewers(ctx context.Context, showID string, configSeq int64, p show.ConnectorViewers) (bool, error) {
+	if p.Viewers < 0 {
+		return false, invalidf("viewers %d is negative", p.Viewers)
+	}
+	ls, err := rt.show(ctx, showID)
+	if err != nil {
+		return false, err
+	}
+	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
+		if c := v.connectors.byName[p.Name]; c == nil || c.ConfigSeq != configSeq {
+			return nil, nil
+		}
+		return []show.NewEvent{event(show.TypeConnectorViewers, p)}, nil
+	})
+	return len(out) > 0, err
 }
 
 // ConfigureConnector starts or replaces a show's connector: it logs connector.configured.

@@ -52,6 +52,13 @@ func optNum(f *float64) string {
 	return strconv.FormatFloat(*f, 'f', 1, 64)
 }
 
+func optInt(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
 // WriteCSV writes one part of the report as CSV with a header row. The moderation log is not
 // part of a Report (it is as long as the show's decisions): write it with WriteModerationCSV.
 func (r *Report) WriteCSV(w io.Writer, part string) error {
@@ -61,16 +68,12 @@ func (r *Report) WriteCSV(w io.Writer, part string) error {
 	case PartMinutes:
 		rows = append(rows, []string{"at", "messages", "questions", "chatters", "viewers", "ng_hits", "held", "blocked", "compliance", "orders", "revenue", "on_air"})
 		for _, m := range r.Minutes {
-			v := ""
-			if m.Viewers != nil {
-				v = strconv.Itoa(*m.Viewers)
-			}
-			rows = append(rows, []string{ts(m.At), itoa(m.Messages), itoa(m.Questions), itoa(m.Chatters), v, itoa(m.NGHits), itoa(m.Held),
+			rows = append(rows, []string{ts(m.At), itoa(m.Messages), itoa(m.Questions), itoa(m.Chatters), optInt(m.Viewers), itoa(m.NGHits), itoa(m.Held),
 				itoa(m.Blocked), itoa(m.Compliance), itoa(m.Orders), num(m.Revenue), m.OnAir})
 		}
 	case PartSegments:
 		rows = append(rows, []string{"sku", "from", "to", "secs", "messages", "questions", "answered", "gap_questions", "held", "blocked", "crosssell",
-			"compliance_flags", "orders", "units", "revenue", "orders_on_air", "revenue_on_air", "top_questions"})
+			"compliance_flags", "orders", "units", "revenue", "orders_on_air", "revenue_on_air", "viewers_avg", "viewers_peak", "top_questions"})
 		for _, s := range r.Segments {
 			var top []string
 			for _, q := range s.TopQuestions {
@@ -78,7 +81,7 @@ func (r *Report) WriteCSV(w io.Writer, part string) error {
 			}
 			rows = append(rows, []string{s.SKU, ts(s.From), ts(s.To), num(s.Secs), itoa(s.Messages), itoa(s.Questions), itoa(s.Answered), itoa(s.Gaps),
 				itoa(s.Held), itoa(s.Blocked), itoa(s.CrossSell), itoa(s.Compliance), itoa(s.Orders), itoa(s.Units), num(s.Revenue),
-				itoa(s.OrdersOnAir), num(s.RevenueOnAir), strings.Join(top, " | ")})
+				itoa(s.OrdersOnAir), num(s.RevenueOnAir), optNum(s.ViewersAvg), optInt(s.ViewersPeak), strings.Join(top, " | ")})
 		}
 	case PartQuestions:
 		rows = append(rows, []string{"question", "sku", "intent", "count", "answered", "phrasings", "gap", "answer", "first_at"})

@@ -11,13 +11,11 @@ import (
 )
 
 // Event types other producers add (connectors, the avatar runner). The report reads them by name
-// so that it needs no change when they land: a reply's delivery carries its "platform", a
-// connector's status may carry a "viewers" count, avatar lines carry "text" and, for a viewer's
-// question, "chat_seq".
+// so that it needs no change when they land: a reply's delivery carries its "platform", avatar
+// lines carry "text" and, for a viewer's question, "chat_seq".
 const (
 	typeReplySent   = "reply.sent"
 	typeReplyFailed = "reply.failed"
-	prefixConnector = "connector."
 	prefixAvatar    = "avatar."
 )
 
@@ -71,6 +69,7 @@ type segAcc struct {
 	questions map[*group]int
 	orders    map[string]bool
 	ordersAir map[string]bool
+	aud       segAudience
 }
 
 type modAcc struct {
@@ -106,6 +105,7 @@ type folder struct {
 	voiced    map[int64]bool
 	avatar    Avatar
 	hasAvatar bool
+	aud       audience
 }
 
 func newFolder(showID string, opt Options) *folder {
@@ -128,6 +128,7 @@ func newFolder(showID string, opt Options) *folder {
 		mods:      map[string]*modAcc{},
 		orderKeys: map[string]bool{},
 		voiced:    map[int64]bool{},
+		aud:       audience{by: map[string]int{}},
 	}
 	f.r.Show.ID = showID
 	t := &f.r.Totals
@@ -198,6 +199,7 @@ func (f *folder) seg(i int) *segAcc {
 }
 
 func (f *folder) closeSeg(at time.Time) {
+	f.flushAudience(at)
 	if s := f.seg(f.cur); s != nil {
 		s.To = at
 	}
@@ -252,7 +254,6 @@ type (
 	}
 	otherP struct {
 		Platform string `json:"platform"`
-		Viewers  *int   `json:"viewers"`
 		Text     string `json:"text"`
 		ChatSeq  int64  `json:"chat_seq"`
 		Audio    string `json:"audio"`
@@ -296,6 +297,7 @@ func (f *folder) apply(ev *show.Event) {
 		r.Show.Status = show.StatusStopped
 		r.Show.EndedAt = ev.At
 		f.closeSeg(ev.At)
+		f.dropViewers("", ev.At)
 	case show.TypeProductOnAir:
 		var p show.ProductOnAir
 		if ev.Decode(&p) != nil {
@@ -307,6 +309,7 @@ func (f *folder) apply(ev *show.Event) {
 			f.segs = append(f.segs, &segAcc{Segment: Segment{SKU: p.SKU, From: ev.At, To: ev.At, TopQuestions: []TopQuestion{}},
 				questions: map[*group]int{}, orders: map[string]bool{}, ordersAir: map[string]bool{}})
 			f.cur = len(f.segs) - 1
+			f.noteAudience(ev.At) // the count held as the segment begins
 		}
 	case show.TypeChatReceived:
 		var p chatP
@@ -526,18 +529,20 @@ func (f *folder) apply(ev *show.Event) {
 		}
 	case show.TypeAvatarUtterance:
 		f.avatarLine(ev)
+	case show.TypeConnectorViewers:
+		f.setViewers(ev)
+	case show.TypeConnectorState:
+		var p show.ConnectorState
+		if ev.Decode(&p) == nil && p.State == show.ConnectorStopped {
+			f.dropViewers(p.Name, ev.At)
+		}
+	case show.TypeConnectorRemoved:
+		var p show.ConnectorRemoved
+		if ev.Decode(&p) == nil {
+			f.dropViewers(p.Name, ev.At)
+		}
 	default:
-		switch {
-		case strings.HasPrefix(ev.Type, prefixConnector):
-			var p otherP
-			if ev.Decode(&p) == nil && p.Viewers != nil {
-				m := f.minute(ev.At)
-				if m.Viewers == nil || *m.Viewers < *p.Viewers {
-					v := *p.Viewers
-					m.Viewers = &v
-				}
-			}
-		case strings.HasPrefix(ev.Type, prefixAvatar):
+		if strings.HasPrefix(ev.Type, prefixAvatar) {
 			f.avatarLine(ev)
 		}
 	}
@@ -790,7 +795,12 @@ func (f *folder) finish() *Report {
 		for _, x := range top[:min(3, len(top))] {
 			s.TopQuestions = append(s.TopQuestions, TopQuestion{Text: x.g.q.Text, Count: x.n})
 		}
+		s.ViewersAvg, s.ViewersPeak = s.viewerFigures()
 		r.Segments[i] = s.Segment
+	}
+	if f.aud.seen {
+		peak := f.aud.peak
+		t.ViewersPeak, t.ViewersPeakAt = &peak, f.aud.peakAt
 	}
 
 	all := make([]*group, 0, len(f.groups))

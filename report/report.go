@@ -111,6 +111,11 @@ type Totals struct {
 	Currency         string  `json:"currency,omitempty"`
 	OrdersPerChatter float64 `json:"orders_per_chatter"`
 	Unattributed     int     `json:"unattributed_orders"` // orders no segment could claim
+
+	// ViewersPeak is the most concurrent viewers the connectors counted together (the sum of
+	// each connector's last connector.viewers), and when; absent when none counted.
+	ViewersPeak   *int      `json:"viewers_peak,omitempty"`
+	ViewersPeakAt time.Time `json:"viewers_peak_at,omitzero"`
 }
 
 // Replies counts replies to one platform.
@@ -126,7 +131,7 @@ type Minute struct {
 	Messages   int       `json:"messages"`
 	Questions  int       `json:"questions"`
 	Chatters   int       `json:"chatters"`
-	Viewers    *int      `json:"viewers,omitempty"` // the most a connector reported in the minute
+	Viewers    *int      `json:"viewers,omitempty"` // the most concurrent viewers the connectors counted together in the minute
 	NGHits     int       `json:"ng_hits"`
 	Held       int       `json:"held"`
 	Blocked    int       `json:"blocked"`
@@ -159,6 +164,11 @@ type Segment struct {
 	// OrdersOnAir and RevenueOnAir count every order placed while the segment was on air.
 	OrdersOnAir  int     `json:"orders_on_air"`
 	RevenueOnAir float64 `json:"revenue_on_air"`
+	// ViewersAvg and ViewersPeak are the concurrent viewers (summed over the connectors) while the
+	// segment was on air: the average over the time a count was known, and the most; absent when
+	// no connector counted viewers then.
+	ViewersAvg  *float64 `json:"viewers_avg,omitempty"`
+	ViewersPeak *int     `json:"viewers_peak,omitempty"`
 }
 
 // TopQuestion is one of a segment's most asked questions.

@@ -267,11 +267,25 @@ func TestModelFoldMatchesGo(t *testing.T) {
 	if _, err := e.RT.SetConnectorState(bg, id, yt.ConfigSeq, show.ConnectorState{Name: "yt", Platform: "youtube", State: show.ConnectorLive}); err != nil {
 		t.Fatal(err)
 	}
+	resets := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC) // midnight Pacific
 	for i := range 3 {
-		if _, err := e.RT.IngestConnector(bg, id, live.ConnectorBatch{Connector: "yt", Cursor: fmt.Sprintf("page-%d", i), Messages: []live.ChatIn{
+		if _, err := e.RT.IngestConnector(bg, id, live.ConnectorBatch{Connector: "yt", Cursor: fmt.Sprintf("page-%d", i), QuotaUsed: 5 * (i + 1), QuotaResetsAt: resets, Messages: []live.ChatIn{
 			{Platform: "youtube", ID: "yt-1", User: "さくら", Text: "このリップいくらですか？"}, {Platform: "youtube", ID: fmt.Sprintf("yt-%d", i+2), User: "ken", Text: fmt.Sprintf("かわいい %d", i)}}}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Quiet polls' spend, and the audience YouTube counts.
+	if _, err := e.RT.SetConnectorQuota(bg, id, yt.ConfigSeq, "yt", 40, resets); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RT.LogViewers(bg, id, yt.ConfigSeq, show.ConnectorViewers{Name: "yt", Platform: "youtube", Viewers: 321}); err != nil {
+		t.Fatal(err)
+	}
+	// New settings: a new cursor, the day's spend kept.
+	if again, err := e.RT.ConfigureConnector(bg, id, show.ConnectorConfigured{Name: "yt", Platform: "youtube", Settings: json.RawMessage(`{"live_chat_id":"def","reply":true}`), ReplyAll: true, By: "admin"}); err != nil {
+		t.Fatal(err)
+	} else if again.Cursor != "" || again.QuotaUsed != 40 || !again.QuotaResetsAt.Equal(resets) {
+		t.Fatalf("reconfigured: %+v, want no cursor and the 40 units spent until %v", again, resets)
 	}
 	if err := e.RT.RemoveConnector(bg, id, "gone", "admin"); err != nil {
 		t.Fatal(err)
@@ -484,7 +498,7 @@ func checkCoverage(t *testing.T, events []json.RawMessage, final json.RawMessage
 		show.TypeDraftApproved, show.TypeDraftEdited, show.TypeDraftRejected, show.TypeDraftExpired, show.TypeDraftPublished,
 		show.TypeCrossSellSuggested, show.TypeTranscriptSegment, "transcript.segment (interim)", show.TypeHostCompliance,
 		show.TypeProductMentioned, show.TypeTranscriptDropped, show.TypeScriptSet, show.TypeScriptPosition,
-		show.TypeConnectorConfigured, show.TypeConnectorRemoved, show.TypeConnectorState, show.TypeConnectorCursor,
+		show.TypeConnectorConfigured, show.TypeConnectorRemoved, show.TypeConnectorState, show.TypeConnectorCursor, show.TypeConnectorViewers,
 		show.TypeReplySending, show.TypeReplySent, show.TypeReplyFailed,
 	}
 	for _, typ := range want {

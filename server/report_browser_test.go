@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,9 @@ func pastShow(t *testing.T, st *show.Store, id, title string, seed uint64, busy 
 		if m%30 == 0 {
 			add(at, show.TypeProductOnAir, show.ProductOnAir{SKU: skus[m/30], By: "host-1"})
 			add(at, show.TypeCrossSellSuggested, show.CrossSellSuggested{SKU: skus[m/30], Suggestions: []string{skus[(m/30+1)%3]}})
+		}
+		if m%5 == 0 { // YouTube's concurrentViewers, as its connector logs it
+			add(at, show.TypeConnectorViewers, show.ConnectorViewers{Name: "yt", Platform: "youtube", Viewers: int(busy*300) + 10*(m%30)})
 		}
 		// Busier when a product goes on air, quieter at the end of a segment.
 		n := int(busy * float64(8+rng.IntN(10)+12*max(0, 10-m%30)/10))
@@ -160,6 +164,16 @@ func TestBrowserReport(t *testing.T) {
 	}
 	if rows.Segments != 3 || rows.Questions < 4 || rows.Gaps != 6 || rows.Moderators != 2 {
 		t.Errorf("tables: %+v, want 3 segments, some questions, 6 gaps (material and size of 3 products), 2 moderators", rows)
+	}
+	// Viewers: the peak tile, and each segment's average / peak (300 + 10 × minute of the segment,
+	// sampled every 5 minutes: the peak is 550).
+	aud, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Peak, Cell string }](`({Peak: [...document.querySelectorAll("#kpis .kpi")].find(k => k.textContent.includes("peak viewers"))?.querySelector("b").textContent || "",
+		Cell: [...document.querySelectorAll("#segments tbody tr:first-child td")][3]?.textContent || ""})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(aud.Peak, "550") || !strings.HasSuffix(aud.Cell, "/ 550") {
+		t.Errorf("viewers on the page: peak tile %q, first segment %q; want a peak of 550", aud.Peak, aud.Cell)
 	}
 	shot(t, ctx, dir, "report-1920x1080.png")
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Sleep(300*time.Millisecond)); err != nil {

@@ -55,7 +55,8 @@ const (
 	TypeConnectorConfigured = "connector.configured" // ConnectorConfigured: started or replaced
 	TypeConnectorRemoved    = "connector.removed"    // ConnectorRemoved
 	TypeConnectorState      = "connector.state"      // ConnectorState: connecting, live, backoff, stopped
-	TypeConnectorCursor     = "connector.cursor"     // ConnectorCursor: where a connector resumes
+	TypeConnectorCursor     = "connector.cursor"     // ConnectorCursor: where a connector resumes, and its quota spend
+	TypeConnectorViewers    = "connector.viewers"    // ConnectorViewers: the audience a platform counts, when it changed
 	TypeReplySending        = "reply.sending"        // ReplySending: about to post, once
 	TypeReplySent           = "reply.sent"           // ReplySent
 	TypeReplyFailed         = "reply.failed"         // ReplyFailed
@@ -480,10 +481,25 @@ type ConnectorState struct {
 }
 
 // ConnectorCursor is where connector Name resumes reading (a YouTube page token, an EventSub
-// session); it is logged in the same append as the messages it follows.
+// session); it is logged in the same append as the messages it follows. A connector that spends a
+// platform's daily quota (YouTube) also logs here what it has spent of it, so that it starts again
+// from that spend after a restart or on another node; those are logged with its messages and, when
+// the spend changed, every few minutes and when it stops, with Cursor as it was.
 type ConnectorCursor struct {
 	Name   string `json:"name"`
 	Cursor string `json:"cursor"`
+	// QuotaUsed is the units spent in the quota day that ends at QuotaResetsAt.
+	QuotaUsed     int       `json:"quota_used,omitempty"`
+	QuotaResetsAt time.Time `json:"quota_resets_at,omitzero"`
+}
+
+// ConnectorViewers is how many viewers a platform counted on connector Name's stream (YouTube's
+// concurrentViewers). It is logged when the count changed; it holds until the connector's next
+// one, or until the connector stops or the show stops.
+type ConnectorViewers struct {
+	Name     string `json:"name"`
+	Platform string `json:"platform"`
+	Viewers  int    `json:"viewers"`
 }
 
 // ReplySending is logged once before a reply is first posted: a reply.sending with neither
@@ -581,6 +597,7 @@ var payloads = map[string]func() any{
 	TypeConnectorRemoved:    func() any { return new(ConnectorRemoved) },
 	TypeConnectorState:      func() any { return new(ConnectorState) },
 	TypeConnectorCursor:     func() any { return new(ConnectorCursor) },
+	TypeConnectorViewers:    func() any { return new(ConnectorViewers) },
 	TypeReplySending:        func() any { return new(ReplySending) },
 	TypeReplySent:           func() any { return new(ReplySent) },
 	TypeReplyFailed:         func() any { return new(ReplyFailed) },

@@ -40,6 +40,10 @@ type Options struct {
 	RetryMin      time.Duration
 	// RestartMin is the first wait before a connector whose Run failed is run again (default 1 s).
 	RestartMin time.Duration
+	// QuotaEvery is how often the quota spend of a connector that keeps one (YouTube) is logged
+	// when it changed (default 5 min); it is logged with every message delivery and when the
+	// connector stops too.
+	QuotaEvery time.Duration
 }
 
 // Manager runs connectors. Create it with New, Start it, and Close it before the runtime.
@@ -80,6 +84,9 @@ func New(opt Options) (*Manager, error) {
 	}
 	if opt.RestartMin <= 0 {
 		opt.RestartMin = time.Second
+	}
+	if opt.QuotaEvery <= 0 {
+		opt.QuotaEvery = 5 * time.Minute
 	}
 	m := &Manager{opt: opt, rt: opt.Runtime, log: opt.Logger, platforms: map[string]connector.Platform{}, m: newMetrics(), shows: map[string]*showLoop{}}
 	for _, p := range opt.Platforms {

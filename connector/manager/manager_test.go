@@ -118,6 +118,7 @@ type rig struct {
 	plat  *scripted
 	m     *manager.Manager
 	opt   manager.Options
+	extra []connector.Platform // platforms besides the scripted one
 }
 
 var exampleCatalog = sync.OnceValues(func() (*catalog.Searcher, error) {
@@ -174,7 +175,7 @@ func newRuntime(t testing.TB, st *show.Store, s *catalog.Searcher) *live.Runtime
 func (r *rig) startManager() {
 	r.t.Helper()
 	opt := r.opt
-	opt.Runtime, opt.Logger, opt.Platforms = r.rt, quiet, []connector.Platform{r.plat.platform()}
+	opt.Runtime, opt.Logger, opt.Platforms = r.rt, quiet, append([]connector.Platform{r.plat.platform()}, r.extra...)
 	if opt.RetryMin == 0 {
 		opt.RetryMin = time.Millisecond
 	}

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/livehost/livehost/connector"
@@ -20,6 +21,9 @@ type runner struct {
 	interval  time.Duration
 	cancel    context.CancelCauseFunc
 	done      chan struct{}
+
+	mu      sync.Mutex
+	viewers int // the audience last logged, -1 before the first
 }
 
 // start builds the connector and runs it; sl.mu is held. A configuration that no longer builds
@@ -44,12 +48,15 @@ func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem) *runner 
 		for _, c := range cs {
 			if c.Name == want.Name {
 				cursor = c.Cursor
+				if q, ok := conn.(connector.QuotaKeeper); ok && !c.QuotaResetsAt.IsZero() {
+					q.RestoreQuota(connector.Quota{Used: c.QuotaUsed, ResetsAt: c.QuotaResetsAt})
+				}
 			}
 		}
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &runner{sl: sl, name: want.Name, platform: want.Platform, configSeq: want.ConfigSeq, conn: conn, interval: p.ReplyInterval,
-		cancel: cancel, done: make(chan struct{})}
+		cancel: cancel, done: make(chan struct{}), viewers: -1}
 	if r.interval <= 0 {
 		r.interval = time.Second
 	}
@@ -68,6 +75,13 @@ func (r *runner) run(ctx context.Context, cursor string) {
 	defer m.m.running.WithLabelValues(r.platform).Dec()
 	bo := connector.Backoff{Min: m.opt.RestartMin, Max: time.Minute}
 	sink := &sink{r: r}
+	if q, ok := r.conn.(connector.QuotaKeeper); ok {
+		kept := make(chan struct{})
+		go func() { defer close(kept); r.keepQuota(ctx, q) }()
+		// After Run returned, so that the last poll's units are in; before done, so that a runner
+		// started after this one reads them.
+		defer func() { <-kept; r.saveQuota(q) }()
+	}
 	for {
 		err := r.conn.Run(ctx, cursor, sink)
 		if ctx.Err() != nil {
@@ -97,6 +111,35 @@ func (r *runner) run(ctx context.Context, cursor string) {
 				}
 			}
 		}
+	}
+}
+
+// keepQuota logs the connector's quota spend every QuotaEvery while it changes. Deliveries log
+// it too, with the messages, but a quiet chat spends 5 units a poll with nothing to deliver:
+// without this a crash would forget them. One event every few minutes at most, not one a poll.
+func (r *runner) keepQuota(ctx context.Context, q connector.QuotaKeeper) {
+	t := time.NewTicker(r.sl.m.opt.QuotaEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.saveQuota(q)
+		}
+	}
+}
+
+// saveQuota logs the spend if it changed since it was last logged.
+func (r *runner) saveQuota(q connector.QuotaKeeper) {
+	spent := q.Quota()
+	if spent.ResetsAt.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := r.sl.m.rt.SetConnectorQuota(ctx, r.sl.id, r.configSeq, r.name, spent.Used, spent.ResetsAt); err != nil && !errors.Is(err, live.ErrClosed) {
+		r.sl.m.log.Warn("log connector quota", "show", r.sl.id, "connector", r.name, "err", err)
 	}
 }
 
@@ -139,6 +182,10 @@ func (s *sink) deliver(ctx context.Context, cursor string, msgs []connector.Mess
 		}
 		if end == len(msgs) {
 			batch.Cursor = cursor
+			if q, ok := r.conn.(connector.QuotaKeeper); ok {
+				spent := q.Quota()
+				batch.QuotaUsed, batch.QuotaResetsAt = spent.Used, spent.ResetsAt
+			}
 		}
 		if len(batch.Messages) == 0 {
 			continue
@@ -161,4 +208,30 @@ func (s *sink) deliver(ctx context.Context, cursor string, msgs []connector.Mess
 
 func (s *sink) State(state, reason string) {
 	s.r.sl.setState(s.r.name, s.r.platform, s.r.configSeq, state, reason)
+}
+
+// Viewers logs the audience when it changed since this runner last logged it: a platform's count
+// that holds still adds nothing to the log, and the report holds a count until the next one.
+func (s *sink) Viewers(n int) {
+	r := s.r
+	if n < 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock() // one at a time, so two samples never log out of order
+	if n == r.viewers {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	logged, err := r.sl.m.rt.LogViewers(ctx, r.sl.id, r.configSeq, show.ConnectorViewers{Name: r.name, Platform: r.platform, Viewers: n})
+	if err != nil {
+		if !errors.Is(err, live.ErrClosed) {
+			r.sl.m.log.Warn("log connector viewers", "show", r.sl.id, "connector", r.name, "err", err)
+		}
+		return
+	}
+	if logged {
+		r.viewers = n
+	}
 }

@@ -43,6 +43,9 @@ func (s *sink) State(state, reason string) {
 	s.states = append(s.states, state+":"+reason)
 }
 
+// Viewers: this platform's connector reports no audience.
+func (s *sink) Viewers(n int) { panic("unexpected viewers report") }
+
 func (s *sink) seen(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

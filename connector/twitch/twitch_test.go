@@ -44,6 +44,9 @@ func (s *sink) State(state, reason string) {
 	s.states = append(s.states, state+":"+reason)
 }
 
+// Viewers: this platform's connector reports no audience.
+func (s *sink) Viewers(n int) { panic("unexpected viewers report") }
+
 func (s *sink) count(id string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

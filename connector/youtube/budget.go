@@ -59,6 +59,25 @@ func (b *budget) spend(units int) {
 	b.used += units
 }
 
+// spent is what was spent today, and when today's quota resets.
+func (b *budget) spent() (int, time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.roll(b.now())
+	return b.used, b.resets
+}
+
+// restore takes back a spend logged before a restart. It counts only if it was of the same
+// quota day (it reset at the same midnight Pacific): after the reset the day starts from zero.
+func (b *budget) restore(used int, resets time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.roll(b.now())
+	if resets.Equal(b.resets) && used > b.used {
+		b.used = min(used, b.perDay)
+	}
+}
+
 // exhausted records that YouTube said the quota is used up: nothing is left until it resets.
 func (b *budget) exhausted() {
 	b.mu.Lock()

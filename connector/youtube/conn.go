@@ -68,6 +68,15 @@ func (k *conn) Status() any {
 	return Status{LiveChatID: k.chatID, Quota: k.b.estimate(), Viewers: k.viewers, ViewersAt: k.viewAt}
 }
 
+// Quota is what the connector spent of the project's quota today; the manager logs it.
+func (k *conn) Quota() connector.Quota {
+	used, resets := k.b.spent()
+	return connector.Quota{Used: used, ResetsAt: resets}
+}
+
+// RestoreQuota takes back the spend logged before a restart, if it was today's (Pacific).
+func (k *conn) RestoreQuota(q connector.Quota) { k.b.restore(q.Used, q.ResetsAt) }
+
 // Run polls the live chat until ctx ends or the chat ends.
 func (k *conn) Run(ctx context.Context, cursor string, sink connector.Sink) error {
 	sink.State(show.ConnectorConnecting, "")
@@ -78,7 +87,7 @@ func (k *conn) Run(ctx context.Context, cursor string, sink connector.Sink) erro
 		return connector.Sleep(ctx, d)
 	}
 	for k.liveChatID() == "" {
-		err := k.findChat(ctx)
+		err := k.findChat(ctx, sink)
 		if err == nil {
 			break
 		}
@@ -96,11 +105,11 @@ func (k *conn) Run(ctx context.Context, cursor string, sink connector.Sink) erro
 	var nextViewers time.Time
 	for {
 		res, err := k.c.list(ctx, k.liveChatID(), page)
+		if err == nil {
+			k.b.spend(listCost) // answered, so counted, even if the show stops now
+		}
 		if ctx.Err() != nil {
 			return nil
-		}
-		if err == nil {
-			k.b.spend(listCost)
 		}
 		if err != nil {
 			status, reason := reasonOf(err)
@@ -133,7 +142,7 @@ func (k *conn) Run(ctx context.Context, cursor string, sink connector.Sink) erro
 		sink.State(show.ConnectorLive, "")
 		page = res.NextPageToken
 		if k.s.VideoID != "" && k.s.ViewersEveryS > 0 && !k.now().Before(nextViewers) {
-			k.sampleViewers(ctx)
+			k.sampleViewers(ctx, sink)
 			nextViewers = k.now().Add(time.Duration(k.s.ViewersEveryS) * time.Second)
 		}
 		wait := max(time.Duration(res.PollingIntervalMillis)*time.Millisecond, k.b.interval(), time.Duration(k.s.MinIntervalMS)*time.Millisecond)
@@ -150,7 +159,7 @@ func (k *conn) liveChatID() string {
 }
 
 // findChat looks up the live chat of video_id (videos.list → activeLiveChatId).
-func (k *conn) findChat(ctx context.Context) error {
+func (k *conn) findChat(ctx context.Context, sink connector.Sink) error {
 	d, found, err := k.c.video(ctx, k.s.VideoID)
 	if err != nil {
 		return err
@@ -165,25 +174,30 @@ func (k *conn) findChat(ctx context.Context) error {
 	k.mu.Lock()
 	k.chatID = d.ActiveLiveChatID
 	k.mu.Unlock()
-	k.setViewers(d)
+	k.setViewers(d, sink)
 	return nil
 }
 
-func (k *conn) sampleViewers(ctx context.Context) {
+func (k *conn) sampleViewers(ctx context.Context, sink connector.Sink) {
 	d, found, err := k.c.video(ctx, k.s.VideoID)
 	if err != nil || !found {
 		return
 	}
 	k.b.spend(videosCost)
-	k.setViewers(d)
+	k.setViewers(d, sink)
 }
 
-func (k *conn) setViewers(d liveDetails) {
-	if n, err := strconv.Atoi(d.ConcurrentViewers); err == nil {
-		k.mu.Lock()
-		k.viewers, k.viewAt = n, k.now().UTC()
-		k.mu.Unlock()
+// setViewers keeps the sample for the status and reports it; YouTube leaves concurrentViewers
+// out when the broadcast hides it or is over, and nothing is reported then.
+func (k *conn) setViewers(d liveDetails, sink connector.Sink) {
+	n, err := strconv.Atoi(d.ConcurrentViewers)
+	if err != nil || n < 0 {
+		return
 	}
+	k.mu.Lock()
+	k.viewers, k.viewAt = n, k.now().UTC()
+	k.mu.Unlock()
+	sink.Viewers(n)
 }
 
 // wait is how long to back off after err: until the quota resets when it is used up, else the

@@ -23,12 +23,13 @@ var creds = Credentials{ClientID: "client-1", ClientSecret: "secret-1", RefreshT
 
 // sink records what a connector delivers and reports; fail makes the next Deliver calls fail.
 type sink struct {
-	mu     sync.Mutex
-	msgs   []connector.Message
-	ids    map[string]int
-	states []string
-	cursor string
-	fail   int
+	mu      sync.Mutex
+	msgs    []connector.Message
+	ids     map[string]int
+	states  []string
+	cursor  string
+	fail    int
+	viewers []int
 }
 
 func (s *sink) Deliver(ctx context.Context, cursor string, msgs []connector.Message) error {
@@ -53,6 +54,12 @@ func (s *sink) State(state, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.states = append(s.states, state+":"+reason)
+}
+
+func (s *sink) Viewers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.viewers = append(s.viewers, n)
 }
 
 func (s *sink) snapshot() (map[string]int, []string) {
@@ -305,14 +312,24 @@ func TestBurst(t *testing.T) {
 func TestVideoIDAndViewers(t *testing.T) {
 	fake := youtubetest.New(youtubetest.Options{Interval: 5 * time.Millisecond})
 	defer fake.Close()
-	k := build(t, fake, map[string]any{"live_chat_id": nil, "video_id": fake.VideoID()}, creds)
+	k := build(t, fake, map[string]any{"live_chat_id": nil, "video_id": fake.VideoID(), "viewers_every_s": 1}, creds)
 	s := &sink{}
 	stop := run(t, k, s)
 	fake.Post(youtubetest.Message{ID: "v1", DisplayName: "a", Text: "hello"})
 	waitFor(t, "v1", func() bool { ids, _ := s.snapshot(); return ids["v1"] == 1 })
+	// Each sample is reported to the sink (which logs it when it changed).
+	fake.SetViewers(150)
+	waitFor(t, "150 viewers reported", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.viewers) > 0 && s.viewers[len(s.viewers)-1] == 150
+	})
 	stop()
+	if s.viewers[0] != 120 {
+		t.Fatalf("viewers reported %v, want 120 first (when the chat was found)", s.viewers)
+	}
 	st := k.Status().(Status)
-	if st.LiveChatID != fake.LiveChatID() || st.Viewers != 120 || st.ViewersAt.IsZero() {
+	if st.LiveChatID != fake.LiveChatID() || st.Viewers != 150 || st.ViewersAt.IsZero() {
 		t.Fatalf("status %+v", st)
 	}
 	// An unknown video backs off, naming it.
@@ -387,5 +404,77 @@ func TestBudget(t *testing.T) {
 	now = now.Add(15 * time.Hour) // past midnight Pacific
 	if e := b.estimate(); e.Used != 0 || e.Left != 10_000 {
 		t.Fatalf("after the reset: %+v", e)
+	}
+}
+
+// withClock runs k's budget on clock: the quota day is the clock's.
+func withClock(k *conn, clock func() time.Time) {
+	k.now = clock
+	k.b = newBudget(k.s.QuotaPerDay, k.s.ReplyReserve, time.Time{}, clock)
+}
+
+// TestQuotaRestored: the spend a connector reports is what YouTube counted; a connector built
+// again (a restart) and given it back polls as sparingly as the first would have, and goes on
+// from it; a spend of a day that is over counts for nothing.
+func TestQuotaRestored(t *testing.T) {
+	fake := youtubetest.New(youtubetest.Options{Interval: time.Millisecond})
+	defer fake.Close()
+	// One second before midnight Pacific, so that the budget spaces polls by well under the
+	// fake's interval and the test polls quickly.
+	now := time.Date(2026, 12, 6, 23, 59, 59, 0, pacific)
+	clock := func() time.Time { return now }
+	extra := map[string]any{"quota_per_day": 10_000, "reply_reserve": 50}
+	first := build(t, fake, extra, creds)
+	withClock(first, clock)
+	s := &sink{}
+	stop := run(t, first, s)
+	fake.Post(youtubetest.Message{ID: "q1", DisplayName: "a", Text: "hello"})
+	waitFor(t, "q1 and quiet polls", func() bool { ids, _ := s.snapshot(); return ids["q1"] == 1 && fake.Requests(youtubetest.List) >= 5 })
+	stop()
+	spent := first.Quota()
+	midnight := time.Date(2026, 12, 7, 0, 0, 0, 0, pacific)
+	// A poll cut short by the stop may have been counted by YouTube and not seen by the connector.
+	if spent.Used > fake.Used() || spent.Used < fake.Used()-youtubetest.ListCost || spent.Used < 5*youtubetest.ListCost || !spent.ResetsAt.Equal(midnight) {
+		t.Fatalf("spent %+v, YouTube counted %d units; want that, until %v", spent, fake.Used(), midnight)
+	}
+
+	for _, tt := range []struct {
+		name string
+		at   time.Time
+		want int
+	}{
+		{"the same Pacific day", now, spent.Used},
+		{"an hour earlier the same day", now.Add(-time.Hour), spent.Used},
+		{"the next Pacific day", midnight.Add(time.Second), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			at := tt.at
+			k := build(t, fake, extra, creds)
+			withClock(k, func() time.Time { return at })
+			k.RestoreQuota(spent)
+			e := k.Status().(Status).Quota
+			if e.Used != tt.want {
+				t.Fatalf("used %d after the restore, want %d", e.Used, tt.want)
+			}
+			// The poll spacing is the time to the reset shared by what is left after the spend.
+			left := 10_000 - tt.want - 50*insertCost
+			want := nextReset(at).Sub(at) / time.Duration(left/listCost)
+			if got := k.b.interval(); got != want {
+				t.Fatalf("interval %v, want %v", got, want)
+			}
+		})
+	}
+
+	// The restarted connector counts on from the spend.
+	again := build(t, fake, extra, creds)
+	withClock(again, clock)
+	again.RestoreQuota(spent)
+	before, polls := fake.Used(), fake.Requests(youtubetest.List)
+	s2 := &sink{}
+	stop = run(t, again, s2)
+	waitFor(t, "polls after the restart", func() bool { return fake.Requests(youtubetest.List) >= polls+3 })
+	stop()
+	if got, more := again.Quota().Used, fake.Used()-before; got > spent.Used+more || got < spent.Used+more-youtubetest.ListCost || more == 0 {
+		t.Fatalf("used %d after the restart, want %d + %d", got, spent.Used, more)
 	}
 }

@@ -127,11 +127,15 @@
         case "script.set": this.script = { text: ev.text || "", offset: 0, line: -1, score: 0, at: ev.at }; break;
         case "script.position":
           this.script = { text: this.script.text, offset: ev.offset || 0, line: ev.line || 0, score: ev.score || 0, at: ev.at }; break;
-        case "connector.configured":
+        case "connector.configured": {
+          // New settings start a new cursor; the platform's quota spent today stays spent.
+          const old = this.connectors.get(ev.name);
+          const quota = old && old.platform === ev.platform ? { quota_used: old.quota_used, quota_resets_at: old.quota_resets_at } : {};
           this.connectors.set(ev.name, omitEmpty({ name: ev.name, platform: ev.platform, settings: ev.settings, reply_all: ev.reply_all,
-            configured_at: ev.at, configured_by: ev.by, config_seq: ev.seq, state: "connecting", state_at: ev.at, messages: 0, replies_sent: 0,
-            replies_failed: 0 }, ["settings", "reply_all", "configured_by"]));
+            configured_at: ev.at, configured_by: ev.by, config_seq: ev.seq, state: "connecting", state_at: ev.at, ...quota, messages: 0, replies_sent: 0,
+            replies_failed: 0 }, ["settings", "reply_all", "configured_by", "quota_used", "quota_resets_at"]));
           break;
+        }
         case "connector.removed": this.connectors.delete(ev.name); break;
         case "avatar.fallback":
           this.ttsFallbacks.push({ seq: ev.seq || 0, engine: ev.engine || "", next: ev.next || "", reason: ev.reason || "", at: ev.at });
@@ -144,7 +148,13 @@
         }
         case "connector.cursor": {
           const conn = this.connectors.get(ev.name);
-          if (conn) conn.cursor = ev.cursor || "";
+          if (conn) {
+            conn.cursor = ev.cursor || "";
+            if (ev.quota_resets_at) {
+              if (ev.quota_used) conn.quota_used = ev.quota_used; else delete conn.quota_used;
+              conn.quota_resets_at = ev.quota_resets_at;
+            }
+          }
           break;
         }
         case "reply.sending": case "reply.sent": case "reply.failed": {

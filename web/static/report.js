@@ -42,7 +42,7 @@
     document.title = "レポート · " + sh.title + " · livehost";
     $("title").textContent = sh.title;
     $("meta").textContent = [RV.date(sh.started_at || sh.created_at), RV.dur(sh.secs), sh.status, sh.mode === "avatar" ? "アバター" : ""].filter(Boolean).join(" · ");
-    RV.kpis($("kpis"), [
+    const kpis = [
       ["コメント · messages", RV.num(t.messages)],
       ["コメント者 · chatters", RV.num(t.chatters)],
       ["質問 · questions", RV.num(t.questions) + (t.distinct_questions ? " / " + RV.num(t.distinct_questions) : "")],
@@ -55,7 +55,10 @@
       ["注文 · orders", RV.num(t.orders)],
       ["売上 · revenue", LH.yen(t.revenue, t.currency)],
       ["注文/コメント者", t.chatters ? t.orders_per_chatter.toFixed(3) : "–"],
-    ]);
+    ];
+    // Connectors that count viewers (YouTube), summed across platforms.
+    if (t.viewers_peak !== undefined) kpis.splice(2, 0, ["最大同時視聴 · peak viewers", RV.num(t.viewers_peak) + " (" + RV.hm(t.viewers_peak_at) + ")"]);
+    RV.kpis($("kpis"), kpis);
 
     const labels = r.minutes.map(m => RV.hm(m.at));
     const hasViewers = r.minutes.some(m => m.viewers !== undefined);
@@ -90,10 +93,14 @@
       options: { scales: { y: { beginAtZero: true }, y2: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } },
     });
 
+    const segViewers = r.segments.some(s => s.viewers_peak !== undefined);
     RV.table($("segments"), [
       { label: "商品 · product", get: s => sku(s.sku), sort: s => s.sku },
       { label: "時間", get: s => RV.hm(s.from) + "–" + RV.hm(s.to), sort: s => s.from },
       { label: "長さ", n: 1, get: s => RV.dur(s.secs), sort: s => s.secs },
+      // Concurrent viewers while on air: average / peak (only when a connector counted them).
+      segViewers ? { label: "視聴 平均/最大", n: 1, get: s => s.viewers_peak === undefined ? "–" : RV.num(Math.round(s.viewers_avg)) + " / " + RV.num(s.viewers_peak),
+        sort: s => s.viewers_avg ?? -1 } : null,
       { label: "コメント", n: 1, get: s => RV.num(s.messages), sort: s => s.messages },
       { label: "質問", n: 1, get: s => RV.num(s.questions), sort: s => s.questions },
       { label: "回答", n: 1, get: s => RV.num(s.answered), sort: s => s.answered },
@@ -104,7 +111,7 @@
       { label: "注文", n: 1, get: s => RV.num(s.orders), sort: s => s.orders },
       { label: "売上", n: 1, get: s => LH.yen(s.revenue, t.currency), sort: s => s.revenue },
       { label: "よくある質問", get: s => s.top_questions.map(q => q.text + " ×" + q.count).join(" / ") },
-    ], r.segments, { sortBy: 1, dir: 1 });
+    ].filter(Boolean), r.segments, { sortBy: 1, dir: 1 });
     RV.table($("questions"), [
       { label: "質問", get: q => el("span", {}, q.text, q.gap ? el("span", { class: "tag gap" }, "不足") : null, q.phrasings > 1 ? el("span", { class: "tag" }, q.phrasings + "通りの言い方") : null) },
       { label: "商品", get: q => sku(q.sku), sort: q => q.sku },

@@ -199,6 +199,13 @@ func (s *Server) Fail(endpoint string, faults ...Fault) {
 	s.faults[endpoint] = append(s.faults[endpoint], faults...)
 }
 
+// SetViewers sets the concurrentViewers videos.list reports (default 120).
+func (s *Server) SetViewers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.viewers = n
+}
+
 // ExpireTokens makes every access token issued so far invalid: the next API call gets 401.
 func (s *Server) ExpireTokens() {
 	s.mu.Lock()
