@@ -106,6 +106,10 @@ func Detect(text string) Question {
 	}
 	qi := prepareQuestion(f)
 	intent, strength := bestIntent(f, qi)
+	if strings.TrimRightFunc(f, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) }) == "how much" {
+		// "How much?" alone asks the price; in a longer message "how much" may ask the weight.
+		intent, strength = IntentPrice, 1
+	}
 
 	signal := strings.ContainsAny(f, "?")
 	if q.Lang == "ja" {
