@@ -78,7 +78,7 @@ the node hands its shows over, then finishes its requests. /readyz is for the lo
 machine.`+voiceHelp+connectorsHelp)
 	cfg := serveConfig{Config: env.config()}
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env LIVEHOST_ADDR)")
-	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory of the embedded store (env LIVEHOST_DATA)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory: the embedded store, and the speech cache with any store (env LIVEHOST_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "db", cfg.DatabaseURL, "PostgreSQL URL; when set the event log and catalog live there (env LIVEHOST_DATABASE_URL)")
 	fs.StringVar(&cfg.NATSURL, "nats", cfg.NATSURL, "NATS URL(s), comma-separated, tried in order; with --db this node shares shows with the others (env LIVEHOST_NATS_URL)")
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's name with --nats (env LIVEHOST_NODE_ID; default host name and process id)")

@@ -237,7 +237,7 @@ func TestServePostgresCatalog(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("catalog import --db: exit %d\n%s%s", code, out, errOut)
 	}
-	info, _, _ := serveInProcess(t, "--db", url)
+	info, _, _ := serveInProcess(t, "--db", url, "--data", t.TempDir()) // the speech cache lives in the data directory with any store
 	const sku = "LH-COS-001"
 	if code, err := call(info.URL+"/api/shows", storeAdmin, "POST", map[string]any{"id": "pg1", "title": "pg", "lineup": []string{sku}}, nil); code != 201 {
 		t.Fatalf("create show with a lineup from the PostgreSQL catalog: %d %v", code, err)

@@ -24,7 +24,7 @@ type Var struct {
 
 // Vars lists every variable livehost reads, for --help and the README.
 var Vars = []Var{
-	{"LIVEHOST_DATA", "./livehost-data", "data directory of the embedded store"},
+	{"LIVEHOST_DATA", "./livehost-data", "data directory: the embedded store, and the speech cache (tts-cache) with any store"},
 	{"LIVEHOST_DATABASE_URL", "", "PostgreSQL URL; when set, PostgreSQL + pgvector is the store"},
 	{"LIVEHOST_PG_EF_SEARCH", "800", "pgvector HNSW ef_search of catalog searches"},
 	{"LIVEHOST_ADDR", "127.0.0.1:8080", "listen address of `livehost serve`"},
@@ -85,7 +85,7 @@ var Vars = []Var{
 
 // Config is every setting of livehost.
 type Config struct {
-	Data        string // data directory of the embedded store
+	Data        string // data directory: the embedded store; the speech cache with any store
 	DatabaseURL string // PostgreSQL; "" for the embedded store
 	PGEfSearch  int    // 0: catalog.DefaultEfSearch
 	Addr        string
