@@ -132,7 +132,7 @@ func startNode(t *testing.T, id, dbURL, natsURL string, extra ...string) *node {
 	t.Helper()
 	bin := livehostBinary(t)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dbURL, "--nats", natsURL, "--node-id", id,
-		"--catalog", "../examples/catalog.jsonl", "--json", "--log-level", "info"}, extra...)
+		"--catalog", "../examples/catalog.jsonl", "--data", t.TempDir(), "--json", "--log-level", "info"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "LIVEHOST_ADMIN_TOKEN="+adminToken, "OPENAI_API_KEY=", "OPENAI_BASE_URL=")
 	stdout, err := cmd.StdoutPipe()

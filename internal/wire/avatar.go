@@ -104,15 +104,10 @@ func NameOK(e *moderation.Engine) func(string) bool {
 // Avatar builds the avatar show's manager over a runtime with these agents: the TTS chain, the
 // gate (host-compliance lists, then the fact guard with the shop policy) and the brand's templates.
 func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client, log *slog.Logger) (*avatar.Manager, error) {
+	// The configuration is checked whole before anything is written to the data directory.
 	chain, err := TTSChain(cfg, client)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Avatar.TTSCacheMB > 0 && cfg.Data != "" {
-		// Speech is kept in the data directory, so a restart does not synthesize it again.
-		if chain.Disk, err = tts.OpenDiskCache(filepath.Join(cfg.Data, "tts-cache"), int64(cfg.Avatar.TTSCacheMB)<<20); err != nil {
-			return nil, err
-		}
 	}
 	talker, err := a.AvatarWriter(cfg, client)
 	if err != nil {
@@ -121,6 +116,12 @@ func (a *Agents) Avatar(cfg config.Config, rt *live.Runtime, client *http.Client
 	character, err := avatar.LoadCharacter(cfg.BrandDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: brand folder: %w", ErrConfig, err)
+	}
+	if cfg.Avatar.TTSCacheMB > 0 && cfg.Data != "" {
+		// Speech is kept in the data directory, so a restart does not synthesize it again.
+		if chain.Disk, err = tts.OpenDiskCache(filepath.Join(cfg.Data, "tts-cache"), int64(cfg.Avatar.TTSCacheMB)<<20); err != nil {
+			return nil, err
+		}
 	}
 	return avatar.New(avatar.Options{
 		Character: character, Talker: talker, TalkBudget: cfg.LLMTimeout, Memory: cfg.Avatar.Memory,
