@@ -255,7 +255,7 @@ func runQA(ctx context.Context, cfg Config, file string, eng answer.Engine, prod
 		Metric{Name: "invented_facts", Value: float64(forbidHit), Note: "answers stating what the catalog does not say"},
 		Metric{Name: "review_accuracy", Value: ratio(reviewOK, reviewN), Note: fmt.Sprintf("%d/%d unknown facts sent to review", reviewOK, reviewN)},
 		Metric{Name: "auto_rate", Value: ratio(autoN, questions), Note: fmt.Sprintf("%d/%d questions answered with nobody looking (standard policy)", autoN, questions)},
-		Metric{Name: "auto_precision", Value: ratio(autoOK, autoN), Note: fmt.Sprintf("%d/%d of those right in every check", autoOK, autoN)},
+		Metric{Name: "auto_precision", Value: autoPrecision(autoOK, autoN), Note: fmt.Sprintf("%d/%d of those right in every check", autoOK, autoN)},
 	)
 	if jd != nil {
 		r.Metrics = append(r.Metrics, Metric{Name: "judge_score", Value: judgeSum / max(judged, 1), Note: fmt.Sprintf("model-judged, %d answers, 0–1", int(judged))})
@@ -359,4 +359,13 @@ func runEPQA(ctx context.Context, cfg Config, r *Result) error {
 	)
 	r.Latency = percentiles([]time.Duration{time.Since(start) / time.Duration(max(res.Questions, 1))})
 	return nil
+}
+
+// autoPrecision is the share of answers sent unseen that were right: 1 when none were sent (the
+// standard policy trusts only the offline engine, so an LLM run sends none, and none was wrong).
+func autoPrecision(ok, n int) float64 {
+	if n == 0 {
+		return 1
+	}
+	return ratio(ok, n)
 }

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -106,9 +107,10 @@ func Detect(text string) Question {
 	}
 	qi := prepareQuestion(f)
 	intent, strength := bestIntent(f, qi)
-	if strings.TrimRightFunc(f, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) }) == "how much" {
-		// "How much?" alone asks the price; in a longer message "how much" may ask the weight.
-		intent, strength = IntentPrice, 1
+	if intent == IntentPrice && strength < 1 && bareHowMuch(f) {
+		// "How much?" or "how much is this?" asks the price; in a longer message "how much" may
+		// ask the weight or the battery.
+		strength = 1
 	}
 
 	signal := strings.ContainsAny(f, "?")
@@ -172,6 +174,14 @@ func Detect(text string) Question {
 		q.Confidence = 0.65
 	}
 	return q
+}
+
+// howMuch is a price question that names nothing else: "how much", "how much is it", "how much
+// are these", "how much for this" (folded, without the question mark).
+var howMuch = regexp.MustCompile(`^how much( (is|are|for)( (it|this|that|these|those|they))?)?$`)
+
+func bareHowMuch(folded string) bool {
+	return howMuch.MatchString(strings.TrimRightFunc(folded, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) }))
 }
 
 // bestIntent picks the intent whose cues the message uses most; weak cues count a little.

@@ -39,7 +39,7 @@ var conceptStems [][]string
 // reading the semiPQA dev split and Japanese live-commerce chat; the test split is never read for it.
 var concepts = []concept{
 	{"price", IntentPrice, []string{"price", "価格", "値段", "金額", "sale"},
-		[]string{"price", "cost", "how much", "how much is", "how much are", "how much for", "expens", "cheap", "discount", "sale", "yen", "dollar", "いくら", "値段", "価格", "金額", "円", "税込", "税抜", "セール", "割引", "高い", "安い", "おいくら", "送料込"}},
+		[]string{"price", "cost", "how much", "expens", "cheap", "discount", "sale", "yen", "dollar", "いくら", "値段", "価格", "金額", "円", "税込", "税抜", "セール", "割引", "高い", "安い", "おいくら", "送料込"}},
 	{"stock", IntentStock, []string{"stock", "在庫", "availability", "inventory"},
 		[]string{"stock", "available", "sold", "left", "remain", "buy", "在庫", "残り", "売り切れ", "売切", "完売", "買え", "購入でき", "再入荷", "入荷", "まだあり", "ありますか"}},
 	{"size", IntentSize, []string{"size", "サイズ", "fit", "ring", "length", "大きさ", "丈", "width", "寸法"},

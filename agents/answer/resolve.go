@@ -767,8 +767,8 @@ func resolve(ctx context.Context, s Searcher, req Request, q Question) (resoluti
 	}
 	// 「いくらですか？」 or "is this in stock?" names nothing but the attribute asked about: during a
 	// show that is the product on air, as surely as if it were named. Words the catalog could not
-	// place keep the 0.9 of a guess.
-	if len(rest) == 0 || deictic(folded) {
+	// place ("this blender", 「これの青」) keep the 0.9 of a guess, "this" or not.
+	if len(rest) == 0 && !namesOtherVariant(req.Text, folded, &r.onAir) {
 		r.confidence = 1
 	}
 	return r, nil
@@ -1030,6 +1030,37 @@ func usedWith(folded, w string) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// namesOtherVariant reports whether a message names a colour or size the product is not sold in
+// (「これの青はいくら？」 while a pink tint is on air): the on-air product is then a guess.
+func namesOtherVariant(text, folded string, p *catalog.Product) bool {
+	var b strings.Builder
+	b.WriteString(p.Name)
+	for k, vs := range p.Attributes {
+		b.WriteString(" " + k + " " + strings.Join(vs, " "))
+	}
+	own := textnorm.Fold(b.String())
+	for _, g := range colorGroups {
+		asked, sold := false, false
+		for _, n := range g {
+			asked = asked || strings.Contains(folded, n)
+			sold = sold || strings.Contains(own, n)
+		}
+		if asked && !sold {
+			return true
+		}
+	}
+	ownSizes := map[string]bool{}
+	for _, m := range sizeRe.FindAllStringSubmatch(b.String(), -1) {
+		ownSizes[m[1]] = true
+	}
+	for _, m := range sizeRe.FindAllStringSubmatch(norm.NFKC.String(text), -1) {
+		if !ownSizes[m[1]] {
+			return true
 		}
 	}
 	return false
