@@ -36,7 +36,7 @@ type diskEntry struct {
 }
 
 // speechMagic begins every cache file: the format's name and version.
-const speechMagic = "LHTTS1\n"
+const speechMagic = "LHTTS2\n" // 2: with the breaks; a file of version 1 is dropped and synthesized again
 
 // maxSpeechFile bounds one cache file: a few minutes of 48 kHz WAV.
 const maxSpeechFile = 64 << 20

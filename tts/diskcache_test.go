@@ -102,7 +102,7 @@ func TestDiskCacheBounded(t *testing.T) {
 	}
 	// Damage the remaining file: it is a miss and goes.
 	files, _ = filepath.Glob(filepath.Join(dir, "*.speech"))
-	if err := os.WriteFile(files[0], []byte("LHTTS1\n\x00\x00\x00\x09{\"audio\":"), 0o644); err != nil {
+	if err := os.WriteFile(files[0], []byte("LHTTS2\n\x00\x00\x00\x09{\"audio\":"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	id := strings.TrimSuffix(filepath.Base(files[0]), ".speech")
@@ -132,11 +132,12 @@ func TestDecodeSpeech(t *testing.T) {
 	}
 	cases := map[string][]byte{
 		"bad magic":       []byte("RIFF"),
-		"short":           []byte("LHTTS1\n\x00"),
-		"header too big":  []byte("LHTTS1\n\x00\x00\x10\x00{}"),
-		"bad header":      []byte("LHTTS1\n\x00\x00\x00\x02{x"),
-		"audio length":    append([]byte("LHTTS1\n\x00\x00\x00\x31"), []byte(`{"content_type":"audio/wav","audio":5,"engine":""}abc`)...),
-		"not audio":       append([]byte("LHTTS1\n\x00\x00\x00\x23"), []byte(`{"content_type":"text/html","audio":0}`)...),
+		"version 1":       append([]byte("LHTTS1\n\x00\x00\x00\x23"), []byte(`{"content_type":"audio/wav","audio":0}`)...),
+		"short":           []byte("LHTTS2\n\x00"),
+		"header too big":  []byte("LHTTS2\n\x00\x00\x10\x00{}"),
+		"bad header":      []byte("LHTTS2\n\x00\x00\x00\x02{x"),
+		"audio length":    append([]byte("LHTTS2\n\x00\x00\x00\x31"), []byte(`{"content_type":"audio/wav","audio":5,"engine":""}abc`)...),
+		"not audio":       append([]byte("LHTTS2\n\x00\x00\x00\x23"), []byte(`{"content_type":"text/html","audio":0}`)...),
 		"break outside":   header(`{"content_type":"audio/wav","duration_ms":100,"breaks":[50,150],"audio":0}`),
 		"breaks unsorted": header(`{"content_type":"audio/wav","duration_ms":900,"breaks":[500,300],"audio":0}`),
 	}
@@ -149,7 +150,7 @@ func TestDecodeSpeech(t *testing.T) {
 
 // header is a cache file of no audio with the header h.
 func header(h string) []byte {
-	b := []byte("LHTTS1\n\x00\x00\x00\x00")
+	b := []byte("LHTTS2\n\x00\x00\x00\x00")
 	b[len(b)-1] = byte(len(h))
 	return append(b, h...)
 }
@@ -157,7 +158,7 @@ func header(h string) []byte {
 func FuzzDecodeSpeech(f *testing.F) {
 	b, _ := tts.EncodeSpeech(tts.Speech{Audio: []byte("RIFF"), ContentType: "audio/wav", Duration: time.Second, Marks: []tts.Mark{{MS: 1, Shape: "a"}}})
 	f.Add(b)
-	f.Add([]byte("LHTTS1\n\xff\xff\xff\xff"))
+	f.Add([]byte("LHTTS2\n\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sp, err := tts.DecodeSpeech(b)
 		if err != nil {
