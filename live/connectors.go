@@ -167,10 +167,12 @@ func (rt *Runtime) IngestConnector(ctx context.Context, showID string, b Connect
 	return rt.ingest(ctx, showID, b.Messages, b.Connector, show.ConnectorCursor{Cursor: b.Cursor, QuotaUsed: b.QuotaUsed, QuotaResetsAt: b.QuotaResetsAt.UTC()})
 }
 
-// SetConnectorQuota logs what connector name (of configuration configSeq) spent of its platform's
-// daily quota, when that changed, in a connector.cursor with the cursor as it was: between message
-// deliveries, polls that bring nothing spend quota too. It reports whether it logged anything.
-func (rt *Runtime) SetConnectorQuota(ctx context.Context, showID string, configSeq int64, name string, used int, resetsAt time.Time) (bool, error) {
+// SetConnectorQuota logs what connector name spent of its platform's daily quota, when that
+// changed, in a connector.cursor with the cursor as it was: between message deliveries, polls that
+// bring nothing spend quota too. A runner replaced by new settings of the same platform still logs
+// its last spend (the quota is the platform's, whatever the settings), and the new one starts after
+// it. It reports whether it logged anything.
+func (rt *Runtime) SetConnectorQuota(ctx context.Context, showID, name, platform string, used int, resetsAt time.Time) (bool, error) {
 	if used < 0 || resetsAt.IsZero() {
 		return false, invalidf("quota: used %d until %v: want a spend of zero or more and when the quota resets", used, resetsAt)
 	}
@@ -181,7 +183,7 @@ func (rt *Runtime) SetConnectorQuota(ctx context.Context, showID string, configS
 	resetsAt = resetsAt.UTC()
 	out, err := rt.appendEvents(ctx, ls, func(v *State, next int64) ([]show.NewEvent, error) {
 		c := v.connectors.byName[name]
-		if c == nil || c.ConfigSeq != configSeq || (c.QuotaUsed == used && c.QuotaResetsAt.Equal(resetsAt)) {
+		if c == nil || c.Platform != platform || (c.QuotaUsed == used && c.QuotaResetsAt.Equal(resetsAt)) {
 			return nil, nil
 		}
 		return []show.NewEvent{event(show.TypeConnectorCursor, show.ConnectorCursor{Name: name, Cursor: c.Cursor, QuotaUsed: used, QuotaResetsAt: resetsAt})}, nil

@@ -275,7 +275,7 @@ func TestModelFoldMatchesGo(t *testing.T) {
 		}
 	}
 	// Quiet polls' spend, and the audience YouTube counts.
-	if _, err := e.RT.SetConnectorQuota(bg, id, yt.ConfigSeq, "yt", 40, resets); err != nil {
+	if _, err := e.RT.SetConnectorQuota(bg, id, "yt", yt.Platform, 40, resets); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.RT.LogViewers(bg, id, yt.ConfigSeq, show.ConnectorViewers{Name: "yt", Platform: "youtube", Viewers: 321}); err != nil {

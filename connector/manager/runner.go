@@ -28,7 +28,10 @@ type runner struct {
 
 // start builds the connector and runs it; sl.mu is held. A configuration that no longer builds
 // (credentials removed from the environment since) is logged as stopped with the reason.
-func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem) *runner {
+//
+// prev is the runner of the configuration this one replaces, if any: the new one starts once prev
+// has stopped and logged its last quota spend, so that it carries on from that.
+func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem, prev *runner) *runner {
 	m := sl.m
 	p, ok := m.platforms[want.Platform]
 	var conn connector.Connector
@@ -43,17 +46,6 @@ func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem) *runner 
 		sl.setState(want.Name, want.Platform, want.ConfigSeq, show.ConnectorStopped, err.Error())
 		return nil
 	}
-	cursor := ""
-	if cs, err := m.rt.Connectors(ctx, sl.id); err == nil {
-		for _, c := range cs {
-			if c.Name == want.Name {
-				cursor = c.Cursor
-				if q, ok := conn.(connector.QuotaKeeper); ok && !c.QuotaResetsAt.IsZero() {
-					q.RestoreQuota(connector.Quota{Used: c.QuotaUsed, ResetsAt: c.QuotaResetsAt})
-				}
-			}
-		}
-	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	r := &runner{sl: sl, name: want.Name, platform: want.Platform, configSeq: want.ConfigSeq, conn: conn, interval: p.ReplyInterval,
 		cancel: cancel, done: make(chan struct{}), viewers: -1}
@@ -62,25 +54,53 @@ func (sl *showLoop) start(ctx context.Context, want live.ConnectorItem) *runner 
 	}
 	m.wg.Add(1)
 	m.m.running.WithLabelValues(want.Platform).Inc()
-	go r.run(rctx, cursor)
+	go r.run(rctx, prev)
 	return r
+}
+
+// resume reads where the connector left off: its cursor, and for a connector with a daily quota
+// what it spent today (RestoreQuota).
+func (r *runner) resume(ctx context.Context) string {
+	cs, err := r.sl.m.rt.Connectors(ctx, r.sl.id)
+	if err != nil {
+		return ""
+	}
+	for _, c := range cs {
+		if c.Name != r.name {
+			continue
+		}
+		if q, ok := r.conn.(connector.QuotaKeeper); ok && !c.QuotaResetsAt.IsZero() {
+			q.RestoreQuota(connector.Quota{Used: c.QuotaUsed, ResetsAt: c.QuotaResetsAt})
+		}
+		return c.Cursor
+	}
+	return ""
 }
 
 func (r *runner) stop(reason string) { r.cancel(errors.New(reason)) }
 
-func (r *runner) run(ctx context.Context, cursor string) {
+func (r *runner) run(ctx context.Context, prev *runner) {
 	m := r.sl.m
 	defer m.wg.Done()
 	defer close(r.done)
 	defer m.m.running.WithLabelValues(r.platform).Dec()
+	if prev != nil {
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+	cursor := r.resume(ctx)
 	bo := connector.Backoff{Min: m.opt.RestartMin, Max: time.Minute}
 	sink := &sink{r: r}
 	if q, ok := r.conn.(connector.QuotaKeeper); ok {
+		kctx, stopKeeping := context.WithCancel(ctx)
 		kept := make(chan struct{})
-		go func() { defer close(kept); r.keepQuota(ctx, q) }()
-		// After Run returned, so that the last poll's units are in; before done, so that a runner
-		// started after this one reads them.
-		defer func() { <-kept; r.saveQuota(q) }()
+		go func() { defer close(kept); r.keepQuota(kctx, q) }()
+		// After Run returned (a chat that ended returns with ctx still live), so that the last
+		// poll's units are in; before done, so that a runner started after this one reads them.
+		defer func() { stopKeeping(); <-kept; r.saveQuota(q) }()
 	}
 	for {
 		err := r.conn.Run(ctx, cursor, sink)
@@ -138,7 +158,7 @@ func (r *runner) saveQuota(q connector.QuotaKeeper) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := r.sl.m.rt.SetConnectorQuota(ctx, r.sl.id, r.configSeq, r.name, spent.Used, spent.ResetsAt); err != nil && !errors.Is(err, live.ErrClosed) {
+	if _, err := r.sl.m.rt.SetConnectorQuota(ctx, r.sl.id, r.name, r.platform, spent.Used, spent.ResetsAt); err != nil && !errors.Is(err, live.ErrClosed) {
 		r.sl.m.log.Warn("log connector quota", "show", r.sl.id, "connector", r.name, "err", err)
 	}
 }

@@ -232,6 +232,7 @@ func (sl *showLoop) enqueue(job pubJob) {
 func (sl *showLoop) reconcile(ctx context.Context) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
+	replaced := map[string]*runner{}
 	for name, r := range sl.runners {
 		want, ok := sl.desired[name]
 		switch {
@@ -241,6 +242,7 @@ func (sl *showLoop) reconcile(ctx context.Context) {
 			r.stop("removed")
 		case want.ConfigSeq != r.configSeq:
 			r.stop("replaced by a new configuration")
+			replaced[name] = r
 		default:
 			continue
 		}
@@ -253,7 +255,7 @@ func (sl *showLoop) reconcile(ctx context.Context) {
 		if sl.runners[name] != nil {
 			continue
 		}
-		if r := sl.start(ctx, want); r != nil {
+		if r := sl.start(ctx, want, replaced[name]); r != nil {
 			sl.runners[name] = r
 		}
 	}

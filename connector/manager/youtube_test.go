@@ -89,3 +89,41 @@ func TestYouTubeQuotaAndViewersLogged(t *testing.T) {
 		t.Fatalf("polls left %d, want %d", q.PollsLeft, want)
 	}
 }
+
+// TestYouTubeQuotaKeptAcrossNewSettings: new settings replace the running connector; the new one
+// starts once the old one has logged its last spend, so the polls it made since the last save
+// (here: all of them, the periodic save being an hour away) still count against the day's quota.
+func TestYouTubeQuotaKeptAcrossNewSettings(t *testing.T) {
+	fake := youtubetest.New(youtubetest.Options{Interval: 5 * time.Millisecond})
+	defer fake.Close()
+	r := newRig(t, manager.Options{QuotaEvery: time.Hour})
+	r.extra = []connector.Platform{youtube.Platform(youtube.Credentials{ClientID: "client-1", ClientSecret: "secret-1", RefreshToken: "refresh-1"})}
+	r.startManager()
+	ctx := context.Background()
+	put := func(viewersEvery int) int64 {
+		t.Helper()
+		settings, _ := json.Marshal(map[string]any{"video_id": fake.VideoID(), "api_base": fake.APIBase(), "token_url": fake.TokenURL(),
+			"quota_per_day": 1_000_000, "viewers_every_s": viewersEvery})
+		item, err := r.m.Put(ctx, "s1", "yt", "youtube", settings, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return item.ConfigSeq
+	}
+	put(60)
+	waitFor(t, "ten polls", func() bool { return fake.Used() >= 10*youtubetest.ListCost })
+	seq := put(30)
+	var q youtube.Estimate
+	waitFor(t, "the new settings running", func() bool {
+		items, _ := r.m.List(ctx, "s1")
+		if len(items) != 1 || !items[0].Running || items[0].ConfigSeq != seq || items[0].Status == nil {
+			return false
+		}
+		q = items[0].Status.(youtube.Status).Quota
+		return q.Used > 0 // resumed (after the old connector stopped) and polling
+	})
+	// The new connector has polled a little itself by now, so YouTube's count is a few polls ahead.
+	if used := fake.Used(); q.Used < 10*youtubetest.ListCost || q.Used > used {
+		t.Fatalf("the new connector counts %d units used; YouTube counted %d, at least %d before the change", q.Used, used, 10*youtubetest.ListCost)
+	}
+}
