@@ -20,6 +20,15 @@ type audience struct {
 	peak   int
 	peakAt time.Time
 	seen   bool
+	// changes are the totals in time order (known false: no connector held a count), so that each
+	// minute of the report gets the count held into it, not only the ones a sample fell in.
+	changes []audChange
+}
+
+type audChange struct {
+	at    time.Time
+	total int
+	known bool
 }
 
 // segAudience is a segment's share of the audience.
@@ -71,6 +80,7 @@ func (f *folder) setViewers(ev *show.Event) {
 	a := &f.aud
 	a.total += p.Viewers - a.by[p.Name]
 	a.by[p.Name] = p.Viewers
+	a.changes = append(a.changes, audChange{ev.At, a.total, true})
 	f.noteAudience(ev.At)
 }
 
@@ -81,10 +91,27 @@ func (f *folder) dropViewers(name string, at time.Time) {
 	if name == "" {
 		clear(a.by)
 		a.total = 0
-		return
+	} else {
+		a.total -= a.by[name]
+		delete(a.by, name)
 	}
-	a.total -= a.by[name]
-	delete(a.by, name)
+	a.changes = append(a.changes, audChange{at, a.total, len(a.by) > 0})
+}
+
+// heldViewers gives each minute (in time order) the count held into it where no sample in the
+// minute said more: a count is logged only when it changes.
+func (a *audience) heldViewers(minutes []Minute) {
+	held, known, ci := 0, false, 0
+	for i := range minutes {
+		for ci < len(a.changes) && !a.changes[ci].at.After(minutes[i].At) {
+			held, known = a.changes[ci].total, a.changes[ci].known
+			ci++
+		}
+		if known && (minutes[i].Viewers == nil || *minutes[i].Viewers < held) {
+			v := held
+			minutes[i].Viewers = &v
+		}
+	}
 }
 
 // viewerFigures are a segment's average (to 0.1) and peak, nil when no count was known on air.

@@ -36,6 +36,7 @@ func TestViewers(t *testing.T) {
 		segs     []*seg // nil: no figures
 		minuteAt time.Duration
 		minute   int
+		held     map[time.Duration]int // minutes with no sample: the count held then, -1 for none
 	}{
 		{
 			name: "one connector, counts held between samples",
@@ -50,6 +51,7 @@ func TestViewers(t *testing.T) {
 			peak: 300, peakAt: 5 * min,
 			segs:     []*seg{{200, 300}, {250, 300}},
 			minuteAt: 15 * min, minute: 200,
+			held: map[time.Duration]int{2 * min: 100, 7 * min: 300, 17 * min: 200},
 		},
 		{
 			name: "two platforms add up",
@@ -80,6 +82,7 @@ func TestViewers(t *testing.T) {
 			peak: 140, peakAt: 0,
 			segs:     []*seg{{120, 140}, nil},
 			minuteAt: 0, minute: 140,
+			held: map[time.Duration]int{4 * min: 100, 8 * min: -1},
 		},
 		{
 			name: "a count from before the segment carries in; a backoff keeps it",
@@ -137,6 +140,16 @@ func TestViewers(t *testing.T) {
 				}
 				if !found {
 					t.Errorf("no minute at %v", t0.Add(tt.minuteAt))
+				}
+			}
+			for at, want := range tt.held {
+				for _, m := range r.Minutes {
+					if !m.At.Equal(t0.Add(at)) {
+						continue
+					}
+					if want < 0 && m.Viewers != nil || want >= 0 && (m.Viewers == nil || *m.Viewers != want) {
+						t.Errorf("minute %v with no sample: viewers %v, want %d held", m.At, m.Viewers, want)
+					}
 				}
 			}
 			// The segments' CSV has the figures.

@@ -760,6 +760,7 @@ func (f *folder) finish() *Report {
 		minuteIdx[k] = len(r.Minutes)
 		r.Minutes = append(r.Minutes, f.minutes[k].Minute)
 	}
+	f.aud.heldViewers(r.Minutes)
 	// Minutes and segments are both in time order: one walk gives each minute the segment on
 	// air at its end.
 	j := -1
