@@ -599,6 +599,16 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		return false, false
 	}
 	if r.cutReason(it.kind) != "" {
+		if len(fbs) > 0 {
+			// The engines that failed on the way failed all the same: the console hears of it.
+			evs := make([]show.NewEvent, 0, len(fbs))
+			for _, fb := range fbs {
+				evs = append(evs, live.AvatarEvent(show.TypeAvatarFallback, show.AvatarFallback{Engine: fb.Engine, Next: fb.Next, Reason: fb.Reason}))
+			}
+			if _, err := r.m.rt.AppendAvatar(ctx, r.id, nil, evs...); err != nil && ctx.Err() == nil {
+				r.m.log.Warn("avatar: log fallback", "show", r.id, "err", err)
+			}
+		}
 		return false, true
 	}
 	u := show.AvatarUtterance{Text: text, SKU: it.sku, Lang: sentenceLang(text, lang), Kind: it.kind, Gate: verdict,
@@ -632,10 +642,17 @@ func (r *runner) say(ctx context.Context, it *item, text, verdict, lang string, 
 		evs = append(evs, live.AvatarEvent(show.TypeAvatarFallback, show.AvatarFallback{Engine: fb.Engine, Next: fb.Next, Reason: fb.Reason}))
 	}
 	evs = append(evs, live.AvatarEvent(show.TypeAvatarUtterance, u))
+	// Speaking from before it is logged: a page quick to report its start is not missed.
+	r.mu.Lock()
+	r.speaking, r.playStart = id, time.Time{}
+	r.mu.Unlock()
 	if _, err := r.m.rt.AppendAvatar(ctx, r.id, nil, evs...); err != nil {
 		if ctx.Err() == nil {
 			r.m.log.Warn("avatar: log utterance", "show", r.id, "err", err)
 		}
+		r.mu.Lock()
+		r.speaking = ""
+		r.mu.Unlock()
 		return false, false
 	}
 	r.m.m.utterances.WithLabelValues(it.kind).Inc()
@@ -678,7 +695,7 @@ func (r *runner) wait(ctx context.Context, id string, dur time.Duration, breaks 
 		ended = make(chan struct{})
 		r.ended[id] = ended
 	}
-	r.speaking, r.playStart = id, time.Time{}
+	r.speaking = id // say set it, with playStart, before the utterance was logged
 	r.mu.Unlock()
 	defer func() {
 		r.mu.Lock()

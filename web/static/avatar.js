@@ -263,7 +263,7 @@
       case "avatar.cut":
         // Talk ends early at a break: something waits to be said.
         if (current && current.id === ev.utterance) { current.cut(ev.at_ms); break; }
-        for (const q of queue) { if (q.id === ev.utterance) q.cut_ms = ev.at_ms; }
+        for (const q of queue.concat(held)) { if (q.id === ev.utterance) q.cut_ms = ev.at_ms; }
         break;
       case "product.on_air":
         onAir = ev.sku || "";
