@@ -807,9 +807,10 @@ func (r *runner) cutReason(kind string) string {
 	case len(r.says) > 0:
 		return "say"
 	}
+	now := r.m.clock.Now()
 	for _, q := range r.queue {
-		if !r.answered[q.chatSeq] {
-			return "answer"
+		if !r.answered[q.chatSeq] && now.Sub(q.seen) <= r.m.opt.StaleAfter {
+			return "answer" // not one takeQuestion would drop as stale
 		}
 	}
 	return ""
