@@ -120,3 +120,34 @@ func TestQuestionsAnsweredInVoice(t *testing.T) {
 		t.Fatalf("answers per question %v (held %d, repeat %d, late %d)", count, held, repeat, late)
 	}
 }
+
+// TestAnswerAddressesTheAskerInTheirLanguage: in a Japanese show, a viewer who asks in English is
+// addressed in English ("emma, "), one who asks in Japanese with さん.
+func TestAnswerAddressesTheAskerInTheirLanguage(t *testing.T) {
+	r := newRig(t, rigOpt{clock: avatar.NewFastClock(time.Now(), 0)})
+	id := r.newShow("LH-COS-001")
+	ctx := context.Background()
+	if _, err := r.m.Control(ctx, id, "start", "t"); err != nil {
+		t.Fatal(err)
+	}
+	r.until(id, 0, 10*time.Second, func(ev show.Event) bool { return ev.Type == show.TypeAvatarUtterance })
+	for _, tc := range []struct{ user, text, prefix string }{
+		{"emma", "How much is this?", "emma, "},
+		{"ゆか", "このリップはいくらですか？", "ゆかさん、"},
+	} {
+		res, err := r.rt.IngestChat(ctx, id, []live.ChatIn{{User: tc.user, Text: tc.text}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := r.until(id, res[0].Seq, 10*time.Second, func(ev show.Event) bool {
+			u, ok := utterance(ev)
+			return ok && u.ChatSeq == res[0].Seq
+		})
+		if u, _ := utterance(ev); !strings.HasPrefix(u.Text, tc.prefix) {
+			t.Errorf("answer to %q from %s: %q, want it to begin %q", tc.text, tc.user, u.Text, tc.prefix)
+		}
+	}
+	if _, err := r.m.Control(ctx, id, "stop", "t"); err != nil {
+		t.Fatal(err)
+	}
+}

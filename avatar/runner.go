@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -493,7 +494,7 @@ sentences:
 				break sentences
 			}
 			if it.kind == KindAnswer && !spoken {
-				p = r.address(lang, it.q.user) + p
+				p = withAddress(r.address(askedIn(it.q.question, lang), it.q.user), p)
 			}
 			part := utterancePart{}
 			if len(parts) > 1 {
@@ -573,6 +574,28 @@ func (r *runner) logSkippedNow(ctx context.Context, s show.AvatarSkipped) {
 	if _, err := r.m.rt.AppendAvatar(ctx, r.id, nil, live.AvatarEvent(show.TypeAvatarSkipped, s)); err != nil && ctx.Err() == nil {
 		r.m.log.Warn("avatar: log skipped", "show", r.id, "err", err)
 	}
+}
+
+// askedIn is the language a viewer asked in, which the answer addresses them in ("v, " to "how
+// much is this?" in a Japanese show); the plan's when the question is not known.
+func askedIn(question, planLang string) string {
+	if strings.TrimSpace(question) == "" {
+		return planLang
+	}
+	return lang(question)
+}
+
+// withAddress puts the address before an answer's first sentence, with a space after English
+// ("emma, " / "Thanks for your question. "), none after Japanese (「ゆかさん、」).
+func withAddress(addr, sentence string) string {
+	addr = strings.TrimSpace(addr)
+	if addr == "" {
+		return sentence
+	}
+	if r, _ := utf8.DecodeLastRuneInString(addr); r < 0x80 {
+		return addr + " " + sentence
+	}
+	return addr + sentence
 }
 
 // address is how an answer begins: the asker's name only when moderation finds it clean.
@@ -831,9 +854,9 @@ func (r *runner) prefetch(ctx context.Context) {
 			best = q
 		}
 	}
-	var user, text, sku string
+	var user, text, sku, asked string
 	if best != nil {
-		user, text, sku = best.user, best.text, best.sku
+		user, text, sku, asked = best.user, best.text, best.sku, best.question
 	}
 	lang := r.lang()
 	if best != nil && best.chatSeq == r.prefetched {
@@ -852,7 +875,7 @@ func (r *runner) prefetch(ctx context.Context) {
 	if ok, _ := r.m.opt.Gate.Check(ss[0], r.gateProducts(ctx, sku)); !ok {
 		return
 	}
-	spoken := r.address(lang, user) + ss[0]
+	spoken := withAddress(r.address(askedIn(asked, lang), user), ss[0])
 	_, _, _, _ = r.m.opt.Speech.Speak(ctx, tts.Request{Text: spoken, Lang: sentenceLang(spoken, lang)})
 }
 
