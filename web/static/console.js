@@ -1,5 +1,6 @@
 // console.js: the moderator console — live chat with verdicts, held messages, the draft queue
-// (and, in an avatar show, its voice-answer policy: console-policy.js).
+// (and, in an avatar show, its voice-answer policy: console-policy.js, and what the avatar says:
+// console-avatar.js).
 "use strict";
 (function () {
   if (!LH.requireParams()) return;
@@ -400,6 +401,7 @@
     $("onair").textContent = "オンエア: " + (p ? p.name : (m.onAir || "—"));
     counters(m); connectors(m); ttsAlert(m); chat(m); held(m);
     LH.policyPanel.show(m.show.mode === "avatar");
+    LH.avatarFeed.show(m.show.mode === "avatar", m, () => rerender && rerender());
     // While a reply is being edited its textarea stays as it is: replacing it would break the
     // IME composition of Japanese input. The queue refreshes when the edit ends.
     const ed = editing && m.drafts.get(editing);
@@ -476,7 +478,7 @@
   const CONN = { live: "接続中 · live", offline: "再接続中 · reconnecting", resync: "再同期 · resync" };
   LH.boot(render, st => {
     $("conn").textContent = CONN[st] || st; $("conn").className = "pill conn-" + st;
-    if (st === "resync") LH.policyPanel.resync();
+    if (st === "resync") { LH.policyPanel.resync(); if (model) LH.avatarFeed.resync(model, () => rerender && rerender()); }
   },
     { onModel: m => { model = m; initHeld(m); }, onEvent })
     .then(r => { model = r.model; rerender = r.rerender; window.lhModel = model; })

@@ -9,6 +9,7 @@
   const MAX_CHAT = 200, MAX_RECENT = 20, MAX_DONE = 50, MAX_SNAPSHOT_HELD = 500;
   const MAX_REPLIES = 200; // live/connectors.go: maxReplies
   const MAX_TTS_FALLBACKS = 20;
+  const MAX_AVATAR_LINES = 20;
   const ZERO_TIME = "0001-01-01T00:00:00Z";
 
   class Model {
@@ -41,6 +42,9 @@
       // The avatar show's TTS fallbacks seen since the page loaded, newest last (the console's
       // alert): not part of the server's State, so not in snapshot().
       this.ttsFallbacks = [];
+      // The avatar's last lines, said or refused by the gate, oldest first, and its runner's state:
+      // the console's On air strip. Page-side only, like ttsFallbacks: not in snapshot().
+      this.avatar = { lines: [], state: "", stateReason: "", stateSeq: 0 };
     }
 
     apply(ev) {
@@ -137,6 +141,8 @@
           break;
         }
         case "connector.removed": this.connectors.delete(ev.name); break;
+        case "avatar.utterance": case "avatar.cut": case "avatar.skipped": case "avatar.state":
+          return this.foldAvatar(ev);
         case "avatar.fallback":
           this.ttsFallbacks.push({ seq: ev.seq || 0, engine: ev.engine || "", next: ev.next || "", reason: ev.reason || "", at: ev.at });
           if (this.ttsFallbacks.length > MAX_TTS_FALLBACKS) this.ttsFallbacks.shift();
@@ -171,6 +177,47 @@
         }
         default: return false;
       }
+      return true;
+    }
+
+    // foldAvatar folds an avatar event into this.avatar, in the log's order wherever it arrives
+    // from (the stream, or GET /events read back after the snapshot): lines are kept by seq, the
+    // last MAX_AVATAR_LINES of them, and a seq already held is not folded twice. A long sentence
+    // is spoken in clauses (part 1, 2, … of the same sentence): they make one line.
+    foldAvatar(ev) {
+      const a = this.avatar, seq = ev.seq || 0;
+      switch (ev.type) {
+        case "avatar.state":
+          if (seq < a.stateSeq) return false;
+          a.state = ev.state || ""; a.stateReason = ev.reason || ""; a.stateSeq = seq;
+          return true;
+        case "avatar.cut": {
+          const l = a.lines.find(x => x.ids && x.ids.includes(ev.utterance));
+          if (!l || l.cut) return false;
+          l.cut = ev.reason || "cut";
+          return true;
+        }
+      }
+      let line;
+      if (ev.type === "avatar.utterance") {
+        line = { seq, at: ev.at, said: true, kind: ev.kind || "", text: ev.text || "", clause: ev.text || "",
+          sentence: ev.sentence || "", ids: ev.id ? [ev.id] : [], chat_seq: ev.chat_seq || 0,
+          question: ev.question || "", user: ev.user || "", cut: "" };
+      } else if (ev.type === "avatar.skipped" && (ev.action === "replaced" || ev.action === "dropped")) {
+        line = { seq, at: ev.at, said: false, kind: ev.kind || "", action: ev.action, text: ev.text || "",
+          reason: ev.reason || "", replacement: ev.replacement || "" };
+      } else return false;
+      let i = a.lines.length;
+      while (i > 0 && a.lines[i - 1].seq > seq) i--;
+      const prev = a.lines[i - 1];
+      if (prev && (prev.seq === seq || (prev.ids && prev.ids.includes(ev.id)))) return false;
+      if (line.said && ev.part > 0 && prev && prev.said && prev.sentence && prev.sentence === line.sentence && !prev.cut) {
+        prev.text += line.text; prev.clause = line.text; prev.ids.push(...line.ids);
+        return true;
+      }
+      if (i === 0 && a.lines.length >= MAX_AVATAR_LINES) return false; // older than every line kept
+      a.lines.splice(i, 0, line);
+      if (a.lines.length > MAX_AVATAR_LINES) a.lines.shift();
       return true;
     }
 
