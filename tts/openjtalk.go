@@ -118,52 +118,19 @@ func (o *OpenJTalk) Synthesize(ctx context.Context, req Request) (Speech, error)
 	return Speech{Audio: audio, ContentType: "audio/wav", Duration: d, Marks: marks, Breaks: breaks, Engine: o.Name(), Voice: o.voiceName()}, nil
 }
 
-// ParseJTalkTrace reads the "[Output label]" section of an open_jtalk trace (lines "start end
-// label" in units of 100 ns, the phoneme between '-' and '+') into mouth marks, and returns the
-// end of the last label.
-func ParseJTalkTrace(trace []byte) ([]Mark, time.Duration) {
-	var marks []Mark
-	var end time.Duration
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(trace))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			in = line == "[Output label]"
-			continue
-		}
-		if !in || line == "" {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		start, err1 := strconv.ParseInt(f[0], 10, 64)
-		stop, err2 := strconv.ParseInt(f[1], 10, 64)
-		if err1 != nil || err2 != nil || start < 0 || stop < start {
-			continue
-		}
-		ph := phonemeOf(f[2])
-		if ph == "" {
-			continue
-		}
-		marks = append(marks, Mark{MS: start / 10000, Shape: vowelShape(ph)})
-		end = max(end, time.Duration(stop)*100)
-	}
-	return compact(marks), end
+// jtalkLabel is one line of an open_jtalk trace's "[Output label]" section: a phoneme's start and
+// end in units of 100 ns and its full-context label.
+type jtalkLabel struct {
+	start, stop int64
+	phoneme     string // between '-' and '+' of the label
+	label       string
 }
 
-// JTalkBreaks reads the ends of the accent phrases of an open_jtalk trace, in milliseconds, all but
-// the last: the places where speech may stop with no word cut in two. A phoneme's accent phrase is
-// the label's "/F:" field, which counts the phrase's position in its breath group and in the
-// sentence, so it differs from one phrase to the next.
-func JTalkBreaks(trace []byte) []int64 {
-	var breaks []int64
+// jtalkLabels reads the "[Output label]" section of an open_jtalk trace, passing over lines that
+// are not "start end label" with a phoneme and times in order.
+func jtalkLabels(trace []byte) []jtalkLabel {
+	var out []jtalkLabel
 	in := false
-	var phrase string
-	var spokenEnd int64
 	sc := bufio.NewScanner(bytes.NewReader(trace))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -181,11 +148,38 @@ func JTalkBreaks(trace []byte) []int64 {
 		if err1 != nil || err2 != nil || start < 0 || stop < start {
 			continue
 		}
-		ph := phonemeOf(f[2])
-		if ph == "" || ph == "sil" || ph == "pau" {
+		if ph := phonemeOf(f[2]); ph != "" {
+			out = append(out, jtalkLabel{start: start, stop: stop, phoneme: ph, label: f[2]})
+		}
+	}
+	return out
+}
+
+// ParseJTalkTrace reads an open_jtalk trace's labels into mouth marks, and returns the end of the
+// last label.
+func ParseJTalkTrace(trace []byte) ([]Mark, time.Duration) {
+	var marks []Mark
+	var end time.Duration
+	for _, l := range jtalkLabels(trace) {
+		marks = append(marks, Mark{MS: l.start / 10000, Shape: vowelShape(l.phoneme)})
+		end = max(end, time.Duration(l.stop)*100)
+	}
+	return compact(marks), end
+}
+
+// JTalkBreaks reads the ends of the accent phrases of an open_jtalk trace, in milliseconds, all but
+// the last: the places where speech may stop with no word cut in two. A phoneme's accent phrase is
+// the label's "/F:" field, which counts the phrase's position in its breath group and in the
+// sentence, so it differs from one phrase to the next.
+func JTalkBreaks(trace []byte) []int64 {
+	var breaks []int64
+	var phrase string
+	var spokenEnd int64
+	for _, l := range jtalkLabels(trace) {
+		if l.phoneme == "sil" || l.phoneme == "pau" {
 			continue
 		}
-		ap := labelField(f[2], "/F:")
+		ap := labelField(l.label, "/F:")
 		if ap == "" {
 			continue
 		}
@@ -194,7 +188,7 @@ func JTalkBreaks(trace []byte) []int64 {
 				breaks = append(breaks, ms)
 			}
 		}
-		phrase, spokenEnd = ap, stop
+		phrase, spokenEnd = ap, l.stop
 	}
 	return breaks
 }
