@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -18,14 +19,7 @@ import (
 func TestAvatarPageInBrowser(t *testing.T) {
 	e := newEnv(t, withAvatar(t))
 	id, toks := e.newAvatarShow("LH-COS-001")
-	ctx, _ := browsertest.Start(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"), chromedp.WindowSize(1920, 1080))
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/avatar?show=%s&token=%s&bg=%%2300b140", e.URL, id, toks["overlay"])),
-		chromedp.WaitReady(`#stage`),
-		chromedp.Poll[chromedp.Void](`document.body.dataset.conn === "live"`, chromedp.WithPollingTimeout(20*time.Second)),
-	); err != nil {
-		t.Fatalf("avatar page: %v", err)
-	}
+	ctx := openAvatarPage(t, e, id, toks["overlay"], "&bg=%2300b140", 1920, 1080)
 	if code, _ := e.do("POST", "/api/shows/"+id+"/avatar/start", toks["host"], nil, nil); code != 200 {
 		t.Fatalf("start: %d", code)
 	}
@@ -86,4 +80,19 @@ func TestAvatarPageInBrowser(t *testing.T) {
 	if !st.PageConnected || st.Playback == nil || st.Playback.Utterance == "" {
 		t.Fatalf("the runner did not hear the page: %+v", st)
 	}
+}
+
+// openAvatarPage opens the avatar page of show id (with extra query, e.g. "&bg=…") in headless
+// Chromium at width × height, audio allowed to play by itself as in OBS, and waits for its stream.
+func openAvatarPage(t *testing.T, e *env, id, overlayToken, query string, width, height int) context.Context {
+	t.Helper()
+	ctx, _ := browsertest.Start(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"), chromedp.WindowSize(width, height))
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/avatar?show=%s&token=%s%s", e.URL, id, overlayToken, query)),
+		chromedp.WaitReady(`#stage`),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.conn === "live"`, chromedp.WithPollingTimeout(20*time.Second)),
+	); err != nil {
+		t.Fatalf("avatar page: %v", err)
+	}
+	return ctx
 }

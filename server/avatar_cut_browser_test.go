@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/livehost/livehost/internal/browsertest"
 	"github.com/livehost/livehost/show"
 )
 
@@ -19,14 +18,7 @@ import (
 func TestAvatarPageCutsTalkForAnAnswer(t *testing.T) {
 	e := newEnv(t, withAvatar(t))
 	id, toks := e.newAvatarShow("LH-COS-001")
-	ctx, _ := browsertest.Start(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"), chromedp.WindowSize(1280, 720))
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/avatar?show=%s&token=%s", e.URL, id, toks["overlay"])),
-		chromedp.WaitReady(`#stage`),
-		chromedp.Poll[chromedp.Void](`document.body.dataset.conn === "live"`, chromedp.WithPollingTimeout(20*time.Second)),
-	); err != nil {
-		t.Fatalf("avatar page: %v", err)
-	}
+	ctx := openAvatarPage(t, e, id, toks["overlay"], "", 1280, 720)
 	if code, _ := e.do("POST", "/api/shows/"+id+"/avatar/start", toks["host"], nil, nil); code != 200 {
 		t.Fatalf("start: %d", code)
 	}
